@@ -1,0 +1,672 @@
+"""Smart constructors: build IR nodes already in canonical, simplified form.
+
+Every pass (lowering, differentiation, pullback, factoring) builds nodes only
+through these functions, so an expression is simplified as it is built, in
+time linear in its size. The rules, each with the identity it rests on:
+
+- ``add``: flatten; ``0 + x = x``; ``a*x + b*x = (a+b)*x``; a scalar added to
+  a matrix is broadcast (``s + X = s*ones + X``); terms sorted by their key.
+- ``mul``: flatten; ``0*x = 0``; ``1*x = x``; ``I*X = X*I = X``; numbers
+  multiplied; scalar factors commute to the front with powers collected
+  (``N^-1 * N = 1``).
+- ``hadamard``: scalars pulled out (``(2*A).*B = 2*(A.*B)``); ``ones.*X = X``;
+  powers of one base collected (``X.*X = X.^2``); ``P.^k = P`` for a mask;
+  ``exp(u)./(1 + exp(u)) = sigmoid(u)``.
+- ``transpose``: pushed to the leaves (``(A*B)' = B'*A'``) but kept outside
+  ``inv``; ``A' = A`` for symmetric ``A``, scalars, ``eye`` and ``diag(v)``.
+- ``func``: ``log(1 + exp(u)) = softplus(u)``; ``log(exp(u)) = u``.
+- ``trace``/``sum``: linear (sums and scalars pulled out), ``tr(A') = tr(A)``,
+  ``sum(a.*b) = a'*b`` for vectors, ``tr(a*b') = b'*a``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable
+
+from .ir import (
+    SCALAR, Add, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
+    Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Shape,
+    Softmax, Sum, Sym, Trace, Transpose, Vec, Zero, chain_shape, dim_product,
+)
+
+ONE = Num(1)
+MINUS_ONE = Num(-1)
+
+
+def num(value: int | Fraction) -> Num:
+    return Num(value)
+
+
+def is_zero(e: Expr) -> bool:
+    return isinstance(e, Zero) or (isinstance(e, Num) and e.value == 0)
+
+
+def is_one(e: Expr) -> bool:
+    return isinstance(e, Num) and e.value == 1
+
+
+def zero(shape: Shape) -> Expr:
+    return Num(0) if shape == SCALAR else Zero(shape)
+
+
+def ones(shape: Shape) -> Expr:
+    return ONE if shape == SCALAR else Ones(shape)
+
+
+def identity(n: Dim) -> Expr:
+    return ONE if n == 1 else Identity(n)
+
+
+def is_symmetric(e: Expr) -> bool:
+    """Structurally symmetric: e' is e."""
+    if e.shape[0] != e.shape[1]:
+        return False
+    return transpose(e) is e
+
+
+# ----------------------------------------------------------------------------- coefficients
+
+
+def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
+    """``3*A*x`` -> ``(3, A*x)``; a bare number n -> ``(n, 1)``."""
+    if isinstance(e, Num):
+        return e.value, ONE
+    if isinstance(e, Mul) and isinstance(e.factors[0], Num):
+        rest = e.factors[1:]
+        return e.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
+    return Fraction(1), e
+
+
+def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
+    """Split the scalar factors off a product: ``2*a*X*Y`` -> ``([2, a], X*Y)``."""
+    if e.is_scalar:
+        return [e], ONE
+    if isinstance(e, Mul):
+        scalars = [f for f in e.factors if f.is_scalar]
+        if scalars:
+            chain = [f for f in e.factors if not f.is_scalar]
+            return scalars, chain[0] if len(chain) == 1 else Mul(tuple(chain))
+    return [], e
+
+
+# ----------------------------------------------------------------------------- add
+
+
+def add(*terms: Expr) -> Expr:
+    return add_list(terms)
+
+
+def add_list(terms: Iterable[Expr]) -> Expr:
+    flat: list[Expr] = []
+    for t in terms:
+        if isinstance(t, Add):
+            flat.extend(t.terms)
+        else:
+            flat.append(t)
+    if not flat:
+        return Num(0)
+    shape = _broadcast_shape([t.shape for t in flat])
+    coeffs: dict[Expr, Fraction] = {}
+    for t in flat:
+        if t.shape != shape:  # a scalar broadcast over the matrix
+            t = mul(t, Ones(shape))
+        if is_zero(t):
+            continue
+        c, rest = split_coeff(t)
+        coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
+    out = [mul(Num(c), rest) for rest, c in coeffs.items() if c != 0]
+    if not out:
+        return zero(shape)
+    if len(out) == 1:
+        return out[0]
+    out.sort(key=lambda t: t.key)
+    return Add(tuple(out))
+
+
+def _broadcast_shape(shapes: list[Shape]) -> Shape:
+    for s in shapes:
+        if s != SCALAR:
+            return s
+    return SCALAR
+
+
+def neg(e: Expr) -> Expr:
+    return mul(MINUS_ONE, e)
+
+
+def sub(a: Expr, b: Expr) -> Expr:
+    return add(a, neg(b))
+
+
+# ----------------------------------------------------------------------------- mul
+
+
+def mul(*factors: Expr) -> Expr:
+    return mul_list(factors)
+
+
+def _scalar_power(f: Expr) -> tuple[Expr, Fraction]:
+    if isinstance(f, Pow) and f.base.is_scalar and isinstance(f.exponent, Num):
+        return f.base, f.exponent.value
+    return f, Fraction(1)
+
+
+def mul_list(factors: Iterable[Expr]) -> Expr:
+    coeff = Fraction(1)
+    powers: dict[Expr, Fraction] = {}
+    chain: list[Expr] = []
+    zero_seen = False
+
+    def take_scalar(f: Expr) -> None:
+        nonlocal coeff, zero_seen
+        if isinstance(f, Num):
+            coeff *= f.value
+            zero_seen |= f.value == 0
+            return
+        base, p = _scalar_power(f)
+        powers[base] = powers.get(base, Fraction(0)) + p
+
+    for f in factors:
+        if isinstance(f, Mul) and (not f.is_scalar or all(g.is_scalar for g in f.factors)):
+            for g in f.factors:
+                (take_scalar if g.is_scalar else chain.append)(g)
+        elif isinstance(f, Mul):  # a scalar made by a chain (x'*y): scalars out, chain atomic
+            inner = [g for g in f.factors if not g.is_scalar]
+            for g in f.factors:
+                if g.is_scalar:
+                    take_scalar(g)
+            take_scalar(Mul(tuple(inner)) if len(inner) > 1 else inner[0])
+        elif f.is_scalar:
+            take_scalar(f)
+        elif isinstance(f, Zero):
+            zero_seen = True
+            chain.append(f)
+        else:
+            chain.append(f)
+    shape = chain_shape(tuple(chain))
+    if zero_seen:
+        return zero(shape)
+    chain = [f for f in chain if not isinstance(f, Identity)] or chain[:1]
+    scalars: list[Expr] = []
+    for base, p in powers.items():
+        if p == 0:
+            continue
+        if isinstance(base, Num):
+            continue
+        scalars.append(base if p == 1 else Pow(base, Num(p)))
+    scalars.sort(key=lambda s: s.key)
+    out: list[Expr] = ([Num(coeff)] if coeff != 1 else []) + scalars + chain
+    if not out:
+        return ONE
+    if len(out) == 1:
+        return out[0]
+    return Mul(tuple(out))
+
+
+# ----------------------------------------------------------------------------- hadamard
+
+
+def _elem_power(f: Expr) -> tuple[Expr, Expr]:
+    if isinstance(f, Pow):
+        return f.base, f.exponent
+    return f, ONE
+
+
+def hadamard(*factors: Expr) -> Expr:
+    return hadamard_list(factors)
+
+
+def hadamard_list(factors: Iterable[Expr]) -> Expr:
+    flat: list[Expr] = []
+    for f in factors:
+        flat.extend(f.factors if isinstance(f, Hadamard) else [f])
+    shape = _broadcast_shape([f.shape for f in flat])
+    if shape == SCALAR:
+        return mul_list(flat)
+    scale: list[Expr] = []
+    powers: dict[Expr, Expr] = {}
+    for f in flat:
+        if f.is_scalar:
+            scale.append(f)
+            continue
+        s, rest = split_scalars(f)
+        scale.extend(s)
+        if isinstance(rest, Zero):
+            return Zero(shape)
+        if isinstance(rest, Ones):
+            continue
+        if isinstance(rest, Hadamard):
+            items = list(rest.factors)
+        else:
+            items = [rest]
+        for item in items:
+            base, p = _elem_power(item)
+            powers[base] = add(powers[base], p) if base in powers else p
+    terms: list[Expr] = []
+    for base, p in powers.items():
+        terms.append(elem_pow(base, p))
+    terms = _recognise_sigmoid(terms)
+    terms = [t for t in terms if not isinstance(t, Ones)]
+    terms.sort(key=lambda t: t.key)
+    if not terms:
+        body: Expr = Ones(shape)
+    elif len(terms) == 1:
+        body = terms[0]
+    else:
+        body = Hadamard(tuple(terms))
+    return mul_list(scale + [body]) if scale else body
+
+
+def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
+    """``exp(u) .* (1 + exp(u)).^-1 = sigmoid(u)``."""
+    for i, t in enumerate(terms):
+        if isinstance(t, Pow) and t.exponent is MINUS_ONE:
+            u = _one_plus_exp(t.base)
+            if u is None:
+                continue
+            e = Func("exp", u)
+            if e in terms:
+                rest = [x for j, x in enumerate(terms) if j != i and x is not e]
+                return rest + [Func("sigmoid", u)]
+    return terms
+
+
+def _one_plus_exp(e: Expr) -> Expr | None:
+    """If e is ``1 + exp(u)`` (the 1 perhaps broadcast), return u."""
+    if isinstance(e, Add) and len(e.terms) == 2:
+        a, b = e.terms
+        for one_, ex in ((a, b), (b, a)):
+            if (is_one(one_) or isinstance(one_, Ones)) and isinstance(ex, Func) and ex.name == "exp":
+                return ex.arg
+    return None
+
+
+def elem_pow(base: Expr, p: Expr) -> Expr:
+    """Elementwise (or scalar) power ``base .^ p`` with a scalar exponent."""
+    if not p.is_scalar:
+        raise ValueError("exponent must be a scalar")
+    if is_zero(p):
+        return ones(base.shape)
+    if is_one(p):
+        return base
+    if isinstance(p, Num):
+        if isinstance(base, Num):
+            exact = _exact_power(base.value, p.value)
+            if exact is not None:
+                return Num(exact)
+        if isinstance(base, (Ones,)):
+            return base
+        if isinstance(base, Zero) and p.value > 0:
+            return base
+        if isinstance(base, Sym) and base.kind == "mask" and p.value > 0:
+            return base
+        if isinstance(base, Pow) and isinstance(base.exponent, Num) and p.value.denominator == 1:
+            return elem_pow(base.base, Num(base.exponent.value * p.value))
+        if p.value == -1:
+            u = _one_plus_exp(base)
+            if u is not None:
+                return Func("sigmoid", neg(u))
+        if base.is_scalar and isinstance(base, Mul) and p.value.denominator == 1:
+            return mul_list([elem_pow(f, p) for f in base.factors]) if all(
+                f.is_scalar for f in base.factors) else Pow(base, p)
+    return Pow(base, p)
+
+
+def _exact_power(b: Fraction, p: Fraction) -> Fraction | None:
+    if p.denominator != 1:
+        return None
+    if b == 0 and p < 0:
+        return None
+    return b ** int(p)
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    """``a / b`` for a scalar b, or ``a ./ b`` elementwise."""
+    if b.is_scalar:
+        return mul(a, elem_pow(b, MINUS_ONE))
+    return hadamard(a, elem_pow(b, MINUS_ONE))
+
+
+# ----------------------------------------------------------------------------- transpose
+
+
+_TCOUNT: dict[int, int] = {}
+_TRANSPOSED: dict[int, Expr] = {}
+
+
+def transpose_count(e: Expr) -> int:
+    """How many transpose marks printing e takes."""
+    got = _TCOUNT.get(id(e))
+    if got is None:
+        got = int(isinstance(e, Transpose)) + sum(transpose_count(c) for c in e.children)
+        _TCOUNT[id(e)] = got
+    return got
+
+
+def transpose(e: Expr) -> Expr:
+    """e', pushed towards the leaves unless that writes more transposes than it saves."""
+    got = _TRANSPOSED.get(id(e))
+    if got is None:
+        got = _transpose(e)
+        _TRANSPOSED[id(e)] = got
+    return got
+
+
+def _transpose(e: Expr) -> Expr:
+    if e.is_scalar:
+        return e
+    match e:
+        case Transpose():
+            return e.arg
+        case Sym() if e.kind == "symmetric":
+            return e
+        case Identity() | Diag():
+            return e
+        case Zero():
+            return Zero((e.shape[1], e.shape[0]))
+        case Ones():
+            return Ones((e.shape[1], e.shape[0]))
+        case Add():
+            return _cheaper(e, add_list(transpose(t) for t in e.terms))
+        case Mul():
+            return mul_list(transpose(f) for f in reversed(e.factors))
+        case Hadamard():
+            return _cheaper(e, hadamard_list(transpose(f) for f in e.factors))
+        case Pow():
+            return elem_pow(transpose(e.base), e.exponent)
+        case Func():
+            return Func(e.name, transpose(e.arg))
+        case MatPow():
+            return MatPow(transpose(e.base), e.k)
+        case Inv() if transpose(e.arg) is e.arg:
+            return e
+        case Kron():
+            return kron(transpose(e.left), transpose(e.right))
+    return Transpose(e)
+
+
+def _cheaper(e: Expr, pushed: Expr) -> Expr:
+    """(P.*(M - U*V'))' stays as it is rather than P'.*(M' - V*U')."""
+    if transpose_count(pushed) <= transpose_count(e) + 1:
+        return pushed
+    return Transpose(e)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def trace(e: Expr) -> Expr:
+    if e.is_scalar:
+        return e
+    match e:
+        case Add():
+            return add_list(trace(t) for t in e.terms)
+        case Transpose():
+            return trace(e.arg)
+        case Zero():
+            return Num(0)
+        case Identity() if isinstance(e.n, int):
+            return Num(e.n)
+        case Diag():
+            return sum_(e.arg)
+        case Kron():
+            return mul(trace(e.left), trace(e.right))
+        case Mul():
+            scalars, rest = split_scalars(e)
+            if scalars:
+                return mul_list(scalars + [trace(rest)])
+            fs = e.factors
+            if fs[0].shape[1] == 1:  # tr(a*R) = R*a, a 1 x 1 chain, for a column a
+                return mul_list(list(fs[1:]) + [fs[0]])
+    return Trace(e)
+
+
+def sum_(e: Expr) -> Expr:
+    if e.is_scalar:
+        return e
+    match e:
+        case Add():
+            return add_list(sum_(t) for t in e.terms)
+        case Transpose():
+            return sum_(e.arg)
+        case Zero():
+            return Num(0)
+        case Diag():
+            return sum_(e.arg)
+        case Mul():
+            scalars, rest = split_scalars(e)
+            if scalars:
+                return mul_list(scalars + [sum_(rest)])
+        case Hadamard() if len(e.factors) == 2 and e.shape[1] == 1:
+            a, b = e.factors
+            return mul(transpose(a), b)
+    return Sum(e)
+
+
+def diag(v: Expr) -> Expr:
+    """Column vector -> diagonal matrix."""
+    if v.is_scalar:
+        return v
+    match v:
+        case Zero():
+            return Zero((v.shape[0], v.shape[0]))
+        case Ones():
+            return Identity(v.shape[0])
+        case Mul():
+            scalars, rest = split_scalars(v)
+            if scalars:
+                return mul_list(scalars + [diag(rest)])
+        case Add():
+            return add_list(diag(t) for t in v.terms)
+    return Diag(v)
+
+
+def diag_part(m: Expr) -> Expr:
+    """Square matrix -> column vector of its diagonal."""
+    if m.is_scalar:
+        return m
+    match m:
+        case Diag():
+            return m.arg
+        case Zero():
+            return Zero((m.shape[0], 1))
+        case Identity():
+            return Ones((m.shape[0], 1))
+        case Transpose():
+            return diag_part(m.arg)
+        case Add():
+            return add_list(diag_part(t) for t in m.terms)
+        case Mul():
+            scalars, rest = split_scalars(m)
+            if scalars:
+                return mul_list(scalars + [diag_part(rest)])
+    return DiagPart(m)
+
+
+def norm(x: Expr) -> Expr:
+    if x.is_scalar:
+        return Func("abs", x)
+    return Norm(x)
+
+
+def func(name: str, x: Expr) -> Expr:
+    if name == "log":
+        u = _one_plus_exp(x)
+        if u is not None:
+            return Func("softplus", u)
+        if isinstance(x, Func) and x.name == "exp":
+            return x.arg
+        if is_one(x):
+            return Num(0)
+    if name == "exp" and is_zero(x):
+        return ones(x.shape)
+    if name in ("sin", "tan", "tanh", "sinh", "sqrt", "abs", "sign", "relu") and is_zero(x):
+        return x
+    return Func(name, x)
+
+
+def det(x: Expr) -> Expr:
+    if x.is_scalar:
+        return x
+    if isinstance(x, Transpose):
+        return det(x.arg)
+    if isinstance(x, Identity):
+        return ONE
+    return Det(x)
+
+
+def logdet(x: Expr) -> Expr:
+    if x.is_scalar:
+        return func("log", func("abs", x))
+    if isinstance(x, Transpose):
+        return logdet(x.arg)
+    if isinstance(x, Identity):
+        return Num(0)
+    if isinstance(x, Inv):
+        return neg(logdet(x.arg))
+    return LogDet(x)
+
+
+def inv(x: Expr) -> Expr:
+    if x.is_scalar:
+        return elem_pow(x, MINUS_ONE)
+    match x:
+        case Inv():
+            return x.arg
+        case Identity():
+            return x
+        case Transpose():
+            return transpose(inv(x.arg))
+        case Mul():
+            scalars, rest = split_scalars(x)
+            if scalars:
+                return mul(elem_pow(mul_list(scalars), MINUS_ONE), inv(rest))
+    return Inv(x)
+
+
+def matpow(x: Expr, k: int) -> Expr:
+    if x.is_scalar:
+        return elem_pow(x, Num(k))
+    if k == 0:
+        return Identity(x.shape[0])
+    if k == 1:
+        return x
+    if k < 0:
+        return matpow(inv(x), -k)
+    if isinstance(x, Identity):
+        return x
+    return MatPow(x, k)
+
+
+def kron(a: Expr, b: Expr) -> Expr:
+    if a.is_scalar or b.is_scalar:
+        return mul(a, b)
+    if isinstance(a, Zero) or isinstance(b, Zero):
+        return Zero((dim_product(a.shape[0], b.shape[0]), dim_product(a.shape[1], b.shape[1])))
+    # kron(row, column) and kron(column, row) are outer products
+    if a.shape[0] == 1 and b.shape[1] == 1:
+        return mul(b, a)
+    if a.shape[1] == 1 and b.shape[0] == 1:
+        return mul(a, b)
+    sa, ra = split_scalars(a)
+    sb, rb = split_scalars(b)
+    if sa or sb:
+        return mul_list(sa + sb + [kron(ra, rb)])
+    return Kron(a, b)
+
+
+def vec(x: Expr) -> Expr:
+    if x.shape[1] == 1:
+        return x
+    if x.shape[0] == 1:
+        return transpose(x)
+    if isinstance(x, Reshape):
+        return x.arg
+    scalars, rest = split_scalars(x)
+    if scalars:
+        return mul_list(scalars + [vec(rest)])
+    if isinstance(x, Add):
+        return add_list(vec(t) for t in x.terms)
+    return Vec(x)
+
+
+def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
+    if cols == 1:
+        return v
+    if rows == 1:
+        return transpose(v)
+    if isinstance(v, Vec) and v.arg.shape == (rows, cols):
+        return v.arg
+    scalars, rest = split_scalars(v)
+    if scalars:
+        return mul_list(scalars + [reshape(rest, rows, cols)])
+    return Reshape(v, rows, cols)
+
+
+def logsumexp(x: Expr) -> Expr:
+    return x if x.is_scalar else LogSumExp(x)
+
+
+def softmax(x: Expr) -> Expr:
+    return ONE if x.is_scalar else Softmax(x)
+
+
+def differential(var: Sym) -> Expr:
+    return Differential(var)
+
+
+# ----------------------------------------------------------------------------- rebuilding
+
+_UNARY = {
+    Transpose: transpose, Trace: trace, Sum: sum_, Diag: diag, DiagPart: diag_part,
+    Norm: norm, Det: det, LogDet: logdet, Inv: inv, LogSumExp: logsumexp, Softmax: softmax,
+    Vec: vec,
+}
+
+
+def rebuild(e: Expr, args: tuple) -> Expr:
+    """Build a node of e's type from new arguments, through the smart constructors."""
+    t = type(e)
+    if t in _UNARY:
+        return _UNARY[t](args[0])
+    if t is Add:
+        return add_list(args[0])
+    if t is Mul:
+        return mul_list(args[0])
+    if t is Hadamard:
+        return hadamard_list(args[0])
+    if t is Pow:
+        return elem_pow(args[0], args[1])
+    if t is MatPow:
+        return matpow(args[0], args[1])
+    if t is Func:
+        return func(args[0], args[1])
+    if t is Kron:
+        return kron(args[0], args[1])
+    if t is Reshape:
+        return reshape(args[0], args[1], args[2])
+    return t(*args)
+
+
+def map_bottom_up(e: Expr, fn) -> Expr:
+    """Rebuild the DAG bottom-up, applying ``fn`` to every rebuilt node (shared nodes once)."""
+    done: dict[int, Expr] = {}
+    for node in e.walk():
+        if not node.children:
+            new = node
+        else:
+            args = tuple(
+                tuple(done[id(x)] for x in a) if isinstance(a, tuple)
+                else (done[id(a)] if isinstance(a, Expr) and not isinstance(node, Differential)
+                      else a)
+                for a in node.args
+            )
+            new = node if all(x is y for x, y in zip(args, node.args)) else rebuild(node, args)
+        done[id(node)] = fn(new)
+    return done[id(e)]
+
+
+def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
+    """Replace nodes (by identity) and simplify on the way up."""
+    return map_bottom_up(e, lambda n: mapping.get(n, n))

@@ -1,0 +1,166 @@
+"""The pipeline a user's text flows through, as a Python API.
+
+    parse -> typecheck (types, shapes, IR) -> differentiate -> factor -> print / check
+
+>>> r = gradient("1/N * norm(X*W - Y, 'fro')^2", "W")
+>>> r.text
+"2/N * X'*(X*W - Y)"
+>>> gradient("x'*A*x", "x", A="symmetric matrix").text
+'2*A*x'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import differentiate as D
+from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
+from .factor import factor
+from .ir import Expr, Sym, shape_text
+from .parse import parse as parse_text, parse_declarations
+from .printing import to_latex, to_text
+from .syntax import Declaration, Parsed
+from .typecheck import Program, typecheck
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    max_rel_error: float
+    passed: bool
+
+    def to_json(self) -> dict:
+        return {"max_rel_error": self.max_rel_error, "passed": self.passed}
+
+
+@dataclass
+class Result:
+    """One derivative: its text, LaTeX, shape and kind, and a numeric check on demand."""
+
+    wrt: str
+    kind: str  # gradient | jacobian | derivative
+    expr: Expr
+    program: Program
+    var: Sym
+    _check: CheckResult | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return to_text(self.expr, self.program.order, self.program.declared_dims)
+
+    @property
+    def latex(self) -> str:
+        return to_latex(self.expr, self.program.order)
+
+    @property
+    def shape(self) -> str:
+        return shape_text(self.expr.shape)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return self.program.types
+
+    @property
+    def function(self) -> str:
+        return to_text(self.program.expr, self.program.order, self.program.declared_dims)
+
+    def check(self, seed: int = 0) -> CheckResult:
+        """Compare with central finite differences on random data of the declared kinds."""
+        if self._check is None:
+            from .check import check
+
+            rep = check(self.program.expr, self.var, self.expr, self.kind, rng_seed=seed)
+            self._check = CheckResult(float(rep.max_rel_error), bool(rep.passed))
+        return self._check
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex}$$"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_json(self, with_check: bool = False) -> dict:
+        out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
+                               "text": self.text, "latex": self.latex}
+        if with_check:
+            out["check"] = self.check().to_json()
+        return out
+
+
+def declarations_from(**kinds: str) -> tuple[Declaration, ...]:
+    """API keywords (``A="symmetric matrix"``) to declarations."""
+    out: list[Declaration] = []
+    for name, kind in kinds.items():
+        out.extend(parse_declarations(f"{name}: {kind}"))
+    return out and tuple(out) or ()
+
+
+def parse(expr: str) -> Parsed:
+    """Parse an expression (with its optional ``where`` clause)."""
+    return parse_text(expr)
+
+
+def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
+                    require_scalar: bool = False) -> Program:
+    parsed = parse_text(expr)
+    return typecheck(parsed, declarations, require_scalar=require_scalar)
+
+
+def differentiable(program: Program) -> list[str]:
+    """Variables one can differentiate by (masks are data)."""
+    return [n for n, s in program.syms.items() if s.kind != "mask"]
+
+
+def derive(program: Program, wrt: str) -> Result:
+    """The derivative of the program's function with respect to one variable."""
+    var = program.syms.get(wrt)
+    text = program.text
+    if var is None:
+        raise MatdiffTypeError(f"'{wrt}' does not appear in the expression").with_text(text)
+    if var.kind == "mask":
+        raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
+                               "differentiated by").with_text(text)
+    f = program.expr
+    try:
+        if f.is_scalar:
+            kind, g = "gradient", D.gradient(f, var)
+        elif var.is_scalar:
+            kind, g = "derivative", D.derivative(f, var)
+        elif f.shape[1] == 1 and var.shape[1] == 1:
+            kind, g = "jacobian", D.jacobian(f, var)
+        else:
+            raise UnsupportedError(
+                f"the derivative of a {shape_text(f.shape)} by a {shape_text(var.shape)} is a "
+                "higher-order tensor; matdiff gives gradients of scalars, Jacobians of vectors "
+                "by vectors and derivatives by scalars")
+    except MatdiffError as e:
+        raise e.with_text(text)
+    return Result(wrt, kind, factor(g), program, var)
+
+
+def _run(expr: str, wrt: str | list[str], kinds: dict[str, str], require_scalar: bool,
+         expected: str | None) -> Result | list[Result]:
+    program = compile_program(expr, declarations_from(**kinds), require_scalar=require_scalar)
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    results = [derive(program, n) for n in names]
+    if expected:
+        for r in results:
+            if r.kind != expected:
+                raise UnsupportedError(f"asked for a {expected} but the result wrt {r.wrt} is a "
+                                       f"{r.kind}").with_text(expr)
+    return results[0] if isinstance(wrt, str) else results
+
+
+def gradient(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+    """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``."""
+    return _run(expr, wrt, declarations, True, "gradient")
+
+
+def jacobian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+    """The Jacobian of a vector expression with respect to a vector."""
+    return _run(expr, wrt, declarations, False, "jacobian")
+
+
+def derivative(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+    """The derivative of any expression: gradient, Jacobian or entrywise, by the shapes."""
+    return _run(expr, wrt, declarations, False, None)

@@ -1,0 +1,342 @@
+"""Differentiation by differentials, the way the Matrix Cookbook and Magnus & Neudecker do it.
+
+Three small rule tables do all the work:
+
+- ``DIFFERENTIAL``: the forward rule of every operation, ``d f(X)`` as an
+  expression linear in the differential ``dX`` (``d inv(X) = -inv(X)*dX*inv(X)``).
+- ``PULLBACK``: the adjoint of every *linear* operation, used to read a gradient
+  off ``df = G : dX`` (``tr(A*dX*B) = (A'*B') : dX``). Only linear operations
+  need one, because a differential is linear in ``dX``.
+- ``jacobian_of``: reads the matrix ``J`` off ``df = J*dx`` for vector ``f``.
+
+Gradients, Jacobians and derivatives are compositions of these, and the next
+order (Hessians, derivatives of matrices by matrices) is the same machinery
+applied to a gradient.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Callable
+
+from . import algebra as A
+from .errors import UnsupportedError
+from .ir import (
+    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
+    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym, Trace,
+    Transpose, Vec, Zero, differential_tag,
+)
+
+D = Callable[[Expr], Expr]
+
+# ----------------------------------------------------------------------------- forward rules
+
+
+def _d_add(e: Add, d: D) -> Expr:
+    return A.add_list(d(t) for t in e.terms)
+
+
+def _d_product(e: Expr, d: D, build: Callable[[list[Expr]], Expr]) -> Expr:
+    """Product rule for an n-ary product (matrix or elementwise)."""
+    fs = list(e.args[0])
+    terms = []
+    for i, f in enumerate(fs):
+        df = d(f)
+        if not _is_zero(df):
+            terms.append(build(fs[:i] + [df] + fs[i + 1:]))
+    return A.add_list(terms) if terms else A.zero(e.shape)
+
+
+def _d_pow(e: Pow, d: D) -> Expr:
+    b, p = e.base, e.exponent
+    db, dp = d(b), d(p)
+    terms = []
+    if not _is_zero(db):
+        terms.append(A.hadamard(A.mul(p, A.elem_pow(b, A.sub(p, A.ONE))), db))
+    if not _is_zero(dp):  # d(b^p) = b^p .* log(b) dp
+        terms.append(A.mul(dp, A.hadamard(e, A.func("log", b))))
+    return A.add_list(terms) if terms else A.zero(e.shape)
+
+
+def _d_matpow(e: MatPow, d: D) -> Expr:
+    x, k = e.base, e.k
+    dx = d(x)
+    return A.add_list(A.mul(A.matpow(x, i), dx, A.matpow(x, k - 1 - i)) for i in range(k))
+
+
+def func_derivative(name: str, x: Expr, fx: Expr) -> Expr:
+    """f'(x), elementwise, given the node fx = f(x)."""
+    two = Num(2)
+    table: dict[str, Callable[[], Expr]] = {
+        "exp": lambda: fx,
+        "log": lambda: A.elem_pow(x, A.MINUS_ONE),
+        "sin": lambda: A.func("cos", x),
+        "cos": lambda: A.neg(A.func("sin", x)),
+        "tan": lambda: A.add(A.ONE, A.elem_pow(fx, two)),
+        "tanh": lambda: A.sub(A.ONE, A.elem_pow(fx, two)),
+        "sinh": lambda: A.func("cosh", x),
+        "cosh": lambda: A.func("sinh", x),
+        "sqrt": lambda: A.mul(Num(Fraction(1, 2)), A.elem_pow(fx, A.MINUS_ONE)),
+        "abs": lambda: A.func("sign", x),
+        "sign": lambda: A.zero(x.shape),
+        "sigmoid": lambda: A.hadamard(fx, A.sub(A.ONE, fx)),
+        "softplus": lambda: A.func("sigmoid", x),
+        "relu": lambda: A.func("sign", fx),  # the step function, 0 at 0
+    }
+    return table[name]()
+
+
+def _d_func(e: Func, d: D) -> Expr:
+    return A.hadamard(func_derivative(e.name, e.arg, e), d(e.arg))
+
+
+def _d_norm(e: Norm, d: D) -> Expr:  # d||x|| = x : dx / ||x||
+    return A.mul(A.elem_pow(e, A.MINUS_ONE), A.sum_(A.hadamard(e.arg, d(e.arg))))
+
+
+def _d_softmax(e: Softmax, d: D) -> Expr:  # ds = s.*dx - s*(s'*dx)
+    dx = d(e.arg)
+    return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
+
+
+DIFFERENTIAL: dict[type, Callable[[Expr, D], Expr]] = {
+    Add: _d_add,
+    Mul: lambda e, d: _d_product(e, d, A.mul_list),
+    Hadamard: lambda e, d: _d_product(e, d, A.hadamard_list),
+    Pow: _d_pow,
+    MatPow: _d_matpow,
+    Func: _d_func,
+    Transpose: lambda e, d: A.transpose(d(e.arg)),
+    Trace: lambda e, d: A.trace(d(e.arg)),
+    Sum: lambda e, d: A.sum_(d(e.arg)),
+    Diag: lambda e, d: A.diag(d(e.arg)),
+    DiagPart: lambda e, d: A.diag_part(d(e.arg)),
+    Vec: lambda e, d: A.vec(d(e.arg)),
+    Reshape: lambda e, d: A.reshape(d(e.arg), e.rows, e.cols),
+    Kron: lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right))),
+    Det: lambda e, d: A.mul(e, A.trace(A.mul(A.inv(e.arg), d(e.arg)))),
+    LogDet: lambda e, d: A.trace(A.mul(A.inv(e.arg), d(e.arg))),
+    Inv: lambda e, d: A.neg(A.mul(e, d(e.arg), e)),
+    Norm: _d_norm,
+    LogSumExp: lambda e, d: A.sum_(A.hadamard(A.softmax(e.arg), d(e.arg))),
+    Softmax: _d_softmax,
+}
+
+
+def _is_zero(e: Expr) -> bool:
+    return A.is_zero(e)
+
+
+def differential(e: Expr, var: Sym) -> Expr:
+    """``d e`` with respect to ``var``: an expression linear in ``Differential(var)``."""
+    done: dict[int, Expr] = {}
+
+    def d(x: Expr) -> Expr:
+        return done[id(x)]
+
+    for node in e.walk():
+        if var.name not in node.free:
+            done[id(node)] = A.zero(node.shape)
+        elif node is var:
+            done[id(node)] = Differential(var)
+        elif isinstance(node, Differential):
+            done[id(node)] = A.zero(node.shape)
+        else:
+            done[id(node)] = DIFFERENTIAL[type(node)](node, d)
+    return done[id(e)]
+
+
+# ----------------------------------------------------------------------------- adjoints
+
+
+def _pb_mul(e: Mul, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+    fs = e.factors
+    out = []
+    scalars = [f for f in fs if f.is_scalar]
+    chain = [f for f in fs if not f.is_scalar]
+    for i, f in enumerate(fs):
+        if not dep(f):
+            continue
+        if f.is_scalar:
+            rest = A.mul_list(fs[:i] + fs[i + 1:])
+            out.append((f, inner(g, rest)))
+            continue
+        j = chain.index(f)
+        parts: list[Expr] = list(scalars)
+        if j > 0:
+            parts.append(A.transpose(A.mul_list(chain[:j])))
+        parts.append(g)
+        if j + 1 < len(chain):
+            parts.append(A.transpose(A.mul_list(chain[j + 1:])))
+        out.append((f, A.mul_list(parts)))
+    return out
+
+
+def inner(a: Expr, b: Expr) -> Expr:
+    """The Frobenius product ``a : b = sum(a.*b)``."""
+    if a.is_scalar or b.is_scalar:
+        return A.mul(a, b) if a.is_scalar and b.is_scalar else A.sum_(A.mul(a, b))
+    return A.sum_(A.hadamard(a, b))
+
+
+def _pb_kron(e: Kron, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+    """x'*kron(A, B)*y = tr(X1'*B*Y1*A') with x = vec(X1), y = vec(Y1)."""
+    scalars, rest = A.split_scalars(g)
+    if not (isinstance(rest, Mul) and len(rest.factors) == 2 and rest.factors[0].shape[1] == 1
+            and rest.factors[1].shape[0] == 1):
+        raise UnsupportedError("a gradient through kron(...) is supported only when the kron "
+                               "is used in a quadratic form x'*kron(A, B)*y")
+    u, v = rest.factors[0], A.transpose(rest.factors[1])
+    (m, n), (p, q) = e.left.shape, e.right.shape
+    x1, y1 = A.reshape(u, p, m), A.reshape(v, q, n)
+    out = []
+    if dep(e.left):
+        out.append((e.left, A.mul_list(scalars + [A.transpose(x1), e.right, y1])))
+    if dep(e.right):
+        out.append((e.right, A.mul_list(scalars + [x1, e.left, A.transpose(y1)])))
+    return out
+
+
+def _each(fn: Callable[[Expr, Expr], Expr]):
+    def rule(e: Expr, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+        return [(c, fn(e, g)) for c in e.children if dep(c)][:1]
+    return rule
+
+
+PULLBACK: dict[type, Callable] = {
+    Add: lambda e, g, dep: [(t, g) for t in e.terms if dep(t)],
+    Mul: _pb_mul,
+    Hadamard: lambda e, g, dep: [
+        (f, A.hadamard_list([g] + [h for j, h in enumerate(e.factors) if j != i]))
+        for i, f in enumerate(e.factors) if dep(f)],
+    Transpose: _each(lambda e, g: A.transpose(g)),
+    Trace: _each(lambda e, g: A.mul(g, A.identity(e.arg.shape[0]))),
+    Sum: _each(lambda e, g: A.mul(g, A.ones(e.arg.shape))),
+    Diag: _each(lambda e, g: A.diag_part(g)),
+    DiagPart: _each(lambda e, g: A.diag(g)),
+    Vec: _each(lambda e, g: A.reshape(g, *e.arg.shape)),
+    Reshape: _each(lambda e, g: A.vec(g)),
+    Kron: _pb_kron,
+}
+
+
+def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:
+    """The adjoint of the linear map ``dX -> lin`` applied to ``cot``.
+
+    For a scalar ``lin = df`` and ``cot = 1`` this is the gradient G with
+    ``df = G : dX``. Reverse accumulation over the DAG: every shared node once.
+    """
+    tag = differential_tag(target.var.name)
+
+    def dep(x: Expr) -> bool:
+        return tag in x.free
+
+    order = [n for n in lin.walk() if dep(n)]
+    cots: dict[int, list[Expr]] = {id(lin): [cot]}
+    for node in reversed(order):
+        contributions = cots.pop(id(node), [])
+        if not contributions:
+            continue
+        g = A.add_list(contributions)
+        if node is target:
+            return g
+        rule = PULLBACK.get(type(node))
+        if rule is None:
+            raise AssertionError(f"{type(node).__name__} is not linear in {target!r}")
+        for child, contribution in rule(node, g, dep):
+            cots.setdefault(id(child), []).append(contribution)
+    return A.zero(target.shape)
+
+
+# ----------------------------------------------------------------------------- Jacobians
+
+
+def jacobian_of(lin: Expr, target: Differential) -> Expr:
+    """The matrix J with ``lin = J*dx``, for a vector (or scalar) ``lin`` and vector ``dx``."""
+    tag = differential_tag(target.var.name)
+    memo: dict[int, Expr] = {}
+
+    def dep(x: Expr) -> bool:
+        return tag in x.free
+
+    def jac(e: Expr) -> Expr:
+        if id(e) not in memo:
+            memo[id(e)] = _jac(e)
+        return memo[id(e)]
+
+    def _jac(e: Expr) -> Expr:
+        n = target.shape[0]
+        if not dep(e):
+            return A.zero((e.shape[0], n))
+        if e is target:
+            return A.identity(n)
+        if e.is_scalar:
+            return A.transpose(pullback(e, target))
+        match e:
+            case Add():
+                return A.add_list(jac(t) for t in e.terms)
+            case Hadamard():
+                (i, f), = [(i, f) for i, f in enumerate(e.factors) if dep(f)]
+                others = A.hadamard_list([h for j, h in enumerate(e.factors) if j != i])
+                return A.mul(A.diag(others), jac(f))
+            case Mul():
+                return jac_mul(e)
+            case Vec() if e.arg.shape[1] == 1:
+                return jac(e.arg)
+            case DiagPart() if isinstance(e.arg, Diag):
+                return jac(e.arg.arg)
+        raise UnsupportedError(f"cannot read a Jacobian off d{target.var.name} -> "
+                               f"{e!r}; the derivative of this vector is not supported yet")
+
+    def jac_mul(e: Mul) -> Expr:
+        fs = e.factors
+        (i, f), = [(i, f) for i, f in enumerate(fs) if dep(f)]
+        scalars = [h for h in fs if h.is_scalar and h is not f]
+        if f.is_scalar:  # (s(dx)) * rest, rest a column
+            rest = A.mul_list([h for j, h in enumerate(fs) if j != i])
+            return A.mul(rest, jac(f))
+        chain = [h for h in fs if not h.is_scalar]
+        j = chain.index(f)
+        left, right = chain[:j], chain[j + 1:]
+        q = A.mul_list(right) if right else A.ONE
+        if f.shape[1] == 1:  # a column: the rest on the right is a scalar
+            return A.mul_list(scalars + left + [jac(f), q])
+        if f.shape[0] == 1:  # a row: f*q is the scalar q'*f'
+            return A.mul_list(scalars + left + [A.transpose(q), jac(A.transpose(f))])
+        return A.mul_list(scalars + left + [apply_jac(f, q)])
+
+    def apply_jac(m: Expr, q: Expr) -> Expr:
+        """J with m(dx)*q = J*dx, for a matrix m linear in dx and a constant column q."""
+        match m:
+            case Diag():
+                return A.mul(A.diag(q), jac(m.arg))
+            case Add():
+                return A.add_list(apply_jac(t, q) if dep(t) else A.zero((m.shape[0],
+                                  target.shape[0])) for t in m.terms)
+            case Mul():
+                return jac(A.mul(m, q))
+        raise UnsupportedError(f"cannot read a Jacobian off {m!r} applied to a vector")
+
+    return jac(lin)
+
+
+# ----------------------------------------------------------------------------- the derivatives
+
+
+def gradient(f: Expr, var: Sym) -> Expr:
+    """The gradient of a scalar f: the matrix G of var's shape with df = G : dvar."""
+    g = pullback(differential(f, var), Differential(var))
+    if var.kind == "symmetric":
+        g = A.mul(Num(Fraction(1, 2)), A.add(g, A.transpose(g)))
+    return g
+
+
+def jacobian(f: Expr, var: Sym) -> Expr:
+    """The m x n Jacobian of a vector f (m) with respect to a vector var (n)."""
+    return jacobian_of(differential(f, var), Differential(var))
+
+
+def derivative(f: Expr, var: Sym) -> Expr:
+    """The entrywise derivative of f with respect to a scalar var."""
+    return A.substitute(differential(f, var), {Differential(var): A.ONE})
+

@@ -1,0 +1,105 @@
+"""Factoring: the last simplification pass, to the forms people write.
+
+``2*X'*X*W - 2*X'*Y`` becomes ``2*X'*(X*W - Y)`` and ``A*x + A'*x`` becomes
+``(A + A')*x``: a factor common to every term of a sum (a number, a scalar, a
+leading or trailing matrix of the product) is taken out, as long as no term is
+left empty (``A*x + x`` stays, rather than ``(A + eye)*x``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import gcd
+
+from . import algebra as A
+from .ir import Add, Expr, Mul, Num
+
+
+def factor(e: Expr) -> Expr:
+    return A.map_bottom_up(e, factor_sum)
+
+
+def _parts(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
+    """A term as (number, scalar factors, chain of matrices)."""
+    if isinstance(t, Num):
+        return t.value, [], []
+    if isinstance(t, Mul):
+        coeff = Fraction(1)
+        scalars, chain = [], []
+        for f in t.factors:
+            if isinstance(f, Num):
+                coeff *= f.value
+            elif f.is_scalar:
+                scalars.append(f)
+            else:
+                chain.append(f)
+        return coeff, scalars, chain
+    if t.is_scalar:
+        return Fraction(1), [t], []
+    return Fraction(1), [], [t]
+
+
+def _common_number(coeffs: list[Fraction]) -> Fraction:
+    num = 0
+    den = 1
+    for c in coeffs:
+        num = gcd(num, c.numerator)
+        den = den * c.denominator // gcd(den, c.denominator)
+    g = Fraction(num, den)
+    return -g if all(c < 0 for c in coeffs) else g
+
+
+def _common_scalars(lists: list[list[Expr]]) -> list[Expr]:
+    common = list(lists[0])
+    for lst in lists[1:]:
+        rest = list(lst)
+        keep = []
+        for s in common:
+            if s in rest:
+                rest.remove(s)
+                keep.append(s)
+        common = keep
+    return common
+
+
+def _common_prefix(chains: list[list[Expr]], reverse: bool) -> int:
+    k = 0
+    shortest = min(len(c) for c in chains)
+    while k < shortest - 1:
+        pick = (lambda c: c[-1 - k]) if reverse else (lambda c: c[k])
+        first = pick(chains[0])
+        if all(pick(c) is first for c in chains[1:]):
+            k += 1
+        else:
+            break
+    return k
+
+
+def factor_sum(e: Expr) -> Expr:
+    if not isinstance(e, Add):
+        return e
+    parts = [_parts(t) for t in e.terms]
+    number = _common_number([p[0] for p in parts])
+    scalars = _common_scalars([p[1] for p in parts])
+    chains = [p[2] for p in parts]
+    has_chain = all(chains)
+    left = _common_prefix(chains, False) if has_chain else 0
+    if has_chain:
+        trimmed = [c[left:] for c in chains]
+        right = _common_prefix(trimmed, True)
+    else:
+        right = 0
+    pulled_something = bool(scalars) or left or right
+    if not pulled_something and abs(number) == 1:
+        return e
+    inner_terms = []
+    for coeff, sc, chain in parts:
+        rest_scalars = list(sc)
+        for s in scalars:
+            rest_scalars.remove(s)
+        rest_chain = chain[left:len(chain) - right]
+        inner_terms.append(A.mul_list([Num(coeff / number)] + rest_scalars + rest_chain))
+    inner = factor_sum(A.add_list(inner_terms))
+    prefix = chains[0][:left] if has_chain else []
+    suffix = chains[0][len(chains[0]) - right:] if right else []
+    return A.mul_list([Num(number)] + scalars + prefix + [inner] + suffix)

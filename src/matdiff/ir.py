@@ -1,0 +1,436 @@
+"""The typed expression (IR): immutable, hash-consed nodes with symbolic shapes.
+
+Grammar::
+
+    Expr = Sym(name, shape, kind)            a variable; kind in scalar | vector | matrix
+                                             | symmetric | mask
+         | Differential(var: Sym)            dX, the differential of a variable
+         | Num(value: Fraction)              a scalar constant
+         | Zero(shape) | Ones(shape) | Identity(n)
+         | Add(terms)                        n-ary, every term of the node's shape
+         | Mul(factors)                      product: 1 x 1 factors scale, the others chain
+         | Hadamard(factors)                 elementwise product, every factor of one shape
+         | Pow(base, exponent)               elementwise (or scalar) power, scalar exponent
+         | MatPow(base, k)                   matrix power, integer k >= 2
+         | Func(name, arg)                   elementwise function (exp, log, sigmoid, ...)
+         | Transpose(x) | Trace(X) | Det(X) | LogDet(X) | Inv(X)
+         | Diag(v)                           column vector -> diagonal matrix
+         | DiagPart(X)                       square matrix -> column vector of its diagonal
+         | Sum(X) | Norm(x)                   sum of entries; 2-norm / Frobenius norm
+         | LogSumExp(x) | Softmax(x)
+         | Kron(A, B) | Vec(X) | Reshape(v, rows, cols)
+
+A shape is a pair of dimensions; a dimension is a positive ``int`` or a symbolic
+name (``str``). ``(1, 1)`` is a scalar, ``(n, 1)`` a column vector.
+
+Nodes are interned: building the same node twice returns the same object, so
+equality is identity and costs nothing. Each node has ``key``, a structural
+hash that is the same in every process (it orders the terms of sums), and
+``shape``. Build nodes with the smart constructors of :mod:`matdiff.algebra`;
+the raw constructors here only check shapes (the IR checker).
+"""
+
+from __future__ import annotations
+
+import zlib
+from fractions import Fraction
+from typing import Any, Iterator
+
+Dim = int | str
+Shape = tuple[Dim, Dim]
+SCALAR: Shape = (1, 1)
+
+ELEMENTWISE_FUNCS = (
+    "exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt",
+    "abs", "sign", "sigmoid", "softplus", "relu",
+)
+
+
+def _stable_hash(value: Any) -> int:
+    """A hash that does not change between processes (str hashes do)."""
+    if isinstance(value, Expr):
+        return value.key
+    if isinstance(value, str):
+        return zlib.crc32(value.encode("utf-8"))
+    if isinstance(value, Fraction):
+        return hash((value.numerator, value.denominator))
+    if isinstance(value, tuple):
+        return hash(tuple(_stable_hash(v) for v in value))
+    return hash(value)
+
+
+class Expr:
+    """Base of all IR nodes. Subclasses declare ``fields`` and compute ``shape``."""
+
+    __slots__ = ("args", "shape", "key", "_free", "__weakref__")
+    fields: tuple[str, ...] = ()
+    _table: dict[tuple, "Expr"] = {}
+
+    def __new__(cls, *args: Any) -> "Expr":
+        lookup = (cls, args)
+        node = Expr._table.get(lookup)
+        if node is not None:
+            return node
+        node = object.__new__(cls)
+        node.args = args
+        node.shape = node._infer_shape()
+        node.key = _stable_hash((cls.__name__,) + args)
+        node._free = None
+        Expr._table[lookup] = node
+        return node
+
+    def __getattr__(self, name: str) -> Any:
+        fields = type(self).fields
+        if name in fields:
+            return self.args[fields.index(name)]
+        raise AttributeError(name)
+
+    def __reduce__(self):  # pickling / copying goes through the interning constructor
+        return (type(self), self.args)
+
+    def _infer_shape(self) -> Shape:
+        raise NotImplementedError
+
+    @property
+    def children(self) -> tuple["Expr", ...]:
+        return tuple(a for a in self.args if isinstance(a, Expr)) + tuple(
+            x for a in self.args if isinstance(a, tuple) for x in a if isinstance(x, Expr)
+        )
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape == SCALAR
+
+    @property
+    def free(self) -> frozenset[str]:
+        """Names of the variables (and differentials, as 'd' + name) the node depends on."""
+        if self._free is None:
+            acc: frozenset[str] = frozenset()
+            for c in self.children:
+                acc = acc | c.free
+            self._free = acc
+        return self._free
+
+    def __repr__(self) -> str:
+        from .printing import to_text
+
+        return f"<{type(self).__name__} {to_text(self)}>"
+
+    def walk(self) -> Iterator["Expr"]:
+        """Every distinct node of the DAG, children before parents."""
+        seen: set[int] = set()
+        stack: list[tuple[Expr, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if id(node) in seen:
+                continue
+            if expanded:
+                seen.add(id(node))
+                yield node
+                continue
+            stack.append((node, True))
+            for c in reversed(node.children):
+                if id(c) not in seen:
+                    stack.append((c, False))
+
+
+def differential_tag(name: str) -> str:
+    """How a differential dX shows in ``Expr.free`` (cannot clash with a variable's name)."""
+    return "\u2202" + name
+
+
+class IRShapeError(AssertionError):
+    """An IR node was built with shapes that do not fit: a bug in matdiff, not in user input."""
+
+
+def _need(cond: bool, what: str) -> None:
+    if not cond:
+        raise IRShapeError(what)
+
+
+def is_vector_shape(shape: Shape) -> bool:
+    return shape[1] == 1 and shape[0] != 1
+
+
+def chain_shape(factors: tuple[Expr, ...]) -> Shape:
+    """Shape of a product whose 1 x 1 factors scale and whose other factors chain."""
+    rows: Dim | None = None
+    cols: Dim | None = None
+    for f in factors:
+        if f.is_scalar:
+            continue
+        if cols is not None:
+            _need(cols == f.shape[0], f"product of {rows}x{cols} and {f.shape}")
+        else:
+            rows = f.shape[0]
+        cols = f.shape[1]
+    if rows is None or cols is None:
+        return SCALAR
+    return (rows, cols)
+
+
+# ----------------------------------------------------------------------------- leaves
+
+
+class Sym(Expr):
+    fields = ("name", "dims", "kind")
+
+    def _infer_shape(self) -> Shape:
+        return self.args[1]
+
+    @property
+    def free(self) -> frozenset[str]:
+        return frozenset({self.args[0]})
+
+
+class Differential(Expr):
+    fields = ("var",)
+
+    def _infer_shape(self) -> Shape:
+        return self.args[0].shape
+
+    @property
+    def free(self) -> frozenset[str]:
+        return frozenset({differential_tag(self.args[0].name)})
+
+
+class Num(Expr):
+    fields = ("value",)
+
+    def __new__(cls, value: Any) -> "Num":
+        return super().__new__(cls, Fraction(value))  # type: ignore[return-value]
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
+
+
+class Zero(Expr):
+    fields = ("dims",)
+
+    def _infer_shape(self) -> Shape:
+        return self.args[0]
+
+
+class Ones(Expr):
+    fields = ("dims",)
+
+    def _infer_shape(self) -> Shape:
+        return self.args[0]
+
+
+class Identity(Expr):
+    fields = ("n",)
+
+    def _infer_shape(self) -> Shape:
+        return (self.args[0], self.args[0])
+
+
+# ----------------------------------------------------------------------------- n-ary
+
+
+class Add(Expr):
+    fields = ("terms",)
+
+    def _infer_shape(self) -> Shape:
+        terms = self.args[0]
+        _need(len(terms) >= 2, "Add needs two terms")
+        shape = terms[0].shape
+        _need(all(t.shape == shape for t in terms), "Add of different shapes")
+        return shape
+
+
+class Mul(Expr):
+    fields = ("factors",)
+
+    def _infer_shape(self) -> Shape:
+        _need(len(self.args[0]) >= 2, "Mul needs two factors")
+        return chain_shape(self.args[0])
+
+
+class Hadamard(Expr):
+    fields = ("factors",)
+
+    def _infer_shape(self) -> Shape:
+        factors = self.args[0]
+        _need(len(factors) >= 2, "Hadamard needs two factors")
+        shape = factors[0].shape
+        _need(all(f.shape == shape for f in factors), "Hadamard of different shapes")
+        return shape
+
+
+# ----------------------------------------------------------------------------- unary and others
+
+
+class Pow(Expr):
+    fields = ("base", "exponent")
+
+    def _infer_shape(self) -> Shape:
+        _need(self.args[1].is_scalar, "Pow exponent must be scalar")
+        return self.args[0].shape
+
+
+class MatPow(Expr):
+    fields = ("base", "k")
+
+    def _infer_shape(self) -> Shape:
+        s = self.args[0].shape
+        _need(s[0] == s[1] and isinstance(self.args[1], int), "MatPow of a non-square matrix")
+        return s
+
+
+class Func(Expr):
+    fields = ("name", "arg")
+
+    def _infer_shape(self) -> Shape:
+        _need(self.args[0] in ELEMENTWISE_FUNCS, f"unknown function {self.args[0]}")
+        return self.args[1].shape
+
+
+class Transpose(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        r, c = self.args[0].shape
+        return (c, r)
+
+
+def _square(node: Expr) -> Dim:
+    r, c = node.shape
+    _need(r == c, f"{type(node).__name__} of a non-square {r}x{c}")
+    return r
+
+
+class Trace(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _square(self.args[0])
+        return SCALAR
+
+
+class Det(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _square(self.args[0])
+        return SCALAR
+
+
+class LogDet(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _square(self.args[0])
+        return SCALAR
+
+
+class Inv(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        n = _square(self.args[0])
+        return (n, n)
+
+
+class Diag(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _need(self.args[0].shape[1] == 1, "Diag of a non-vector")
+        n = self.args[0].shape[0]
+        return (n, n)
+
+
+class DiagPart(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        return (_square(self.args[0]), 1)
+
+
+class Sum(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
+
+
+class Norm(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
+
+
+class LogSumExp(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _need(self.args[0].shape[1] == 1, "logsumexp of a non-vector")
+        return SCALAR
+
+
+class Softmax(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        _need(self.args[0].shape[1] == 1, "softmax of a non-vector")
+        return self.args[0].shape
+
+
+def dim_product(a: Dim, b: Dim) -> Dim:
+    """The product of two dimensions, symbolic when either is a name (``'m*n'``)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a * b
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    return f"{a}*{b}"
+
+
+class Kron(Expr):
+    fields = ("left", "right")
+
+    def _infer_shape(self) -> Shape:
+        (a, b), (c, d) = self.args[0].shape, self.args[1].shape
+        return (dim_product(a, c), dim_product(b, d))
+
+
+class Vec(Expr):
+    fields = ("arg",)
+
+    def _infer_shape(self) -> Shape:
+        r, c = self.args[0].shape
+        return (dim_product(r, c), 1)
+
+
+class Reshape(Expr):
+    """Column-major reshape of a vector into a ``rows x cols`` matrix (the inverse of vec)."""
+
+    fields = ("arg", "rows", "cols")
+
+    def _infer_shape(self) -> Shape:
+        return (self.args[1], self.args[2])
+
+
+def kind_of_shape(shape: Shape) -> str:
+    if shape == SCALAR:
+        return "scalar"
+    if shape[1] == 1:
+        return "vector"
+    return "matrix"
+
+
+def shape_text(shape: Shape, kind: str | None = None) -> str:
+    """``scalar``, ``vector(n)``, ``matrix(m, n)``, ``symmetric matrix(n)``, ``mask(m, n)``."""
+    base = kind_of_shape(shape)
+    if kind == "symmetric":
+        return f"symmetric matrix({shape[0]})"
+    if kind == "mask":
+        return f"mask({shape[0]}, {shape[1]})"
+    if base == "scalar":
+        return "scalar"
+    if base == "vector":
+        return f"vector({shape[0]})"
+    return f"matrix({shape[0]}, {shape[1]})"

@@ -1,0 +1,502 @@
+"""Printers: the IR back to the matdiff language (text) and to LaTeX.
+
+One class per target, one precedence table, one ``parenthesize`` helper. The
+text form parses back, with the same declarations, to an expression with the
+same values: scalars come first, ``'`` marks a transpose, ``*`` the matrix
+product, ``.*`` the elementwise one, and parentheses are the fewest that keep
+the meaning (plus a pair around an elementwise product inside a matrix
+product, which people write for clarity).
+
+Terms of sums and factors of elementwise products are shown in the order in
+which their variables first appear in the user's input, positive terms first,
+so ``X*W - Y`` prints as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from .ir import (
+    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
+    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym,
+    Trace, Transpose, Vec, Zero,
+)
+
+# precedence: higher binds tighter
+ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+
+GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+    "rho sigma tau upsilon phi chi psi omega"
+).split()
+GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
+GREEK_UPPER_UNICODE = dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))
+_IDENT = re.compile(r"[^\W\d]\w*")
+
+
+class Printer:
+    """Shared machinery: term ordering and the parenthesize helper."""
+
+    def __init__(self, order: dict[str, int] | None = None, sized: frozenset[str] = frozenset()):
+        self.order = order or {}
+        self.sized = sized  # dimension names that may be printed (declared ones)
+        self.memo: dict[int, tuple[str, int]] = {}
+
+    def text(self, e: Expr) -> str:
+        return self.show(e)[0]
+
+    def show(self, e: Expr) -> tuple[str, int]:
+        got = self.memo.get(id(e))
+        if got is None:
+            method = getattr(self, "print_" + type(e).__name__)
+            got = method(e)
+            self.memo[id(e)] = got
+        return got
+
+    def paren(self, e: Expr, at_least: int) -> str:
+        s, p = self.show(e)
+        return s if p >= at_least else self.wrap(s)
+
+    def wrap(self, s: str) -> str:
+        return f"({s})"
+
+    def display_key(self, e: Expr) -> tuple:
+        if not isinstance(self, TextPrinter) or isinstance(self, LatexPrinter):
+            if not hasattr(self, "_keys"):
+                self._keys = TextPrinter(self.order, self.sized)
+            s = self._keys.text(e)
+        else:
+            s = self.text(e)
+        names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(s) if m in self.order]
+        return (names, s.count("'"), len(s), s)
+
+    def dim_ok(self, d) -> bool:
+        return isinstance(d, int) or d in self.sized
+
+
+class TextPrinter(Printer):
+    """The matdiff language."""
+
+    def print_Sym(self, e: Sym):
+        return e.name, ATOM
+
+    def print_Differential(self, e: Differential):
+        return "d" + e.var.name, ATOM
+
+    def print_Num(self, e: Num):
+        v = e.value
+        if v.denominator == 1:
+            return str(v.numerator), (ATOM if v >= 0 else UNARY)
+        return f"{v.numerator}/{v.denominator}", MUL
+
+    def sized_call(self, name: str, dims: tuple) -> tuple[str, int]:
+        if all(self.dim_ok(d) for d in dims):
+            return f"{name}({', '.join(str(d) for d in dims)})", ATOM
+        return name, ATOM
+
+    def print_Zero(self, e: Zero):
+        r, c = e.shape
+        return self.sized_call("zeros", (r,) if c == 1 else (r, c))
+
+    def print_Ones(self, e: Ones):
+        r, c = e.shape
+        return self.sized_call("ones", (r,) if c == 1 else (r, c))
+
+    def print_Identity(self, e: Identity):
+        return self.sized_call("eye", (e.n,))
+
+    # -- sums
+    def print_Add(self, e: Add):
+        terms = []
+        for t in e.terms:
+            negative = _coeff(t) < 0
+            body = _negate(t) if negative else t
+            terms.append((negative, self.display_key(body), body, t))
+        terms.sort(key=lambda x: (x[0], x[1]))
+        out = []
+        for i, (negative, _, body, t) in enumerate(terms):
+            s = self.broadcast_term(body, e)
+            if i == 0:
+                out.append("-" + self.paren_neg(body, s) if negative else s)
+            else:
+                out.append((" - " if negative else " + ") + s)
+        return "".join(out), ADD
+
+    def paren_neg(self, body: Expr, s: str) -> str:
+        return s if self.show(body)[1] >= MUL else self.wrap(s)
+
+    def broadcast_term(self, t: Expr, parent: Add) -> str:
+        """``s*ones`` added to a matrix prints as ``s`` (scalars broadcast in sums)."""
+        if isinstance(t, Ones):
+            return "1"
+        if isinstance(t, Mul) and isinstance(t.factors[-1], Ones):
+            rest = t.factors[:-1]
+            if all(f.is_scalar for f in rest):
+                r = rest[0] if len(rest) == 1 else Mul(rest)
+                return self.paren(r, MUL)
+        return self.paren(t, MUL)
+
+    # -- products
+    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = [], []
+        for f in sorted(scalars, key=self.display_key):
+            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+                p = -f.exponent.value
+                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
+            else:
+                numer.append(f)
+        many = len(numer) + (abs(coeff.numerator) != 1) > 1 or has_more
+        parts = [self.scalar_factor(f, many) for f in numer]
+        dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
+        dparts += [self.scalar_factor(f, True) for f in denom]
+        if abs(coeff.numerator) != 1 or (not parts and (dparts or not has_more)):
+            parts.insert(0, str(abs(coeff.numerator)))
+        s = "*".join(parts)
+        if dparts:
+            d = "*".join(dparts)
+            if len(dparts) > 1 or _looser_than_power(d):
+                d = self.wrap(d)
+            s += "/" + d
+        return s
+
+    def scalar_factor(self, f: Expr, many: bool) -> str:
+        s, p = self.show(f)
+        if p < MUL or (many and p == MUL and isinstance(f, (Mul, Num))):
+            return self.wrap(s)
+        return s
+
+    def chain_factor(self, f: Expr) -> str:
+        s, p = self.show(f)
+        if p < MUL or (p == MUL and not isinstance(f, Mul)):
+            return self.wrap(s)
+        return s
+
+    def print_Mul(self, e: Mul):
+        coeff = Fraction(1)
+        scalars, chain = [], []
+        for f in e.factors:
+            if isinstance(f, Num):
+                coeff *= f.value
+            elif f.is_scalar:
+                scalars.append(f)
+            else:
+                chain.append(f)
+        sign = "-" if coeff < 0 else ""
+        if not chain:
+            s = self.scalar_part(coeff, scalars, False)
+            return sign + s, MUL
+        chain_s = "*".join(self.chain_factor(f) for f in chain)
+        if (coeff == 1 or coeff == -1) and not scalars:
+            if len(chain) == 1:  # -y.*x is (-y).*x: a unary minus needs no parentheses
+                s, p = self.show(chain[0])
+                if not sign:
+                    return s, p
+                return sign + (s if p >= MUL else self.wrap(s)), MUL
+            return sign + chain_s, MUL
+        pre = self.scalar_part(coeff, scalars, True)
+        sep = " * " if "/" in pre else "*"
+        return sign + pre + sep + chain_s, MUL
+
+    def print_Hadamard(self, e: Hadamard):
+        numer, denom = [], []
+        for f in e.factors:
+            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+                p = -f.exponent.value
+                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
+            else:
+                numer.append(f)
+        numer.sort(key=self.display_key)
+        denom.sort(key=self.display_key)
+        s = ".*".join(self.paren(f, POW) for f in numer) if numer else "1"
+        for f in denom:
+            s += "./" + self.paren(f, POW)
+        return s, MUL
+
+    def print_Pow(self, e: Pow):
+        base, p = e.base, e.exponent
+        op = "^" if base.is_scalar else ".^"
+        if isinstance(p, Num) and p.value < 0:
+            one = "1/" if base.is_scalar else "1./"
+            pos = base if p.value == -1 else Pow(base, Num(-p.value))
+            return one + self.paren(pos, POW), MUL
+        if isinstance(p, Num) and p.value.denominator == 1:
+            ex = str(p.value.numerator)
+        else:
+            ex = self.paren(p, POSTFIX)
+        return self.paren(base, POSTFIX) + op + ex, POW
+
+    def print_MatPow(self, e: MatPow):
+        return self.paren(e.base, POSTFIX) + "^" + str(e.k), POW
+
+    def print_Transpose(self, e: Transpose):
+        return self.paren(e.arg, POSTFIX) + "'", POSTFIX
+
+    def call(self, name: str, *args: Expr, extra: str = "") -> tuple[str, int]:
+        inner = ", ".join(self.text(a) for a in args)
+        return f"{name}({inner}{extra})", ATOM
+
+    def print_Func(self, e: Func):
+        return self.call(e.name, e.arg)
+
+    def print_Trace(self, e):
+        return self.call("tr", e.arg)
+
+    def print_Det(self, e):
+        return self.call("det", e.arg)
+
+    def print_LogDet(self, e):
+        return self.call("logdet", e.arg)
+
+    def print_Inv(self, e):
+        return self.call("inv", e.arg)
+
+    def print_Diag(self, e):
+        return self.call("diag", e.arg)
+
+    def print_DiagPart(self, e):
+        return self.call("diag", e.arg)
+
+    def print_Sum(self, e):
+        return self.call("sum", e.arg)
+
+    def print_Norm(self, e: Norm):
+        if e.arg.shape[1] == 1:
+            return self.call("norm", e.arg)
+        return self.call("norm", e.arg, extra=", 'fro'")
+
+    def print_LogSumExp(self, e):
+        return self.call("logsumexp", e.arg)
+
+    def print_Softmax(self, e):
+        return self.call("softmax", e.arg)
+
+    def print_Kron(self, e: Kron):
+        return self.call("kron", e.left, e.right)
+
+    def print_Vec(self, e):
+        return self.call("vec", e.arg)
+
+    def print_Reshape(self, e: Reshape):
+        return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
+
+
+def _looser_than_power(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch in "*/+-":
+            return True
+    return False
+
+
+def _coeff(t: Expr) -> Fraction:
+    if isinstance(t, Num):
+        return t.value
+    if isinstance(t, Mul) and isinstance(t.factors[0], Num):
+        return t.factors[0].value
+    return Fraction(1)
+
+
+def _negate(t: Expr) -> Expr:
+    from .algebra import neg
+
+    return neg(t)
+
+
+class LatexPrinter(TextPrinter):
+    """LaTeX, for rendering: ``\\frac{2}{N} X^\\top (X W - Y)``."""
+
+    def wrap(self, s: str) -> str:
+        return f"({s})"
+
+    def print_Sym(self, e: Sym):
+        return latex_name(e.name), ATOM
+
+    def print_Differential(self, e: Differential):
+        return "\\mathrm{d}" + latex_name(e.var.name), ATOM
+
+    def print_Num(self, e: Num):
+        v = e.value
+        if v.denominator == 1:
+            return str(v.numerator), (ATOM if v >= 0 else UNARY)
+        sign = "-" if v < 0 else ""
+        return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", MUL
+
+    def print_Zero(self, e):
+        return "0", ATOM
+
+    def print_Ones(self, e):
+        return "\\mathbf{1}", ATOM
+
+    def print_Identity(self, e):
+        return "I", ATOM
+
+    def broadcast_term(self, t: Expr, parent: Add) -> str:
+        return super().broadcast_term(t, parent)
+
+    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = [], []
+        for f in sorted(scalars, key=self.display_key):
+            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+                p = -f.exponent.value
+                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
+            else:
+                numer.append(f)
+        parts = [self.scalar_factor(f, len(numer) > 1 or has_more) for f in numer]
+        c = abs(coeff.numerator)
+        dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
+        dparts += [self.scalar_factor(f, False) for f in denom]
+        if dparts:
+            top = " ".join(([str(c)] if c != 1 or not parts else []) + parts)
+            return f"\\frac{{{top}}}{{{' '.join(dparts)}}}"
+        if c != 1 or not parts:
+            parts.insert(0, str(c))
+        return " ".join(parts)
+
+    def scalar_factor(self, f: Expr, many: bool) -> str:
+        s, p = self.show(f)
+        return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
+
+    def print_Mul(self, e: Mul):
+        coeff = Fraction(1)
+        scalars, chain = [], []
+        for f in e.factors:
+            if isinstance(f, Num):
+                coeff *= f.value
+            elif f.is_scalar:
+                scalars.append(f)
+            else:
+                chain.append(f)
+        sign = "-" if coeff < 0 else ""
+        if not scalars and abs(coeff) == 1 and len(chain) == 1:
+            s, p = self.show(chain[0])
+            return (sign + (s if p >= MUL or not sign else self.wrap(s)), MUL if sign else p)
+        parts = []
+        if scalars or abs(coeff) != 1 or not chain:
+            parts.append(self.scalar_part(coeff, scalars, bool(chain)))
+        parts += [self.chain_factor(f) for f in chain]
+        return sign + " ".join(parts), MUL
+
+    def print_Hadamard(self, e: Hadamard):
+        numer, denom = [], []
+        for f in e.factors:
+            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+                p = -f.exponent.value
+                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
+            else:
+                numer.append(f)
+        numer.sort(key=self.display_key)
+        s = " \\odot ".join(self.paren(f, POW) for f in numer) if numer else "\\mathbf{1}"
+        for f in sorted(denom, key=self.display_key):
+            s += " \\oslash " + self.paren(f, POW)
+        return s, MUL
+
+    def print_Pow(self, e: Pow):
+        base, p = e.base, e.exponent
+        if isinstance(p, Num) and p.value < 0 and base.is_scalar:
+            pos = base if p.value == -1 else Pow(base, Num(-p.value))
+            return f"\\frac{{1}}{{{self.text(pos)}}}", MUL
+        if isinstance(p, Num) and p.value == Fraction(1, 2) and base.is_scalar:
+            return f"\\sqrt{{{self.text(base)}}}", ATOM
+        ex = self.text(p)
+        if not base.is_scalar:
+            ex = "\\circ " + ex if not ex.startswith("-") else "\\circ(" + ex + ")"
+        return f"{self.paren(base, POSTFIX)}^{{{ex}}}", POW
+
+    def print_MatPow(self, e: MatPow):
+        return f"{self.paren(e.base, POSTFIX)}^{{{e.k}}}", POW
+
+    def print_Transpose(self, e: Transpose):
+        if isinstance(e.arg, Inv):
+            return f"{self.paren(e.arg.arg, POSTFIX)}^{{-\\top}}", POSTFIX
+        return self.paren(e.arg, POSTFIX) + "^\\top", POSTFIX
+
+    def op(self, name: str, arg: Expr) -> tuple[str, int]:
+        return f"{name}\\left({self.text(arg)}\\right)", ATOM
+
+    LATEX_FUNCS = {
+        "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
+        "tanh": "\\tanh", "sinh": "\\sinh", "cosh": "\\cosh", "sigmoid": "\\sigma",
+        "sign": "\\operatorname{sign}", "softplus": "\\operatorname{softplus}",
+        "relu": "\\operatorname{relu}",
+    }
+
+    def print_Func(self, e: Func):
+        if e.name == "sqrt":
+            return f"\\sqrt{{{self.text(e.arg)}}}", ATOM
+        if e.name == "abs":
+            return f"\\left|{self.text(e.arg)}\\right|", ATOM
+        return self.op(self.LATEX_FUNCS[e.name], e.arg)
+
+    def print_Trace(self, e):
+        return self.op("\\operatorname{tr}", e.arg)
+
+    def print_Det(self, e):
+        return self.op("\\det", e.arg)
+
+    def print_LogDet(self, e):
+        return f"\\log\\left|\\det\\left({self.text(e.arg)}\\right)\\right|", ATOM
+
+    def print_Inv(self, e):
+        return f"{self.paren(e.arg, POSTFIX)}^{{-1}}", POSTFIX
+
+    def print_Diag(self, e):
+        return self.op("\\operatorname{diag}", e.arg)
+
+    def print_DiagPart(self, e):
+        return self.op("\\operatorname{diag}", e.arg)
+
+    def print_Sum(self, e):
+        return self.op("\\operatorname{sum}", e.arg)
+
+    def print_Norm(self, e: Norm):
+        sub = "2" if e.arg.shape[1] == 1 else "F"
+        return f"\\left\\|{self.text(e.arg)}\\right\\|_{sub}", ATOM
+
+    def print_LogSumExp(self, e):
+        return self.op("\\operatorname{logsumexp}", e.arg)
+
+    def print_Softmax(self, e):
+        return self.op("\\operatorname{softmax}", e.arg)
+
+    def print_Kron(self, e: Kron):
+        return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
+
+    def print_Vec(self, e):
+        return self.op("\\operatorname{vec}", e.arg)
+
+    def print_Reshape(self, e: Reshape):
+        return (f"\\operatorname{{reshape}}\\left({self.text(e.arg)}, {e.rows}, {e.cols}\\right)",
+                ATOM)
+
+
+def latex_name(name: str) -> str:
+    """``lambda`` -> ``\\lambda``, ``x_1`` -> ``x_{1}``, ``λ`` -> ``\\lambda``, ``lr`` -> ``\\mathit{lr}``."""
+    base, _, sub = name.partition("_")
+    m = re.fullmatch(r"([^\W\d_]+?)(\d+)", base) if not sub else None
+    if m:
+        base, sub = m.group(1), m.group(2)
+    if base in GREEK or base.lower() in GREEK and base[0].isupper():
+        head = "\\" + base
+    elif base in GREEK_UNICODE:
+        head = "\\" + GREEK_UNICODE[base]
+    elif base in GREEK_UPPER_UNICODE:
+        head = "\\" + GREEK_UPPER_UNICODE[base]
+    elif len(base) == 1:
+        head = base
+    else:
+        head = f"\\mathit{{{base}}}"
+    return f"{head}_{{{latex_name(sub) if sub else ''}}}" if sub else head
+
+
+def to_text(e: Expr, order: dict[str, int] | None = None,
+            sized: frozenset[str] = frozenset()) -> str:
+    return TextPrinter(order, sized).text(e)
+
+
+def to_latex(e: Expr, order: dict[str, int] | None = None) -> str:
+    return LatexPrinter(order).text(e)
