@@ -71,9 +71,6 @@ class Printer:
         names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(s) if m in self.order]
         return (names, s.count("'"), len(s), s)
 
-    def dim_ok(self, d) -> bool:
-        return isinstance(d, int) or d in self.sized
-
 
 class TextPrinter(Printer):
     """The matdiff language."""
@@ -91,9 +88,8 @@ class TextPrinter(Printer):
         return f"{v.numerator}/{v.denominator}", MUL
 
     def sized_call(self, name: str, dims: tuple) -> tuple[str, int]:
-        if all(self.dim_ok(d) for d in dims):
-            return f"{name}({', '.join(str(d) for d in dims)})", ATOM
-        return name, ATOM
+        """``eye(n)``: sizes always shown, so that the text parses back on its own."""
+        return f"{name}({', '.join(str(d) for d in dims)})", ATOM
 
     def print_Zero(self, e: Zero):
         r, c = e.shape

@@ -1,0 +1,129 @@
+"""The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--latex] [--check] [--json]``.
+
+Exit status: 0 on success, 1 for a bad expression (with a caret under the
+offending spot, or a JSON error object with ``--json``), 2 for a bad command
+line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from . import api
+from .errors import MatdiffError, UnsupportedError
+from .ir import shape_text
+from .parse import parse_declarations
+from .syntax import Declaration
+
+EXAMPLES = """examples:
+  matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W
+  matdiff "x'*A*x" --declare "A: symmetric matrix" --check
+  matdiff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --latex
+  matdiff "norm(W*u - v)^2" --json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="matdiff",
+        description="Derivatives of matrix expressions in closed form, numerically checked.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("expression", help="the expression, in the matdiff language")
+    p.add_argument("--wrt", action="append", default=[], metavar="NAME",
+                   help="differentiate with respect to NAME (repeatable; default: every variable)")
+    p.add_argument("--declare", action="append", default=[], metavar="DECL",
+                   help='declare types, e.g. "A: symmetric matrix" or "X: matrix(N, d)"')
+    p.add_argument("--latex", action="store_true", help="also print LaTeX")
+    p.add_argument("--check", action="store_true",
+                   help="check every result against finite differences on random data")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return p
+
+
+def _declarations(texts: list[str]) -> tuple[Declaration, ...]:
+    out: list[Declaration] = []
+    for t in texts:
+        try:
+            out.extend(parse_declarations(t))
+        except MatdiffError as e:
+            raise MatdiffError(f"in --declare {t!r}: {e.message}", None) from None
+    return tuple(out)
+
+
+def run(args: argparse.Namespace) -> dict:
+    """Derive what the command line asks for; the JSON object the CLI prints."""
+    decls = _declarations(args.declare)
+    program = api.compile_program(args.expression, decls)
+    wrt = args.wrt or api.differentiable(program)
+    results, skipped = [], []
+    for name in wrt:
+        try:
+            results.append(api.derive(program, name))
+        except UnsupportedError as e:
+            if args.wrt:
+                raise
+            skipped.append({"wrt": name, "reason": e.message})
+    if not results and skipped:
+        raise UnsupportedError(skipped[0]["reason"]).with_text(args.expression)
+    if not results:
+        raise UnsupportedError("the expression has no variable to differentiate by").with_text(
+            args.expression)
+    out: dict = {
+        "expression": args.expression,
+        "function": {"text": results[0].function, "shape": shape_text(program.expr.shape)},
+        "types": program.types,
+        "results": [r.to_json(with_check=args.check) for r in results],
+    }
+    if skipped:
+        out["skipped"] = skipped
+    return out
+
+
+def _dims(shape: str) -> str:
+    """``matrix(d, c)`` -> ``d x c``; ``vector(n)`` -> ``n``."""
+    inner = shape[shape.index("(") + 1:-1] if "(" in shape else ""
+    return " x ".join(p.strip() for p in inner.split(",")) if inner else "scalar"
+
+
+def render_text(out: dict, latex: bool) -> str:
+    lines = ["types: " + "; ".join(f"{n} {t}" for n, t in out["types"].items())]
+    for r in out["results"]:
+        lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
+        if latex:
+            lines.append(f"  latex:  {r['latex']}")
+        if "check" in r:
+            c = r["check"]
+            verdict = "passed" if c["passed"] else "FAILED"
+            lines.append(f"  check:  max relative error {c['max_rel_error']:.1e} ({verdict})")
+    for s in out.get("skipped", []):
+        lines.append(f"no derivative wrt {s['wrt']}: {s['reason']}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits 2 on a bad command line
+    try:
+        out = run(args)
+    except MatdiffError as e:
+        if args.json:
+            print(json.dumps({"error": e.to_json()}))
+        else:
+            e.with_text(args.expression)
+            print(e.caret(), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(render_text(out, args.latex))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
