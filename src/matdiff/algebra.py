@@ -176,7 +176,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             for g in f.factors:
                 if g.is_scalar:
                     take_scalar(g)
-            take_scalar(Mul(tuple(inner)) if len(inner) > 1 else inner[0])
+            take_scalar(_scalar_chain(inner) if len(inner) > 1 else inner[0])
         elif f.is_scalar:
             take_scalar(f)
         elif isinstance(f, Zero):
@@ -187,7 +187,12 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     shape = chain_shape(tuple(chain))
     if zero_seen:
         return zero(shape)
-    chain = [f for f in chain if not isinstance(f, Identity)] or chain[:1]
+    chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
+    if len(chain) >= 2 and chain_shape(tuple(chain)) == SCALAR:
+        reduced = _scalar_chain(chain)
+        if reduced is not None:
+            take_scalar(reduced)
+            chain = []
     scalars: list[Expr] = []
     for base, p in powers.items():
         if p == 0:
@@ -202,6 +207,49 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul(tuple(out))
+
+
+def _merge_powers(chain: list[Expr]) -> list[Expr]:
+    """``X*X = X^2``, ``X^2*X = X^3`` for adjacent equal square factors."""
+    out: list[Expr] = []
+    for f in chain:
+        base, k = (f.base, f.k) if isinstance(f, MatPow) else (f, 1)
+        if out and base.shape[0] == base.shape[1]:
+            prev = out[-1]
+            pbase, pk = (prev.base, prev.k) if isinstance(prev, MatPow) else (prev, 1)
+            if pbase is base:
+                out[-1] = MatPow(base, pk + k)
+                continue
+        out.append(f)
+    return out
+
+
+def _hadamard_size(e: Expr) -> int:
+    _, rest = split_scalars(e)
+    return len(rest.factors) if isinstance(rest, Hadamard) else (0 if rest is ONE else 1)
+
+
+def _scalar_chain(chain: list[Expr]) -> Expr | None:
+    """A 1 x 1 product: ``ones(1, n)*v = sum(v)``; otherwise written in one orientation
+    (``a'*b`` or ``b'*a``, whichever sorts first), so equal scalars are one node."""
+    if isinstance(chain[0], Ones) and len(chain) >= 2:
+        return sum_(mul_list(chain[1:]))
+    if isinstance(chain[-1], Ones) and len(chain) >= 2:
+        return sum_(mul_list(chain[:-1]))
+    if len(chain) == 2 and chain[0].shape[0] == 1 and chain[1].shape[1] == 1:
+        u, v = transpose(chain[0]), chain[1]  # u'*v = sum(u.*v): does the product cancel?
+        prod = hadamard(u, v)
+        if _hadamard_size(prod) < _hadamard_size(u) + _hadamard_size(v):
+            return sum_(prod)
+    forward = Mul(tuple(chain))
+    flipped = [transpose(f) for f in reversed(chain)]
+    if any(isinstance(f, (Mul, Add)) for f in flipped) or len(flipped) != len(chain):
+        return forward
+    backward = Mul(tuple(flipped))
+    if transpose_count(backward) < transpose_count(forward) or (
+            transpose_count(backward) == transpose_count(forward) and backward.key < forward.key):
+        return backward
+    return forward
 
 
 # ----------------------------------------------------------------------------- hadamard
@@ -259,8 +307,14 @@ def hadamard_list(factors: Iterable[Expr]) -> Expr:
 
 
 def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
-    """``exp(u) .* (1 + exp(u)).^-1 = sigmoid(u)``."""
+    """``exp(u) .* (1 + exp(u)).^-1 = sigmoid(u)``; ``exp(u) .* sigmoid(-u) = sigmoid(u)``."""
     for i, t in enumerate(terms):
+        if isinstance(t, Func) and t.name == "sigmoid":
+            u = neg(t.arg)
+            e = Func("exp", u)
+            if e in terms:
+                rest = [x for j, x in enumerate(terms) if j != i and x is not e]
+                return rest + [Func("sigmoid", u)]
         if isinstance(t, Pow) and t.exponent is MINUS_ONE:
             u = _one_plus_exp(t.base)
             if u is None:
@@ -284,8 +338,6 @@ def _one_plus_exp(e: Expr) -> Expr | None:
 
 def elem_pow(base: Expr, p: Expr) -> Expr:
     """Elementwise (or scalar) power ``base .^ p`` with a scalar exponent."""
-    if not p.is_scalar:
-        raise ValueError("exponent must be a scalar")
     if is_zero(p):
         return ones(base.shape)
     if is_one(p):
@@ -374,9 +426,9 @@ def _transpose(e: Expr) -> Expr:
         case Hadamard():
             return _cheaper(e, hadamard_list(transpose(f) for f in e.factors))
         case Pow():
-            return elem_pow(transpose(e.base), e.exponent)
+            return _cheaper(e, elem_pow(transpose(e.base), transpose(e.exponent)))
         case Func():
-            return Func(e.name, transpose(e.arg))
+            return _cheaper(e, Func(e.name, transpose(e.arg)))
         case MatPow():
             return MatPow(transpose(e.base), e.k)
         case Inv() if transpose(e.arg) is e.arg:
@@ -388,7 +440,7 @@ def _transpose(e: Expr) -> Expr:
 
 def _cheaper(e: Expr, pushed: Expr) -> Expr:
     """(P.*(M - U*V'))' stays as it is rather than P'.*(M' - V*U')."""
-    if transpose_count(pushed) <= transpose_count(e) + 1:
+    if transpose_count(pushed) <= transpose_count(e) + (0 if isinstance(e, (Func, Pow)) else 1):
         return pushed
     return Transpose(e)
 
@@ -499,6 +551,8 @@ def func(name: str, x: Expr) -> Expr:
             return x.arg
         if is_one(x):
             return Num(0)
+        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z)
+            return sub(x.arg, LogSumExp(x.arg))
     if name == "exp" and is_zero(x):
         return ones(x.shape)
     if name in ("sin", "tan", "tanh", "sinh", "sqrt", "abs", "sign", "relu") and is_zero(x):

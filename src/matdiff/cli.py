@@ -105,9 +105,36 @@ def render_text(out: dict, latex: bool) -> str:
     return "\n".join(lines)
 
 
+VALUED_OPTIONS = {"--wrt", "--declare"}
+
+
+def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """An expression may start with '-' (``-y'*log(p)``): pass it after ``--``."""
+    known = {s for a in parser._actions for s in a.option_strings}
+    out: list[str] = []
+    expression = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return argv
+        if a in VALUED_OPTIONS and i + 1 < len(argv):
+            out += [a, argv[i + 1]]
+            i += 2
+            continue
+        if (expression is None and a.startswith("-") and a.split("=")[0] not in known
+                and not a.lstrip("-").isidentifier()):
+            expression = a
+        else:
+            out.append(a)
+        i += 1
+    return out + ["--", expression] if expression is not None else out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    argv = protect_expression(argv, parser)
     args = parser.parse_args(argv)  # exits 2 on a bad command line
     try:
         out = run(args)

@@ -51,10 +51,10 @@ def _d_pow(e: Pow, d: D) -> Expr:
     b, p = e.base, e.exponent
     db, dp = d(b), d(p)
     terms = []
-    if not _is_zero(db):
-        terms.append(A.hadamard(A.mul(p, A.elem_pow(b, A.sub(p, A.ONE))), db))
-    if not _is_zero(dp):  # d(b^p) = b^p .* log(b) dp
-        terms.append(A.mul(dp, A.hadamard(e, A.func("log", b))))
+    if not _is_zero(db):  # d(b.^p) = p .* b.^(p - 1) .* db + b.^p .* log(b) .* dp
+        terms.append(A.hadamard(p, A.elem_pow(b, A.sub(p, A.ONE)), db))
+    if not _is_zero(dp):
+        terms.append(A.hadamard(e, A.func("log", b), dp))
     return A.add_list(terms) if terms else A.zero(e.shape)
 
 

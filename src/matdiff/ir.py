@@ -10,7 +10,8 @@ Grammar::
          | Add(terms)                        n-ary, every term of the node's shape
          | Mul(factors)                      product: 1 x 1 factors scale, the others chain
          | Hadamard(factors)                 elementwise product, every factor of one shape
-         | Pow(base, exponent)               elementwise (or scalar) power, scalar exponent
+         | Pow(base, exponent)               elementwise (or scalar) power; the exponent
+                                             is a scalar or of the base's shape
          | MatPow(base, k)                   matrix power, integer k >= 2
          | Func(name, arg)                   elementwise function (exp, log, sigmoid, ...)
          | Transpose(x) | Trace(X) | Det(X) | LogDet(X) | Inv(X)
@@ -265,8 +266,11 @@ class Pow(Expr):
     fields = ("base", "exponent")
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[1].is_scalar, "Pow exponent must be scalar")
-        return self.args[0].shape
+        base, ex = self.args
+        if ex.is_scalar:
+            return base.shape
+        _need(base.is_scalar or base.shape == ex.shape, "Pow exponent of another shape")
+        return ex.shape
 
 
 class MatPow(Expr):
@@ -386,7 +390,8 @@ def dim_product(a: Dim, b: Dim) -> Dim:
         return b
     if b == 1:
         return a
-    return f"{a}*{b}"
+    factors = sorted(str(a).split("*") + str(b).split("*"))  # m*n and n*m are one size
+    return "*".join(factors)
 
 
 class Kron(Expr):

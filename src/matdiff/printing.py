@@ -61,6 +61,9 @@ class Printer:
     def wrap(self, s: str) -> str:
         return f"({s})"
 
+    def scalar_key(self, e: Expr) -> tuple:
+        return (_scalar_rank(e),) + self.display_key(e)
+
     def display_key(self, e: Expr) -> tuple:
         if not isinstance(self, TextPrinter) or isinstance(self, LatexPrinter):
             if not hasattr(self, "_keys"):
@@ -70,6 +73,12 @@ class Printer:
             s = self.text(e)
         names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(s) if m in self.order]
         return (names, s.count("'"), len(s), s)
+
+
+def _scalar_rank(f: Expr) -> int:
+    """Names first, then powers and calls: ``b*a^(b - 1)``, ``lambda*U``."""
+    base = f.base if isinstance(f, Pow) else f
+    return 0 if isinstance(base, Sym) and not isinstance(f, Pow) else 1
 
 
 class TextPrinter(Printer):
@@ -136,7 +145,7 @@ class TextPrinter(Printer):
     # -- products
     def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
         numer, denom = [], []
-        for f in sorted(scalars, key=self.display_key):
+        for f in sorted(scalars, key=self.scalar_key):
             if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
                 p = -f.exponent.value
                 denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
@@ -184,12 +193,26 @@ class TextPrinter(Printer):
             return sign + s, MUL
         chain_s = "*".join(self.chain_factor(f) for f in chain)
         if (coeff == 1 or coeff == -1) and not scalars:
+            if len(chain) == 1 and sign and isinstance(chain[0], Add) and any(
+                    _coeff(t) < 0 for t in chain[0].terms):  # -(a - b) prints as b - a
+                return self.show(_negate(chain[0]))
             if len(chain) == 1:  # -y.*x is (-y).*x: a unary minus needs no parentheses
                 s, p = self.show(chain[0])
                 if not sign:
                     return s, p
                 return sign + (s if p >= MUL else self.wrap(s)), MUL
             return sign + chain_s, MUL
+        numer = [f for f in scalars if not _negative_power(f)]
+        if coeff.numerator in (1, -1) and not numer:
+            # only a denominator: (X*W - Y)/N, x/norm(x), 1./(2*sqrt(x))
+            den = self.scalar_part(Fraction(1, coeff.denominator), scalars, True)[2:]
+            if len(chain) == 1 and _negative_power(chain[0]):
+                pw = chain[0]
+                q = -pw.exponent.value
+                body = pw.base if q == 1 else Pow(pw.base, Num(q))
+                d = den.strip("()") + "*" + self.paren(body, POW)
+                return sign + "1./(" + d + ")", MUL
+            return sign + chain_s + "/" + den, MUL
         pre = self.scalar_part(coeff, scalars, True)
         sep = " * " if "/" in pre else "*"
         return sign + pre + sep + chain_s, MUL
@@ -211,9 +234,9 @@ class TextPrinter(Printer):
 
     def print_Pow(self, e: Pow):
         base, p = e.base, e.exponent
-        op = "^" if base.is_scalar else ".^"
+        op = "^" if e.is_scalar else ".^"
         if isinstance(p, Num) and p.value < 0:
-            one = "1/" if base.is_scalar else "1./"
+            one = "1/" if e.is_scalar else "1./"
             pos = base if p.value == -1 else Pow(base, Num(-p.value))
             return one + self.paren(pos, POW), MUL
         if isinstance(p, Num) and p.value.denominator == 1:
@@ -277,6 +300,10 @@ class TextPrinter(Printer):
         return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
 
 
+def _negative_power(f: Expr) -> bool:
+    return isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0
+
+
 def _looser_than_power(s: str) -> bool:
     depth = 0
     for ch in s:
@@ -336,7 +363,7 @@ class LatexPrinter(TextPrinter):
 
     def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
         numer, denom = [], []
-        for f in sorted(scalars, key=self.display_key):
+        for f in sorted(scalars, key=self.scalar_key):
             if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
                 p = -f.exponent.value
                 denom.append(f.base if p == 1 else Pow(f.base, Num(p)))

@@ -697,10 +697,7 @@ class Lowerer:
         if op in ("/", "./"):
             return A.div(a, b)
         if op in ("^", ".^"):
-            if b.is_scalar:
-                return A.elem_pow(a, b)
-            # a .^ B with a matrix exponent: exp(B .* log(a))
-            return A.func("exp", A.hadamard(b, A.func("log", a)))
+            return A.elem_pow(a, b)
         raise AssertionError(op)
 
     def call(self, node: Call) -> Expr:

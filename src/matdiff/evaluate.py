@@ -1,0 +1,389 @@
+"""Numeric evaluation of the IR with numpy.
+
+``evaluate(expr, values, dims)`` computes the value of an expression at a point.
+It is the reference semantics of every IR node (see :mod:`matdiff.ir`) and the
+engine of the numeric check (:mod:`matdiff.check`).
+
+Conventions
+-----------
+* Every value is a 2-D numpy array (float, or complex where numpy allows it):
+  a scalar is ``(1, 1)``, a vector ``(n, 1)``, a matrix ``(m, n)``.  Inputs
+  given as Python numbers, 0-d or 1-d arrays are accepted and turned into
+  ``(1, 1)`` / ``(n, 1)`` arrays; integer and boolean arrays become float.
+* ``values`` maps each variable name to its value.  The differential of a
+  variable, ``Differential(X)``, is looked up under the key ``"d" + X.name``
+  (``"dX"``), the same name the IR uses in ``Expr.free``.
+* A scalar variable that has no entry in ``values`` but whose name is a
+  dimension in ``dims`` stands for that dimension's size (LANGUAGE.md: a
+  dimension name used as a scalar).  An entry in ``values`` always wins, so a
+  checker can perturb such a scalar.
+* ``dims`` gives the size of every symbolic dimension.  A product dimension
+  such as ``"m*n"`` (built by :func:`matdiff.ir.dim_product`) is evaluated by
+  splitting on ``*``; its factors may be names or integer literals.
+
+The DAG is evaluated once per distinct node, children before parents, with an
+explicit stack, so deep expressions do not hit Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator, Mapping
+
+import numpy as np
+
+from . import ir
+
+__all__ = ["evaluate", "resolve_dim", "resolve_shape", "EvaluationError"]
+
+
+class EvaluationError(ValueError):
+    """The expression cannot be evaluated with the given values and dimensions."""
+
+
+# -------------------------------------------------------------------------------------- dimensions
+
+
+def resolve_dim(dim: ir.Dim, dims: Mapping[str, int]) -> int:
+    """The integer size of a dimension: an int, a name in ``dims``, or a product ``"m*n"``."""
+    if isinstance(dim, (int, np.integer)):
+        return int(dim)
+    if dim in dims:
+        return int(dims[dim])
+    if "*" in dim:
+        size = 1
+        for part in dim.split("*"):
+            size *= resolve_dim(_dim_literal(part.strip()), dims)
+        return size
+    raise EvaluationError(f"no size given for dimension {dim!r}")
+
+
+def _dim_literal(text: str) -> ir.Dim:
+    """A factor of a product dimension: an integer literal or a name."""
+    return int(text) if text.isdigit() else text
+
+
+def resolve_shape(shape: ir.Shape, dims: Mapping[str, int]) -> tuple[int, int]:
+    """The integer shape of an IR shape."""
+    return (resolve_dim(shape[0], dims), resolve_dim(shape[1], dims))
+
+
+# --------------------------------------------------------------------------------------- traversal
+
+
+def _operands(node: ir.Expr) -> tuple[ir.Expr, ...]:
+    """The children whose values a node needs (a differential does not need its variable)."""
+    if isinstance(node, ir.Differential):
+        return ()
+    return node.children
+
+
+def _postorder(expr: ir.Expr) -> Iterator[ir.Expr]:
+    """Every distinct node that the value of ``expr`` depends on, children before parents."""
+    seen: set[int] = set()
+    stack: list[tuple[ir.Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in seen:
+            continue
+        if expanded:
+            seen.add(id(node))
+            yield node
+            continue
+        stack.append((node, True))
+        for child in reversed(_operands(node)):
+            if id(child) not in seen:
+                stack.append((child, False))
+
+
+# ------------------------------------------------------------------------------------- entry point
+
+
+def evaluate(
+    expr: ir.Expr, values: Mapping[str, object], dims: Mapping[str, int]
+) -> np.ndarray:
+    """The value of ``expr`` as a 2-D array (see the module docstring for the conventions)."""
+    cache: dict[int, np.ndarray] = {}
+    for node in _postorder(expr):
+        args = [cache[id(c)] for c in _operands(node)]
+        value = _evaluate_node(node, args, values, dims)
+        _check_shape(node, value, dims)
+        cache[id(node)] = value
+    return cache[id(expr)]
+
+
+def _check_shape(node: ir.Expr, value: np.ndarray, dims: Mapping[str, int]) -> None:
+    """Every computed value must have the node's (resolved) shape."""
+    expected = resolve_shape(node.shape, dims)
+    if value.shape != expected:
+        raise EvaluationError(
+            f"{type(node).__name__} evaluated to shape {value.shape}, expected {expected}"
+        )
+
+
+def _evaluate_node(
+    node: ir.Expr,
+    args: list[np.ndarray],
+    values: Mapping[str, object],
+    dims: Mapping[str, int],
+) -> np.ndarray:
+    """Dispatch on the node type: leaves look at the node, the others at their arguments."""
+    leaf = _LEAVES.get(type(node))
+    if leaf is not None:
+        return leaf(node, values, dims)
+    structural = _STRUCTURAL.get(type(node))
+    if structural is not None:
+        return structural(node, args, dims)
+    simple = _SIMPLE.get(type(node))
+    if simple is not None:
+        return simple(*args)
+    raise EvaluationError(f"cannot evaluate IR node {type(node).__name__}")
+
+
+# ------------------------------------------------------------------------------------------ leaves
+
+
+def _as_2d(raw: object, name: str) -> np.ndarray:
+    """A user-provided value as a 2-D float or complex array."""
+    arr = np.asarray(raw)
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(float)
+    elif arr.dtype.kind not in "fc":
+        raise EvaluationError(f"value of {name} is not numeric (dtype {arr.dtype})")
+    if arr.ndim == 0:
+        return arr.reshape(1, 1)
+    if arr.ndim == 1:
+        return arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise EvaluationError(f"value of {name} has {arr.ndim} dimensions, expected 2")
+    return arr
+
+
+def _leaf_value(name: str, shape: ir.Shape, values: Mapping[str, object], dims) -> np.ndarray:
+    """Look a value up by name and check its shape."""
+    arr = _as_2d(values[name], name)
+    expected = resolve_shape(shape, dims)
+    if arr.shape != expected:
+        raise EvaluationError(f"value of {name} has shape {arr.shape}, expected {expected}")
+    return arr
+
+
+def _eval_sym(node: ir.Sym, values, dims) -> np.ndarray:
+    if node.name in values:
+        return _leaf_value(node.name, node.shape, values, dims)
+    if node.is_scalar and node.name in dims:  # a dimension name used as a scalar
+        return np.array([[float(dims[node.name])]])
+    raise EvaluationError(f"no value given for variable {node.name}")
+
+
+def _eval_differential(node: ir.Differential, values, dims) -> np.ndarray:
+    key = "d" + node.var.name
+    if key not in values:
+        raise EvaluationError(f"no value given for the differential {key}")
+    return _leaf_value(key, node.shape, values, dims)
+
+
+def _eval_num(node: ir.Num, values, dims) -> np.ndarray:
+    return np.array([[float(node.value)]])
+
+
+def _eval_zero(node: ir.Zero, values, dims) -> np.ndarray:
+    return np.zeros(resolve_shape(node.shape, dims))
+
+
+def _eval_ones(node: ir.Ones, values, dims) -> np.ndarray:
+    return np.ones(resolve_shape(node.shape, dims))
+
+
+def _eval_identity(node: ir.Identity, values, dims) -> np.ndarray:
+    return np.eye(resolve_dim(node.n, dims))
+
+
+_LEAVES: dict[type, Callable[..., np.ndarray]] = {
+    ir.Sym: _eval_sym,
+    ir.Differential: _eval_differential,
+    ir.Num: _eval_num,
+    ir.Zero: _eval_zero,
+    ir.Ones: _eval_ones,
+    ir.Identity: _eval_identity,
+}
+
+
+# ---------------------------------------------------------------------- nodes with non-Expr fields
+
+
+def _eval_add(node: ir.Add, args, dims) -> np.ndarray:
+    total = args[0]
+    for term in args[1:]:
+        total = total + term
+    return total
+
+
+def _eval_mul(node: ir.Mul, args, dims) -> np.ndarray:
+    """1 x 1 factors (by IR shape) scale; the others chain by matrix product, left to right."""
+    scale: np.ndarray | None = None
+    chain: np.ndarray | None = None
+    for factor, value in zip(node.factors, args):
+        if factor.is_scalar:
+            scale = value if scale is None else scale * value
+        else:
+            chain = value if chain is None else chain @ value
+    if chain is None:
+        return scale  # every factor was a scalar (Mul has at least two factors)
+    return chain if scale is None else scale[0, 0] * chain
+
+
+def _eval_hadamard(node: ir.Hadamard, args, dims) -> np.ndarray:
+    product = args[0]
+    for factor in args[1:]:
+        product = product * factor
+    return product
+
+
+def _eval_pow(node: ir.Pow, args, dims) -> np.ndarray:
+    base, exponent = args  # the exponent is 1 x 1 or of the base's shape; numpy broadcasts
+    if exponent.shape == (1, 1):
+        return np.power(base, exponent[0, 0])
+    return np.power(base, exponent)
+
+
+def _eval_matpow(node: ir.MatPow, args, dims) -> np.ndarray:
+    return np.linalg.matrix_power(args[0], int(node.k))
+
+
+def _eval_func(node: ir.Func, args, dims) -> np.ndarray:
+    func = _ELEMENTWISE.get(node.name)
+    if func is None:
+        raise EvaluationError(f"unknown elementwise function {node.name}")
+    return func(args[0])
+
+
+def _eval_reshape(node: ir.Reshape, args, dims) -> np.ndarray:
+    rows, cols = resolve_dim(node.rows, dims), resolve_dim(node.cols, dims)
+    return args[0].reshape((rows, cols), order="F")
+
+
+_STRUCTURAL: dict[type, Callable[..., np.ndarray]] = {
+    ir.Add: _eval_add,
+    ir.Mul: _eval_mul,
+    ir.Hadamard: _eval_hadamard,
+    ir.Pow: _eval_pow,
+    ir.MatPow: _eval_matpow,
+    ir.Func: _eval_func,
+    ir.Reshape: _eval_reshape,
+}
+
+
+# --------------------------------------------------------------------------- elementwise functions
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x| for real x."""
+    if np.iscomplexobj(x):
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)), stably for real x."""
+    if np.iscomplexobj(x):
+        return np.log(1.0 + np.exp(x))
+    return np.logaddexp(0.0, x)
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+_ELEMENTWISE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "exp": np.exp,
+    "log": np.log,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "tanh": np.tanh,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sign": np.sign,
+    "sigmoid": _sigmoid,
+    "softplus": _softplus,
+    "relu": _relu,
+}
+
+
+# ------------------------------------------------------------ nodes that only need their arguments
+
+
+def _scalar(value) -> np.ndarray:
+    """A number as a (1, 1) array."""
+    return np.array([[value]])
+
+
+def _trace(x: np.ndarray) -> np.ndarray:
+    return _scalar(np.trace(x))
+
+
+def _det(x: np.ndarray) -> np.ndarray:
+    return _scalar(np.linalg.det(x))
+
+
+def _logdet(x: np.ndarray) -> np.ndarray:
+    """log |det X| via slogdet (no overflow for large determinants)."""
+    _, logabsdet = np.linalg.slogdet(x)
+    return _scalar(logabsdet)
+
+
+def _diag(v: np.ndarray) -> np.ndarray:
+    return np.diag(v[:, 0])
+
+
+def _diag_part(x: np.ndarray) -> np.ndarray:
+    return np.diag(x).reshape(-1, 1).copy()
+
+
+def _sum(x: np.ndarray) -> np.ndarray:
+    return _scalar(np.sum(x))
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    """2-norm of a vector, Frobenius norm of a matrix (the same thing on the entries)."""
+    return _scalar(np.linalg.norm(x))
+
+
+def _shift(x: np.ndarray) -> float:
+    """The largest real part, subtracted before exponentiating to avoid overflow."""
+    return float(np.max(np.real(x)))
+
+
+def _logsumexp(x: np.ndarray) -> np.ndarray:
+    m = _shift(x)
+    return _scalar(m + np.log(np.sum(np.exp(x - m))))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - _shift(x))
+    return e / np.sum(e)
+
+
+def _vec(x: np.ndarray) -> np.ndarray:
+    """Stack the columns (column-major)."""
+    return x.reshape((-1, 1), order="F")
+
+
+_SIMPLE: dict[type, Callable[..., np.ndarray]] = {
+    ir.Transpose: lambda x: x.T,
+    ir.Trace: _trace,
+    ir.Det: _det,
+    ir.LogDet: _logdet,
+    ir.Inv: np.linalg.inv,
+    ir.Diag: _diag,
+    ir.DiagPart: _diag_part,
+    ir.Sum: _sum,
+    ir.Norm: _norm,
+    ir.LogSumExp: _logsumexp,
+    ir.Softmax: _softmax,
+    ir.Kron: np.kron,
+    ir.Vec: _vec,
+}
