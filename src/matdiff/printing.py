@@ -195,7 +195,9 @@ class TextPrinter(Printer):
         if (coeff == 1 or coeff == -1) and not scalars:
             if len(chain) == 1 and sign and isinstance(chain[0], Add) and any(
                     _coeff(t) < 0 for t in chain[0].terms):  # -(a - b) prints as b - a
-                return self.show(_negate(chain[0]))
+                from .algebra import add_list
+
+                return self.show(add_list(_negate(t) for t in chain[0].terms))
             if len(chain) == 1:  # -y.*x is (-y).*x: a unary minus needs no parentheses
                 s, p = self.show(chain[0])
                 if not sign:
