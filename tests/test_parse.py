@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matdiff.errors import MatdiffSyntaxError
-from matdiff.parse import MAX_DEPTH, parse, parse_declarations, tokenize
+from matdiff.parse import MAX_DEPTH, MAX_TREE_DEPTH, parse, parse_declarations, tokenize
 from matdiff.syntax import (
     Binary,
     Call,
@@ -672,14 +672,24 @@ class TestDepth:
         "f(" * 5000 + "x" + ")" * 5000,
         "(" * 5000,
         "(-" * 3000 + "x",
-        "x" + "+x" * 5000,
-        "x" + "'" * 5000,
-        "x" + ".T" * 5000,
     ], ids=lambda text: f"{text[:8]}...{len(text)}")
     def test_too_deep_is_a_syntax_error(self, text):
         e = error(text)
         assert e.message == f"expression nested too deeply (more than {MAX_DEPTH} levels)"
         assert 0 <= e.position <= len(text)
+
+    @pytest.mark.parametrize("text", [
+        "x" + "+x" * 5000,
+        "x" + "'" * 5000,
+        "x" + ".T" * 5000,
+    ], ids=lambda text: f"{text[:8]}...{len(text)}")
+    def test_too_long_chain_is_a_syntax_error(self, text):
+        e = error(text)
+        assert e.message.startswith(f"expression too long: its tree is deeper than {MAX_TREE_DEPTH}")
+        assert 0 <= e.position <= len(text)
+
+    def test_long_chain_allowed(self):
+        parse("x" + "+x" * (MAX_TREE_DEPTH - 1))
 
     @pytest.mark.parametrize("text", [
         "(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1),

@@ -108,14 +108,20 @@ def add_list(terms: Iterable[Expr]) -> Expr:
         return Num(0)
     shape = _broadcast_shape([t.shape for t in flat])
     coeffs: dict[Expr, Fraction] = {}
+    original: dict[Expr, Expr | None] = {}  # the term itself while it is seen once
     for t in flat:
         if t.shape != shape:  # a scalar broadcast over the matrix
             t = mul(t, Ones(shape))
         if is_zero(t):
             continue
         c, rest = split_coeff(t)
-        coeffs[rest] = coeffs.get(rest, Fraction(0)) + c
-    out = [mul(Num(c), rest) for rest, c in coeffs.items() if c != 0]
+        if rest in coeffs:
+            coeffs[rest] += c
+            original[rest] = None
+        else:
+            coeffs[rest] = c
+            original[rest] = t
+    out = [original[rest] or mul(Num(c), rest) for rest, c in coeffs.items() if c != 0]
     if not out:
         return zero(shape)
     if len(out) == 1:

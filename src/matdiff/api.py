@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,8 +101,20 @@ def parse(expr: str) -> Parsed:
     return parse_text(expr)
 
 
+# The parser bounds a tree's depth (parse.MAX_TREE_DEPTH); the recursive passes over it
+# need a few frames a level.
+_RECURSION_LIMIT = 20000
+
+
+def _deep_enough() -> None:
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+
+
 def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
                     require_scalar: bool = False) -> Program:
+    """Parse and type an expression: the typed program every derivative starts from."""
+    _deep_enough()
     parsed = parse_text(expr)
     return typecheck(parsed, declarations, require_scalar=require_scalar)
 

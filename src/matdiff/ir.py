@@ -63,9 +63,14 @@ def _stable_hash(value: Any) -> int:
 class Expr:
     """Base of all IR nodes. Subclasses declare ``fields`` and compute ``shape``."""
 
-    __slots__ = ("args", "shape", "key", "_free", "__weakref__")
+    __slots__ = ("args", "shape", "key", "_free", "children", "__weakref__")
     fields: tuple[str, ...] = ()
     _table: dict[tuple, "Expr"] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        for i, name in enumerate(cls.fields):  # named read-only access to args
+            setattr(cls, name, property(lambda self, i=i: self.args[i]))
 
     def __new__(cls, *args: Any) -> "Expr":
         lookup = (cls, args)
@@ -74,29 +79,19 @@ class Expr:
             return node
         node = object.__new__(cls)
         node.args = args
+        node.children = tuple(a for a in args if isinstance(a, Expr)) + tuple(
+            x for a in args if isinstance(a, tuple) for x in a if isinstance(x, Expr))
         node.shape = node._infer_shape()
         node.key = _stable_hash((cls.__name__,) + args)
         node._free = None
         Expr._table[lookup] = node
         return node
 
-    def __getattr__(self, name: str) -> Any:
-        fields = type(self).fields
-        if name in fields:
-            return self.args[fields.index(name)]
-        raise AttributeError(name)
-
     def __reduce__(self):  # pickling / copying goes through the interning constructor
         return (type(self), self.args)
 
     def _infer_shape(self) -> Shape:
         raise NotImplementedError
-
-    @property
-    def children(self) -> tuple["Expr", ...]:
-        return tuple(a for a in self.args if isinstance(a, Expr)) + tuple(
-            x for a in self.args if isinstance(a, tuple) for x in a if isinstance(x, Expr)
-        )
 
     @property
     def is_scalar(self) -> bool:
@@ -199,7 +194,9 @@ class Num(Expr):
     fields = ("value",)
 
     def __new__(cls, value: Any) -> "Num":
-        return super().__new__(cls, Fraction(value))  # type: ignore[return-value]
+        if type(value) is not Fraction:
+            value = Fraction(value)
+        return super().__new__(cls, value)  # type: ignore[return-value]
 
     def _infer_shape(self) -> Shape:
         return SCALAR

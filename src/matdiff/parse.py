@@ -61,12 +61,15 @@ from .syntax import (
     Unary,
 )
 
-__all__ = ["MAX_DEPTH", "Token", "parse", "parse_declarations", "tokenize"]
+__all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "Token", "parse", "parse_declarations", "tokenize"]
 
 #: Deepest nesting accepted, both while parsing (parentheses, calls, signs, exponents) and
 #: in the resulting tree (no root-to-leaf path has more than this many nodes), so that
 #: recursive passes over the tree stay well within Python's recursion limit.
 MAX_DEPTH = 200
+# Chains of one operator (x + x + ... + x) make deep trees without deep parsing; later
+# passes recurse over the tree, so its depth is bounded too.
+MAX_TREE_DEPTH = 1500
 
 #: Limits on number literals, so that ``1e999999999`` cannot make us build a huge integer.
 MAX_NUMBER_DIGITS = 1000
@@ -597,8 +600,9 @@ class _Parser:
         stack = [(root, 1)]
         while stack:
             node, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                self._too_deep(node.span.start)
+            if depth > MAX_TREE_DEPTH:
+                self._error(f"expression too long: its tree is deeper than {MAX_TREE_DEPTH} "
+                            "levels (e.g. a sum of that many terms)", node.span.start)
             stack.extend((child, depth + 1) for child in _children(node))
 
     # -- declarations ----------------------------------------------------------------------

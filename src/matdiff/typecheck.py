@@ -685,11 +685,15 @@ class Lowerer:
             k = integer_exponent(node.right)
             assert k is not None
             return A.matpow(self.lower(node.left), k)
+        if op in ("+", "-"):  # a whole chain a + b - c + ... in one sum
+            terms = []
+            while isinstance(node, Binary) and node.op in ("+", "-"):
+                right = self.lower(node.right)
+                terms.append(A.neg(right) if node.op == "-" else right)
+                node = node.left
+            terms.append(self.lower(node))
+            return A.add_list(reversed(terms))
         a, b = self.lower(node.left), self.lower(node.right)
-        if op == "+":
-            return A.add(a, b)
-        if op == "-":
-            return A.sub(a, b)
         if op in ("*", "@"):
             return A.mul(a, b)
         if op == ".*":
