@@ -199,6 +199,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
         if reduced is not None:
             take_scalar(reduced)
             chain = []
+    _sign_over_abs(powers)
     scalars: list[Expr] = []
     for base, p in powers.items():
         if p == 0:
@@ -213,6 +214,17 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul(tuple(out))
+
+
+def _sign_over_abs(powers: dict[Expr, Fraction]) -> None:
+    """``sign(u)/abs(u) = 1/u`` (the derivative of log|u|)."""
+    for base in list(powers):
+        if isinstance(base, Func) and base.name == "sign" and powers[base] == 1:
+            a = Func("abs", base.arg)
+            if powers.get(a, 0) <= -1:
+                powers[base] = Fraction(0)
+                powers[a] += 1
+                powers[base.arg] = powers.get(base.arg, Fraction(0)) - 1
 
 
 def _merge_powers(chain: list[Expr]) -> list[Expr]:
@@ -297,6 +309,13 @@ def hadamard_list(factors: Iterable[Expr]) -> Expr:
         for item in items:
             base, p = _elem_power(item)
             powers[base] = add(powers[base], p) if base in powers else p
+    for base in list(powers):  # sign(u)./abs(u) = 1./u
+        if isinstance(base, Func) and base.name == "sign" and powers[base] is ONE:
+            a = Func("abs", base.arg)
+            if a in powers and isinstance(powers[a], Num) and powers[a].value <= -1:
+                del powers[base]
+                powers[a] = add(powers[a], ONE)
+                powers[base.arg] = add(powers.get(base.arg, Num(0)), MINUS_ONE)
     terms: list[Expr] = []
     for base, p in powers.items():
         terms.append(elem_pow(base, p))
