@@ -692,7 +692,22 @@ class _Parser:
         return tuple(dims), closing.end
 
     def _dimension(self) -> tuple[str | int, Span]:
-        """A dimension: a name or a positive integer."""
+        """A dimension: a name, a positive integer, or a product of them (``m*n``, the
+        size matdiff prints for ``vec(X)`` and ``kron``)."""
+        first, span = self._dimension_factor()
+        if not (self.token.kind == OPERATOR and self.token.text == "*"):
+            return first, span
+        factors = [str(first)]
+        end = span.end
+        while self.token.kind == OPERATOR and self.token.text == "*":
+            self._advance()
+            factor, fspan = self._dimension_factor()
+            factors.append(str(factor))
+            end = fspan.end
+        return "*".join(sorted(factors)), Span(span.start, end)
+
+    def _dimension_factor(self) -> tuple[str | int, Span]:
+        """A name or a positive integer."""
         token = self.token
         if token.kind == NAME and token.text != KEYWORD_WHERE:
             self._advance()

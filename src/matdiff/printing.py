@@ -38,10 +38,13 @@ _IDENT = re.compile(r"[^\W\d]\w*")
 class Printer:
     """Shared machinery: term ordering and the parenthesize helper."""
 
-    def __init__(self, order: dict[str, int] | None = None, sized: frozenset[str] = frozenset()):
+    def __init__(self, order: dict[str, int] | None = None, sized: frozenset[str] = frozenset(),
+                 orient: bool = True):
         self.order = order or {}
         self.sized = sized  # dimension names that may be printed (declared ones)
+        self.orient = orient  # show 1 x 1 products in the orientation of the input
         self.memo: dict[int, tuple[str, int]] = {}
+        self._keys: TextPrinter | None = None
 
     def text(self, e: Expr) -> str:
         return self.show(e)[0]
@@ -61,16 +64,28 @@ class Printer:
     def wrap(self, s: str) -> str:
         return f"({s})"
 
+    def oriented(self, e: Mul) -> Mul:
+        """A 1 x 1 product reads either way (``x'*y = y'*x``): show the one that follows
+        the input's order, with no more transposes."""
+        from .algebra import transpose, transpose_count
+
+        if not (self.orient and e.is_scalar and not any(f.is_scalar for f in e.factors)):
+            return e
+        flipped = tuple(transpose(f) for f in reversed(e.factors))
+        if any(isinstance(f, (Mul, Add)) for f in flipped):
+            return e
+        other = Mul(flipped)
+        if transpose_count(other) > transpose_count(e):
+            return e
+        return other if self.display_key(other) < self.display_key(e) else e
+
     def scalar_key(self, e: Expr) -> tuple:
         return (_scalar_rank(e),) + self.display_key(e)
 
     def display_key(self, e: Expr) -> tuple:
-        if not isinstance(self, TextPrinter) or isinstance(self, LatexPrinter):
-            if not hasattr(self, "_keys"):
-                self._keys = TextPrinter(self.order, self.sized)
-            s = self._keys.text(e)
-        else:
-            s = self.text(e)
+        if self._keys is None:
+            self._keys = TextPrinter(self.order, self.sized, orient=False)
+        s = self._keys.text(e)
         names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(s) if m in self.order]
         return (names, s.count("'"), len(s), s)
 
@@ -178,6 +193,7 @@ class TextPrinter(Printer):
         return s
 
     def print_Mul(self, e: Mul):
+        e = self.oriented(e)
         coeff = Fraction(1)
         scalars, chain = [], []
         for f in e.factors:
@@ -387,6 +403,7 @@ class LatexPrinter(TextPrinter):
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
     def print_Mul(self, e: Mul):
+        e = self.oriented(e)
         coeff = Fraction(1)
         scalars, chain = [], []
         for f in e.factors:

@@ -94,7 +94,11 @@ class Unifier:
         if a.value is not None and b.value is not None:
             return a.value == b.value
         if a.value is None and b.value is None and a.product and b.product:
-            return self.unify(a.product[0], b.product[0]) and self.unify(a.product[1], b.product[1])
+            (a0, a1), (b0, b1) = a.product, b.product  # m*n = n*m
+            same = a0.find() is b0.find() or a1.find() is b1.find()
+            if same or not (a0.find() is b1.find() or a1.find() is b0.find()):
+                return self.unify(a0, b0) and self.unify(a1, b1)
+            return self.unify(a0, b1) and self.unify(a1, b0)
         if a.value is None and not a.product:
             a, b = b, a  # bind the free one (b) below
         if b.value is None and not b.product:
@@ -179,6 +183,12 @@ class Checker:
     def named_dim(self, value: int | str) -> DimVar:
         if isinstance(value, int):
             return self.u.const(value)
+        if "*" in value:  # a product of sizes, m*n
+            parts = [self.named_dim(int(p) if p.isdigit() else p) for p in value.split("*")]
+            d = parts[0]
+            for p in parts[1:]:
+                d = self.u.product(d, p)
+            return d
         if value not in self.named:
             self.named[value] = self.u.const(value)
         return self.named[value]
