@@ -5,13 +5,13 @@
 "2*W'*(W*u - v)"
 """
 
-from .api import Result, derivative, gradient, jacobian, parse
+from .api import Result, derivative, gradient, hessian, jacobian, parse
 from .errors import (
     MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
 )
 
 __all__ = [
-    "Result", "derivative", "gradient", "jacobian", "parse", "MatdiffError",
+    "Result", "derivative", "gradient", "hessian", "jacobian", "parse", "MatdiffError",
     "MatdiffShapeError", "MatdiffSyntaxError", "MatdiffTypeError", "UnsupportedError",
 ]
 __version__ = "0.1.0"

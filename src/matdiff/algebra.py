@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from .ir import (
-    SCALAR, Add, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
+    SCALAR, Add, Commutation, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
     Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Shape,
     Softmax, Sum, Sym, Trace, Transpose, Vec, Zero, chain_shape, dim_product,
 )
@@ -228,9 +228,16 @@ def _sign_over_abs(powers: dict[Expr, Fraction]) -> None:
 
 
 def _merge_powers(chain: list[Expr]) -> list[Expr]:
-    """``X*X = X^2``, ``X^2*X = X^3`` for adjacent equal square factors."""
+    """``X*X = X^2``, ``X^2*X = X^3`` for adjacent equal square factors;
+    ``diag(v)*q = v.*q`` and ``q'*diag(v) = (v.*q)'`` for vectors q."""
     out: list[Expr] = []
     for f in chain:
+        if out and isinstance(out[-1], Diag) and f.shape[1] == 1:
+            out[-1] = hadamard(out[-1].arg, f)
+            continue
+        if out and isinstance(f, Diag) and out[-1].shape[0] == 1:
+            out[-1] = transpose(hadamard(f.arg, transpose(out[-1])))
+            continue
         base, k = (f.base, f.k) if isinstance(f, MatPow) else (f, 1)
         if out and base.shape[0] == base.shape[1]:
             prev = out[-1]
@@ -239,7 +246,53 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
                 out[-1] = MatPow(base, pk + k)
                 continue
         out.append(f)
-    return out
+    return _absorb_power_bases(out)
+
+
+def _repeated_runs(chain: list[Expr]) -> list[Expr]:
+    """``X'*A'*X'*A' = (X'*A')^2``: a square run of factors written twice in a row."""
+    n = len(chain)
+    for j in range(2, n // 2 + 1):
+        for i in range(n - 2 * j + 1):
+            run = chain[i:i + j]
+            if chain[i + j:i + 2 * j] == run:
+                base = Mul(tuple(run))
+                if base.shape[0] == base.shape[1] and not any(f.is_scalar for f in run):
+                    return _repeated_runs(chain[:i] + [MatPow(base, 2)] + chain[i + 2 * j:])
+    return chain
+
+
+def _absorb_power_bases(chain: list[Expr]) -> list[Expr]:
+    """``(X*A)^2*X*A = (X*A)^3``: a product base written out beside its power."""
+    chain = _repeated_runs(chain)
+    changed = True
+    while changed:
+        changed = False
+        for i, f in enumerate(chain):
+            if not (isinstance(f, MatPow) and isinstance(f.base, Mul)):
+                continue
+            b = list(f.base.factors)
+            if any(g.is_scalar for g in b):
+                continue
+            j = len(b)
+            if chain[i + 1:i + 1 + j] == b:
+                chain = chain[:i] + [MatPow(f.base, f.k + 1)] + chain[i + 1 + j:]
+                changed = True
+                break
+            if i >= j and chain[i - j:i] == b:
+                chain = chain[:i - j] + [MatPow(f.base, f.k + 1)] + chain[i + 1:]
+                changed = True
+                break
+            if chain[i + 1:i + 2] == b[:1]:  # (P*Q)^k*P = P*(Q*P)^k: powers to the right
+                rotated = Mul(tuple(b[1:] + b[:1]))
+                chain = chain[:i] + [b[0], MatPow(rotated, f.k)] + chain[i + 2:]
+                changed = True
+                break
+            if i + 1 < len(chain) and isinstance(chain[i + 1], MatPow) and chain[i + 1].base is f.base:
+                chain = chain[:i] + [MatPow(f.base, f.k + chain[i + 1].k)] + chain[i + 2:]
+                changed = True
+                break
+    return chain
 
 
 def _hadamard_size(e: Expr) -> int:
@@ -440,6 +493,8 @@ def _transpose(e: Expr) -> Expr:
             return e
         case Identity() | Diag():
             return e
+        case Commutation():
+            return commutation(e.n, e.m)
         case Zero():
             return Zero((e.shape[1], e.shape[0]))
         case Ones():
@@ -648,6 +703,8 @@ def kron(a: Expr, b: Expr) -> Expr:
         return mul(b, a)
     if a.shape[1] == 1 and b.shape[0] == 1:
         return mul(a, b)
+    if isinstance(a, Identity) and isinstance(b, Identity):  # kron(I_m, I_n) = I_mn
+        return Identity(dim_product(a.n, b.n))
     sa, ra = split_scalars(a)
     sb, rb = split_scalars(b)
     if sa or sb:
@@ -681,6 +738,13 @@ def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
     if scalars:
         return mul_list(scalars + [reshape(rest, rows, cols)])
     return Reshape(v, rows, cols)
+
+
+def commutation(m: Dim, n: Dim) -> Expr:
+    """K(m, n) with K*vec(A) = vec(A') for A m x n; the identity when A is a vector."""
+    if m == 1 or n == 1:
+        return identity(dim_product(m, n))
+    return Commutation(m, n)
 
 
 def logsumexp(x: Expr) -> Expr:

@@ -39,10 +39,12 @@ class Result:
     """One derivative: its text, LaTeX, shape and kind, and a numeric check on demand."""
 
     wrt: str
-    kind: str  # gradient | jacobian | derivative
+    kind: str  # gradient | jacobian | derivative | hessian
     expr: Expr
     program: Program
     var: Sym
+    map: Expr | None = None  # the linear map on the differential (dF = A*dX*B)
+    of: Expr | None = None  # what was differentiated, when not the program's function
     _check: CheckResult | None = field(default=None, repr=False)
 
     @property
@@ -52,6 +54,16 @@ class Result:
     @property
     def latex(self) -> str:
         return to_latex(self.expr, self.program.order)
+
+    @property
+    def map_text(self) -> str | None:
+        if self.map is None:
+            return None
+        return to_text(self.map, self.program.order, self.program.declared_dims)
+
+    @property
+    def map_latex(self) -> str | None:
+        return None if self.map is None else to_latex(self.map, self.program.order)
 
     @property
     def shape(self) -> str:
@@ -70,8 +82,13 @@ class Result:
         if self._check is None:
             from .check import check
 
-            rep = check(self.program.expr, self.var, self.expr, self.kind, rng_seed=seed)
-            self._check = CheckResult(float(rep.max_rel_error), bool(rep.passed))
+            f = self.program.expr if self.of is None else self.of
+            rep = check(f, self.var, self.expr, self.kind, rng_seed=seed)
+            error, passed = float(rep.max_rel_error), bool(rep.passed)
+            if self.map is not None:
+                m = check(f, self.var, self.map, "map", rng_seed=seed)
+                error, passed = max(error, float(m.max_rel_error)), passed and bool(m.passed)
+            self._check = CheckResult(error, passed)
         return self._check
 
     def _repr_latex_(self) -> str:
@@ -83,6 +100,9 @@ class Result:
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
                                "text": self.text, "latex": self.latex}
+        if self.map is not None:
+            out["map"] = self.map_text
+            out["map_latex"] = self.map_latex
         if with_check:
             out["check"] = self.check().to_json()
         return out
@@ -134,21 +154,33 @@ def derive(program: Program, wrt: str) -> Result:
         raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
                                "differentiated by").with_text(text)
     f = program.expr
+    dmap = None
     try:
         if f.is_scalar:
             kind, g = "gradient", D.gradient(f, var)
         elif var.is_scalar:
             kind, g = "derivative", D.derivative(f, var)
-        elif f.shape[1] == 1 and var.shape[1] == 1:
-            kind, g = "jacobian", D.jacobian(f, var)
         else:
-            raise UnsupportedError(
-                f"the derivative of a {shape_text(f.shape)} by a {shape_text(var.shape)} is a "
-                "higher-order tensor; matdiff gives gradients of scalars, Jacobians of vectors "
-                "by vectors and derivatives by scalars")
+            kind, g = "jacobian", D.jacobian(f, var)
+            if not (f.shape[1] == 1 and var.shape[1] == 1):
+                dmap = factor(D.differential(f, var))
     except MatdiffError as e:
         raise e.with_text(text)
-    return Result(wrt, kind, factor(g), program, var)
+    return Result(wrt, kind, factor(g), program, var, map=dmap)
+
+
+def derive_hessian(program: Program, wrt: str, gradient: Result | None = None) -> Result:
+    """The Hessian: the derivative of the gradient, through the same engine."""
+    g = gradient or derive(program, wrt)
+    if g.kind != "gradient":
+        raise UnsupportedError(f"a Hessian needs a scalar function; this one is "
+                               f"{shape_text(program.expr.shape)}").with_text(program.text)
+    try:
+        h, dg = D.hessian(program.expr, g.var, grad=g.expr)
+    except MatdiffError as e:
+        raise e.with_text(program.text)
+    dmap = factor(dg) if g.var.shape[1] != 1 else None
+    return Result(wrt, "hessian", factor(h), program, g.var, map=dmap, of=g.expr)
 
 
 def _run(expr: str, wrt: str | list[str], kinds: dict[str, str], require_scalar: bool,
@@ -167,6 +199,15 @@ def _run(expr: str, wrt: str | list[str], kinds: dict[str, str], require_scalar:
 def gradient(expr: str, wrt: str | list[str], **declarations: str) -> Any:
     """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``."""
     return _run(expr, wrt, declarations, True, "gradient")
+
+
+def hessian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+    """The Hessian of a scalar expression; for a matrix variable the mn x mn matrix of
+    vec(X) (``.text``) and the linear map on the differential (``.map_text``)."""
+    program = compile_program(expr, declarations_from(**declarations), require_scalar=True)
+    names = [wrt] if isinstance(wrt, str) else list(wrt)
+    results = [derive_hessian(program, n) for n in names]
+    return results[0] if isinstance(wrt, str) else results
 
 
 def jacobian(expr: str, wrt: str | list[str], **declarations: str) -> Any:

@@ -1,4 +1,4 @@
-"""The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--latex] [--check] [--json]``.
+"""The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--hessian] [--latex] [--check] [--json]``.
 
 Exit status: 0 on success, 1 for a bad expression (with a caret under the
 offending spot, or a JSON error object with ``--json``), 2 for a bad command
@@ -23,6 +23,8 @@ EXAMPLES = """examples:
   matdiff "x'*A*x" --declare "A: symmetric matrix" --check
   matdiff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --latex
   matdiff "norm(W*u - v)^2" --json
+  matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W --hessian
+  matdiff "A*X*B" --wrt X
 """
 
 
@@ -41,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--latex", action="store_true", help="also print LaTeX")
     p.add_argument("--check", action="store_true",
                    help="check every result against finite differences on random data")
+    p.add_argument("--hessian", action="store_true",
+                   help="also give the Hessian (and, for a matrix variable, its linear map)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -58,12 +62,14 @@ def _declarations(texts: list[str]) -> tuple[Declaration, ...]:
 def run(args: argparse.Namespace) -> dict:
     """Derive what the command line asks for; the JSON object the CLI prints."""
     decls = _declarations(args.declare)
-    program = api.compile_program(args.expression, decls)
+    program = api.compile_program(args.expression, decls, require_scalar=args.hessian)
     wrt = args.wrt or api.differentiable(program)
     results, skipped = [], []
     for name in wrt:
         try:
             results.append(api.derive(program, name))
+            if args.hessian:
+                results.append(api.derive_hessian(program, name, results[-1]))
         except UnsupportedError as e:
             if args.wrt:
                 raise
@@ -94,6 +100,8 @@ def render_text(out: dict, latex: bool) -> str:
     lines = ["types: " + "; ".join(f"{n} {t}" for n, t in out["types"].items())]
     for r in out["results"]:
         lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
+        if "map" in r:
+            lines.append(f"  map:    {r['map']}")
         if latex:
             lines.append(f"  latex:  {r['latex']}")
         if "check" in r:

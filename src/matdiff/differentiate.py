@@ -7,7 +7,8 @@ Three small rule tables do all the work:
 - ``PULLBACK``: the adjoint of every *linear* operation, used to read a gradient
   off ``df = G : dX`` (``tr(A*dX*B) = (A'*B') : dX``). Only linear operations
   need one, because a differential is linear in ``dX``.
-- ``jacobian_of``: reads the matrix ``J`` off ``df = J*dx`` for vector ``f``.
+- ``vec_jacobian``: reads the matrix ``K`` off ``vec(df) = K*vec(dX)`` (the Jacobian,
+  in kron/vec form for matrices).
 
 Gradients, Jacobians and derivatives are compositions of these, and the next
 order (Hessians, derivatives of matrices by matrices) is the same machinery
@@ -24,7 +25,7 @@ from .errors import UnsupportedError
 from .ir import (
     Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
     LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym, Trace,
-    Transpose, Vec, Zero, differential_tag,
+    Transpose, Vec, Zero, dim_product, differential_tag,
 )
 
 D = Callable[[Expr], Expr]
@@ -251,9 +252,19 @@ def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:
 # ----------------------------------------------------------------------------- Jacobians
 
 
-def jacobian_of(lin: Expr, target: Differential) -> Expr:
-    """The matrix J with ``lin = J*dx``, for a vector (or scalar) ``lin`` and vector ``dx``."""
+def numel(e: Expr):
+    return dim_product(e.shape[0], e.shape[1])
+
+
+def vec_jacobian(lin: Expr, target: Differential) -> Expr:
+    """The matrix K with ``vec(lin) = K*vec(dX)``, read off rule by rule.
+
+    ``vec(P*dX*Q) = kron(Q', P)*vec(dX)``, ``vec(A.*dX) = diag(vec(A))*vec(dX)``,
+    ``vec(dX') = K(m, n)*vec(dX)``; for vectors these are the plain m x n Jacobian
+    (``kron(1, A) = A``), and a scalar ``lin`` gives the row ``vec(G)'``.
+    """
     tag = differential_tag(target.var.name)
+    size = numel(target)
     memo: dict[int, Expr] = {}
 
     def dep(x: Expr) -> bool:
@@ -265,57 +276,43 @@ def jacobian_of(lin: Expr, target: Differential) -> Expr:
         return memo[id(e)]
 
     def _jac(e: Expr) -> Expr:
-        n = target.shape[0]
         if not dep(e):
-            return A.zero((e.shape[0], n))
+            return A.zero((numel(e), size))
         if e is target:
-            return A.identity(n)
+            return A.identity(size)
         if e.is_scalar:
-            return A.transpose(pullback(e, target))
+            return A.transpose(A.vec(pullback(e, target)))
         match e:
             case Add():
                 return A.add_list(jac(t) for t in e.terms)
             case Hadamard():
                 (i, f), = [(i, f) for i, f in enumerate(e.factors) if dep(f)]
                 others = A.hadamard_list([h for j, h in enumerate(e.factors) if j != i])
-                return A.mul(A.diag(others), jac(f))
+                return A.mul(A.diag(A.vec(others)), jac(f))
             case Mul():
                 return jac_mul(e)
-            case Vec() if e.arg.shape[1] == 1:
+            case Transpose():
+                r, c = e.arg.shape
+                return A.mul(A.commutation(r, c), jac(e.arg))
+            case Vec() | Reshape():
                 return jac(e.arg)
             case DiagPart() if isinstance(e.arg, Diag):
                 return jac(e.arg.arg)
-        raise UnsupportedError(f"cannot read a Jacobian off d{target.var.name} -> "
-                               f"{e!r}; the derivative of this vector is not supported yet")
+        raise UnsupportedError(
+            f"cannot write the derivative of {e!r} by {target.var.name} in vec/kron form")
 
     def jac_mul(e: Mul) -> Expr:
         fs = e.factors
         (i, f), = [(i, f) for i, f in enumerate(fs) if dep(f)]
-        scalars = [h for h in fs if h.is_scalar and h is not f]
-        if f.is_scalar:  # (s(dx)) * rest, rest a column
+        if f.is_scalar:  # vec(s(dX) * R) = vec(R) * (d s / d vec(X))
             rest = A.mul_list([h for j, h in enumerate(fs) if j != i])
-            return A.mul(rest, jac(f))
+            return A.mul(A.vec(rest), jac(f))
+        scalars = [h for h in fs if h.is_scalar]
         chain = [h for h in fs if not h.is_scalar]
         j = chain.index(f)
-        left, right = chain[:j], chain[j + 1:]
-        q = A.mul_list(right) if right else A.ONE
-        if f.shape[1] == 1:  # a column: the rest on the right is a scalar
-            return A.mul_list(scalars + left + [jac(f), q])
-        if f.shape[0] == 1:  # a row: f*q is the scalar q'*f'
-            return A.mul_list(scalars + left + [A.transpose(q), jac(A.transpose(f))])
-        return A.mul_list(scalars + left + [apply_jac(f, q)])
-
-    def apply_jac(m: Expr, q: Expr) -> Expr:
-        """J with m(dx)*q = J*dx, for a matrix m linear in dx and a constant column q."""
-        match m:
-            case Diag():
-                return A.mul(A.diag(q), jac(m.arg))
-            case Add():
-                return A.add_list(apply_jac(t, q) if dep(t) else A.zero((m.shape[0],
-                                  target.shape[0])) for t in m.terms)
-            case Mul():
-                return jac(A.mul(m, q))
-        raise UnsupportedError(f"cannot read a Jacobian off {m!r} applied to a vector")
+        left = A.mul_list(chain[:j]) if j else A.identity(f.shape[0])
+        right = A.mul_list(chain[j + 1:]) if j + 1 < len(chain) else A.identity(f.shape[1])
+        return A.mul_list(scalars + [A.kron(A.transpose(right), left), jac(f)])
 
     return jac(lin)
 
@@ -332,8 +329,20 @@ def gradient(f: Expr, var: Sym) -> Expr:
 
 
 def jacobian(f: Expr, var: Sym) -> Expr:
-    """The m x n Jacobian of a vector f (m) with respect to a vector var (n)."""
-    return jacobian_of(differential(f, var), Differential(var))
+    """d vec(f) / d vec(var): the m x n Jacobian for vectors, kron/vec form for matrices."""
+    return vec_jacobian(differential(f, var), Differential(var))
+
+
+def hessian(f: Expr, var: Sym, grad: Expr | None = None) -> tuple[Expr, Expr]:
+    """The Hessian of a scalar f, as (matrix of vec(var), map on the differential).
+
+    The same machinery applied again: the derivative of the gradient.
+    """
+    g = gradient(f, var) if grad is None else grad
+    dg = differential(g, var)
+    if var.is_scalar:
+        return derivative(g, var), dg
+    return vec_jacobian(dg, Differential(var)), dg
 
 
 def derivative(f: Expr, var: Sym) -> Expr:

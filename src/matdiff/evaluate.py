@@ -262,7 +262,17 @@ def _eval_reshape(node: ir.Reshape, args, dims) -> np.ndarray:
     return args[0].reshape((rows, cols), order="F")
 
 
+def _eval_commutation(node: ir.Commutation, args, dims) -> np.ndarray:
+    m, n = resolve_dim(node.m, dims), resolve_dim(node.n, dims)
+    k = np.zeros((m * n, m * n))
+    for i in range(m):
+        for j in range(n):
+            k[i * n + j, j * m + i] = 1.0  # vec(A')[i*n + j] = A[i, j] = vec(A)[j*m + i]
+    return k
+
+
 _STRUCTURAL: dict[type, Callable[..., np.ndarray]] = {
+    ir.Commutation: _eval_commutation,
     ir.Add: _eval_add,
     ir.Mul: _eval_mul,
     ir.Hadamard: _eval_hadamard,

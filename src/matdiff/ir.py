@@ -20,6 +20,7 @@ Grammar::
          | Sum(X) | Norm(x)                   sum of entries; 2-norm / Frobenius norm
          | LogSumExp(x) | Softmax(x)
          | Kron(A, B) | Vec(X) | Reshape(v, rows, cols)
+         | Commutation(m, n)                 K with K*vec(A) = vec(A') for A m x n
 
 A shape is a pair of dimensions; a dimension is a positive ``int`` or a symbolic
 name (``str``). ``(1, 1)`` is a scalar, ``(n, 1)`` a column vector.
@@ -414,6 +415,16 @@ class Reshape(Expr):
 
     def _infer_shape(self) -> Shape:
         return (self.args[1], self.args[2])
+
+
+class Commutation(Expr):
+    """The commutation matrix K(m, n): K(m, n)*vec(A) = vec(A') for an m x n matrix A."""
+
+    fields = ("m", "n")
+
+    def _infer_shape(self) -> Shape:
+        size = dim_product(self.args[0], self.args[1])
+        return (size, size)
 
 
 def kind_of_shape(shape: Shape) -> str:

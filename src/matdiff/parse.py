@@ -9,7 +9,7 @@ Public functions:
 
 Every problem is reported as :class:`~matdiff.errors.MatdiffSyntaxError` with a 0-based
 code-point offset into the text; no other exception escapes, and deep nesting is refused
-(:data:`MAX_DEPTH`) instead of overflowing Python's stack.
+(:data:`MAX_DEPTH`, :data:`MAX_TREE_DEPTH`) instead of overflowing Python's stack.
 
 Grammar (tightest binding first)::
 
@@ -63,12 +63,12 @@ from .syntax import (
 
 __all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "Token", "parse", "parse_declarations", "tokenize"]
 
-#: Deepest nesting accepted, both while parsing (parentheses, calls, signs, exponents) and
-#: in the resulting tree (no root-to-leaf path has more than this many nodes), so that
-#: recursive passes over the tree stay well within Python's recursion limit.
+#: Deepest nesting accepted while parsing (parentheses, calls, signs, exponents), so that
+#: the recursive descent stays well within Python's recursion limit.
 MAX_DEPTH = 200
-# Chains of one operator (x + x + ... + x) make deep trees without deep parsing; later
-# passes recurse over the tree, so its depth is bounded too.
+#: Deepest tree accepted (nodes on a root-to-leaf path).  Chains of one operator
+#: (x + x + ... + x, or many transposes) make deep trees without deep parsing; later
+#: passes recurse over the tree, so its depth is bounded too.
 MAX_TREE_DEPTH = 1500
 
 #: Limits on number literals, so that ``1e999999999`` cannot make us build a huge integer.
@@ -595,8 +595,8 @@ class _Parser:
         return String(token.value, token.span)
 
     def _check_tree_depth(self, root: Node) -> None:
-        """Refuse trees deeper than MAX_DEPTH (e.g. a chain of hundreds of ``+``), so that
-        later recursive passes cannot overflow the stack.  Iterative on purpose."""
+        """Refuse trees deeper than MAX_TREE_DEPTH (e.g. a sum of thousands of terms), so
+        that later recursive passes cannot overflow the stack.  Iterative on purpose."""
         stack = [(root, 1)]
         while stack:
             node, depth = stack.pop()

@@ -18,7 +18,7 @@ import re
 from fractions import Fraction
 
 from .ir import (
-    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
+    Add, Commutation, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
     LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym,
     Trace, Transpose, Vec, Zero,
 )
@@ -317,6 +317,9 @@ class TextPrinter(Printer):
     def print_Reshape(self, e: Reshape):
         return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
 
+    def print_Commutation(self, e: Commutation):
+        return f"commutation({e.m}, {e.n})", ATOM
+
 
 def _negative_power(f: Expr) -> bool:
     return isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0
@@ -514,6 +517,9 @@ class LatexPrinter(TextPrinter):
     def print_Reshape(self, e: Reshape):
         return (f"\\operatorname{{reshape}}\\left({self.text(e.arg)}, {e.rows}, {e.cols}\\right)",
                 ATOM)
+
+    def print_Commutation(self, e: Commutation):
+        return f"K_{{{e.m},{e.n}}}", ATOM
 
 
 def latex_name(name: str) -> str:

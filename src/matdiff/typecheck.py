@@ -26,7 +26,7 @@ from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, Strin
 CONSTANTS = ("eye", "ones", "zeros")
 FUNCTIONS = set(ELEMENTWISE_FUNCS) | {
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
-    "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace",
+    "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
 MAX_KIND_TRIALS = 4000
 
@@ -341,13 +341,15 @@ class Checker:
             return self.norm_call(node)
         if strings:
             self.fail(MatdiffSyntaxError, f"'{f}' takes no string argument", strings[0].span.start)
-        arity = {"kron": 2, "reshape": 3}.get(f, 1)
+        arity = {"kron": 2, "reshape": 3, "commutation": 2}.get(f, 1)
         if len(args) != arity:
             self.fail(MatdiffSyntaxError,
                       f"'{f}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
                       pos)
         if f == "reshape":
             return self.reshape_call(node)
+        if f == "commutation":
+            return self.commutation_call(node)
         shapes = [self.shape(a) for a in args]
         s = shapes[0]
         if f in ELEMENTWISE_FUNCS:
@@ -411,6 +413,15 @@ class Checker:
             self.fail(MatdiffShapeError, f"reshape needs a vector of length {dims[0]}*{dims[1]}, "
                       f"got {self.describe(v)}", node.func_span.start)
         return (r, c)
+
+    def commutation_call(self, node: Call) -> DShape:
+        dims = [dim_argument(a) for a in node.args]
+        if None in dims:
+            self.fail(MatdiffSyntaxError, "commutation(m, n) takes dimension names or integers",
+                      node.span.start)
+        m, n = (self.named_dim(d) for d in dims)  # type: ignore[arg-type]
+        size = self.u.product(m, n)
+        return (size, size)
 
     def constant(self, node: Node, f: str, args: tuple) -> DShape:
         pos = node.span.start
@@ -506,8 +517,8 @@ def collect_names(node: Node, out: dict[str, int], dims_only: set[str]) -> None:
             collect_names(node.left, out, dims_only)
             collect_names(node.right, out, dims_only)
         case Call():
-            if node.func in CONSTANTS or node.func == "reshape":
-                sized = node.args if node.func in CONSTANTS else node.args[1:]
+            if node.func in CONSTANTS or node.func in ("reshape", "commutation"):
+                sized = node.args if node.func in CONSTANTS + ("commutation",) else node.args[1:]
                 for a in sized:
                     if isinstance(a, Name):
                         dims_only.add(a.name)
@@ -721,6 +732,9 @@ class Lowerer:
         if f == "reshape":
             r, c = self.shape_of(node)
             return A.reshape(self.lower(node.args[0]), r, c)
+        if f == "commutation":
+            m, n = (self.dim(self.ch.named_dim(dim_argument(a))) for a in node.args)  # type: ignore[arg-type]
+            return A.commutation(m, n)
         args = [self.lower(a) for a in node.args if not isinstance(a, String)]
         x = args[0]
         if f in ELEMENTWISE_FUNCS:
