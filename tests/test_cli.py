@@ -100,9 +100,28 @@ def test_error_caret_on_stderr(capsys):
 
 
 def test_unsupported_is_an_error(capsys):
-    code, out, _ = run(capsys, "A*X*B", "--wrt", "X", "--json")
+    code, out, _ = run(capsys, "kron(X, X)", "--wrt", "X", "--json")
     assert code == 1
-    assert json.loads(out)["error"]["kind"] == "unsupported"
+    err = json.loads(out)["error"]
+    assert err["kind"] == "unsupported" and "kron" in err["message"]
+
+
+def test_matrix_by_matrix_jacobian_with_map(capsys):
+    code, out, _ = run(capsys, "A*X*B", "--wrt", "X", "--json", "--check")
+    (r,) = json.loads(out)["results"]
+    assert (r["kind"], r["text"], r["map"]) == ("jacobian", "kron(B', A)", "A*dX*B")
+    assert r["check"]["passed"]
+
+
+def test_hessian_flag(capsys):
+    code, out, _ = run(capsys, "1/N * norm(X*W - Y, 'fro')^2", "--wrt", "W", "--hessian",
+                       "--json", "--check")
+    g, h = json.loads(out)["results"]
+    assert g["kind"] == "gradient" and h["kind"] == "hessian"
+    assert h["text"] == "2/N * kron(eye(p), X'*X)"
+    assert h["map"] == "2/N * X'*X*dW"
+    assert h["shape"] == "matrix(m*p, m*p)"
+    assert h["check"]["passed"]
 
 
 def test_expression_starting_with_minus(capsys):

@@ -22,6 +22,7 @@ from typing import Callable
 
 from . import algebra as A
 from .errors import UnsupportedError
+from .printing import to_text
 from .ir import (
     Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
     LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym, Trace,
@@ -299,7 +300,8 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
             case DiagPart() if isinstance(e.arg, Diag):
                 return jac(e.arg.arg)
         raise UnsupportedError(
-            f"cannot write the derivative of {e!r} by {target.var.name} in vec/kron form")
+            f"cannot write the derivative of {to_text(e)} by {target.var.name} in vec/kron form "
+            f"(the differential is {to_text(lin)})")
 
     def jac_mul(e: Mul) -> Expr:
         fs = e.factors
