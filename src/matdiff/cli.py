@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every result against finite differences on random data")
     p.add_argument("--hessian", action="store_true",
                    help="also give the Hessian (and, for a matrix variable, its linear map)")
+    p.add_argument("--verify", metavar="CANDIDATE",
+                   help="check your own answer for the derivative (needs exactly one --wrt)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 
@@ -79,6 +81,13 @@ def run(args: argparse.Namespace) -> dict:
     if not results:
         raise UnsupportedError("the expression has no variable to differentiate by").with_text(
             args.expression)
+    if args.verify is not None:
+        if len(args.wrt) != 1:
+            raise UnsupportedError("--verify needs exactly one --wrt: the variable your answer "
+                                   "is the derivative by").with_text(args.expression)
+        from .verify import verify_result
+
+        results[0].verdict = verify_result(results[0], args.verify)
     out: dict = {
         "expression": args.expression,
         "function": {"text": results[0].function, "shape": shape_text(program.expr.shape)},
@@ -102,6 +111,8 @@ def render_text(out: dict, latex: bool) -> str:
         lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
         if "map" in r:
             lines.append(f"  map:    {r['map']}")
+        if "verify" in r:
+            lines.append(f"  your answer: {r['verify']['verdict']}: {r['verify']['message']}")
         if latex:
             lines.append(f"  latex:  {r['latex']}")
         if "check" in r:
@@ -113,7 +124,7 @@ def render_text(out: dict, latex: bool) -> str:
     return "\n".join(lines)
 
 
-VALUED_OPTIONS = {"--wrt", "--declare"}
+VALUED_OPTIONS = {"--wrt", "--declare", "--verify"}
 
 
 def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:

@@ -1,0 +1,353 @@
+"""Checking a user's own answer: correct, wrong shape (and why), or wrong value (and how).
+
+>>> v = verify("norm(W*u - v)^2 where W: matrix(n, n)", "u", "2*(W*u - v)*W'")
+>>> v.verdict, v.suggestion
+('wrong_shape', "2*W'*(W*u - v)")
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import algebra as A
+from .api import Result, compile_program, declarations_from, derive
+from .errors import MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError
+from .factor import factor
+from .ir import Expr, shape_text
+from .parse import parse, parse_declarations
+from .printing import to_text
+from .syntax import Binary, Node, Unary
+from .typecheck import Program
+
+POINTS = 3
+MAX_REORDERED_FACTORS = 4
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # correct | wrong_shape | wrong_value
+    message: str
+    suggestion: str | None = None
+    expected: str | None = None
+
+    def to_json(self) -> dict:
+        return {"verdict": self.verdict, "message": self.message, "suggestion": self.suggestion}
+
+
+def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Verdict:
+    """Is ``candidate`` the derivative of ``expr`` with respect to ``wrt``?"""
+    program = compile_program(expr, declarations_from(**declarations))
+    return verify_result(derive(program, wrt), candidate)
+
+
+# ----------------------------------------------------------------------------- typing the answer
+
+
+def _declarations_of(program: Program) -> str:
+    return ", ".join(f"{n}: {t}" for n, t in program.types.items())
+
+
+def _compile_answer(program: Program, text: str) -> Program:
+    """Type the candidate with the function's types (every name declared)."""
+    decls = parse_declarations(_declarations_of(program)) if program.types else ()
+    return compile_program(text, decls)
+
+
+def _unknown_name(program: Program, text: str) -> str | None:
+    unknown = _names(parse(text).expr) - set(program.types) - {"eye", "ones", "zeros"}
+    return sorted(unknown)[0] if unknown else None
+
+
+def _names(node: Node) -> set[str]:
+    from .typecheck import collect_names
+
+    out: dict[str, int] = {}
+    collect_names(node, out, set())
+    return set(out)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _values(result: Result, seed: int):
+    import numpy as np
+
+    from .check import sample_dims, sample_values
+
+    rng = np.random.default_rng(seed)
+    dims = sample_dims([result.program.expr, result.expr], rng)
+    syms = list(result.program.syms.values())
+    for domain in ("normal", "positive", "spd"):
+        values = sample_values(syms, dims, rng, domain)
+        try:
+            ref = _eval(result.expr, values, dims)
+        except Exception:  # noqa: BLE001 - a singular draw: try the next domain
+            continue
+        if np.all(np.isfinite(ref)):
+            return values, dims
+    return values, dims
+
+
+def _eval(e: Expr, values, dims):
+    import numpy as np
+
+    from .evaluate import evaluate
+
+    with np.errstate(all="ignore"):
+        return evaluate(e, values, dims)
+
+
+def _pairs(result: Result, other: Expr):
+    for seed in range(POINTS):
+        values, dims = _values(result, seed)
+        yield _eval(result.expr, values, dims), _eval(other, values, dims)
+
+
+def _close(a, b) -> bool:
+    import numpy as np
+
+    if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return False
+    scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))), 1e-12)
+    return float(np.max(np.abs(a - b))) <= 1e-8 * scale
+
+
+def _equal(result: Result, other: Expr) -> bool:
+    if other.shape != result.expr.shape:
+        return False
+    return all(_close(r, c) for r, c in _pairs(result, other))
+
+
+def _factor_between(result: Result, other: Expr) -> Fraction | None:
+    """c with other = c * result at every point, as a simple fraction."""
+    import numpy as np
+
+    ratios = []
+    for r, c in _pairs(result, other):
+        if r.shape != c.shape:
+            return None
+        denom = float(np.sum(r * r))
+        if denom == 0:
+            return None
+        k = float(np.sum(r * c)) / denom
+        if not _close(c, k * r):
+            return None
+        ratios.append(k)
+    f = Fraction(ratios[0]).limit_denominator(12)
+    if all(abs(float(f) - k) <= 1e-8 * max(1, abs(k)) for k in ratios) and f != 0:
+        return f
+    return None
+
+
+# ----------------------------------------------------------------------------- the verdict
+
+
+def verify_result(result: Result, candidate: str) -> Verdict:
+    program = result.program
+    kind = result.kind
+    expected = result.text
+    try:
+        unknown = _unknown_name(program, candidate)
+        if unknown:
+            return Verdict("wrong_value", f"your answer uses '{unknown}', which is not in the "
+                           f"expression; the {kind} is {expected}", expected, expected)
+        answer = _compile_answer(program, candidate)
+    except MatdiffSyntaxError as e:
+        raise MatdiffSyntaxError(f"in your answer: {e.message}", e.position, candidate) from None
+    except (MatdiffShapeError, MatdiffTypeError) as e:
+        return _shape_mismatch(result, candidate, e)
+    c = answer.expr
+    if c.shape != result.expr.shape:
+        want = shape_text(result.expr.shape)
+        got = shape_text(c.shape)
+        msg = (f"your answer is {_size(c.shape)} ({got}), but the {kind} wrt {result.wrt} is "
+               f"{_size(result.expr.shape)} ({want})")
+        if kind == "gradient":
+            msg += f", the shape of {result.wrt}"
+        suggestion = _suggest(result, candidate)
+        if suggestion is None and _equal(result, A.transpose(c)):
+            suggestion = f"({candidate})'"
+            msg += "; your answer is the transpose of the right one"
+        return Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, expected)
+    if _equal(result, c):
+        return _correct(result, c, candidate)
+    return _wrong_value(result, c, candidate)
+
+
+def _size(shape) -> str:
+    return f"{shape[0]} x {shape[1]}"
+
+
+def _did_you_mean(suggestion: str | None) -> str:
+    return f"; did you mean {suggestion}?" if suggestion else ""
+
+
+def _correct(result: Result, c: Expr, candidate: str) -> Verdict:
+    same_text = candidate.replace(" ", "") == result.text.replace(" ", "")
+    if same_text:
+        return Verdict("correct", f"correct: {result.text}", None, result.text)
+    diff = factor(A.sub(result.expr, c))
+    how = ("they are equal symbolically" if A.is_zero(diff)
+           else f"checked numerically at {POINTS} random points")
+    return Verdict("correct", f"correct, written differently from matdiff's {result.text} ({how})",
+                   None, result.text)
+
+
+def _wrong_value(result: Result, c: Expr, candidate: str) -> Verdict:
+    expected = result.text
+    k = _factor_between(result, c)
+    if k is not None:
+        if k == -1:
+            why = "the sign is wrong"
+        elif k.numerator == 1:
+            why = f"missing a factor {k.denominator}"
+        elif k.denominator == 1:
+            why = f"an extra factor {k.numerator}"
+        else:
+            why = f"off by a factor {k}"
+        return Verdict("wrong_value", f"not quite: {why}; the {result.kind} is {expected}",
+                       expected, expected)
+    if c.shape[0] == c.shape[1] and _equal(result, A.transpose(c)):
+        return Verdict("wrong_value", f"transposed: the {result.kind} is {expected}", expected,
+                       expected)
+    suggestion = _suggest(result, candidate)
+    if suggestion:
+        return Verdict("wrong_value", f"the factors are in the wrong order or transposed"
+                       f"{_did_you_mean(suggestion)}", suggestion, expected)
+    diff = factor(A.sub(result.expr, c))
+    text = to_text(diff, result.program.order, result.program.declared_dims)
+    msg = f"wrong: the {result.kind} is {expected}"
+    if len(text) <= 2 * max(len(expected), 20):
+        msg += f"; it differs from yours by {text}"
+    return Verdict("wrong_value", msg, expected, expected)
+
+
+# ----------------------------------------------------------------------------- shapes
+
+
+def _shape_mismatch(result: Result, candidate: str, error: MatdiffError) -> Verdict:
+    """Explain where the answer's shapes do not fit, with the shapes of both sides."""
+    program = result.program
+    msg = error.message
+    try:
+        node = _binary_at(parse(candidate).expr, error.position)
+    except MatdiffError:
+        node = None
+    if node is not None:
+        left = candidate[node.left.span.start:node.left.span.end]
+        right = candidate[node.right.span.start:node.right.span.end]
+        ls, rs = _shape_of(program, left), _shape_of(program, right)
+        if ls and rs:
+            what = "multiplies" if node.op in ("*", "@") else f"combines with '{node.op}'"
+            msg = (f"the shapes do not fit: at position {node.op_span.start}, "
+                   f"'{_clip(candidate[node.span.start:node.span.end])}' {what} {_clip(left)} "
+                   f"({_size(ls)}) by {_clip(right)} ({_size(rs)})")
+    suggestion = _suggest(result, candidate)
+    return Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, result.text)
+
+
+def _clip(s: str, n: int = 40) -> str:
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _shape_of(program: Program, text: str):
+    try:
+        return _compile_answer(program, text).expr.shape
+    except MatdiffError:
+        return None
+
+
+def _binary_at(node: Node, position: int | None) -> Binary | None:
+    if position is None:
+        return None
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Binary) and n.op_span.start == position:
+            return n
+        stack.extend(c for c in _children(n))
+    return None
+
+
+def _children(node: Node) -> list[Node]:
+    out = []
+    for name in ("left", "right", "operand"):
+        c = getattr(node, name, None)
+        if c is not None:
+            out.append(c)
+    out.extend(getattr(node, "args", ()) or ())
+    return out
+
+
+# ----------------------------------------------------------------------------- suggestions
+
+
+def _factors(node: Node, text: str) -> list[str] | None:
+    """The user's product a*b*c as its factors' texts (a unary minus kept in front)."""
+    sign = ""
+    while isinstance(node, Unary) and node.op == "-":
+        sign = "-" if not sign else ""
+        node = node.operand
+    out: list[str] = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, Binary) and n.op in ("*", "@"):
+            walk(n.left)
+            walk(n.right)
+        else:
+            s = text[n.span.start:n.span.end]
+            if isinstance(n, Binary) and n.op in ("+", "-") and not s.startswith("("):
+                s = f"({s})"
+            out.append(s)
+
+    walk(node)
+    if len(out) < 2:
+        return None
+    if sign:
+        out[0] = "-" + out[0]
+    return out
+
+
+def _suggest(result: Result, candidate: str) -> str | None:
+    """A reordering and/or transposition of the user's own factors that is right."""
+    try:
+        factors = _factors(parse(candidate).expr, candidate)
+    except MatdiffError:
+        return None
+    if not factors:
+        return None
+    program = result.program
+    scalars = [f for f in factors if _is_scalar_text(program, f)]
+    mats = [f for f in factors if f not in scalars]
+    if not mats or len(mats) > MAX_REORDERED_FACTORS:
+        return None
+    best: tuple[int, str] | None = None
+    for order in itertools.permutations(range(len(mats))):
+        moved = sum(1 for i, j in enumerate(order) if i != j)
+        for flips in itertools.product((False, True), repeat=len(mats)):
+            cost = moved + sum(flips)
+            if cost == 0 or (best and cost >= best[0]):
+                continue
+            parts = [_transposed(mats[i]) if flip else mats[i] for i, flip in zip(order, flips)]
+            text = "*".join(scalars + parts)
+            try:
+                c = _compile_answer(program, text).expr
+            except MatdiffError:
+                continue
+            if _equal(result, c):
+                best = (cost, text)
+    return best[1] if best else None
+
+
+def _is_scalar_text(program: Program, text: str) -> bool:
+    shape = _shape_of(program, text)
+    return shape == (1, 1)
+
+
+def _transposed(text: str) -> str:
+    if text.endswith("'") and not text.endswith("''"):
+        return text[:-1]
+    simple = text.replace("_", "a").isalnum() or (text.startswith("(") and text.endswith(")"))
+    return f"{text}'" if simple else f"({text})'"
