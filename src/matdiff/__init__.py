@@ -20,6 +20,6 @@ __version__ = "0.1.0"
 def verify(expr: str, wrt: str, candidate: str, **declarations: str):
     """Is ``candidate`` the derivative of ``expr`` by ``wrt``? A Verdict: ``.verdict`` is
     ``correct``, ``wrong_shape`` or ``wrong_value``, with ``.message`` and ``.suggestion``."""
-    from .verify import verify as _verify
+    from .verdict import verify as _verify
 
     return _verify(expr, wrt, candidate, **declarations)

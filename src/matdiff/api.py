@@ -46,6 +46,7 @@ class Result:
     map: Expr | None = None  # the linear map on the differential (dF = A*dX*B)
     of: Expr | None = None  # what was differentiated, when not the program's function
     verdict: Any = None  # a verify.Verdict on the user's own answer, when asked for
+    steps: list | None = None  # explain.Step list, when a derivation was asked for
     _check: CheckResult | None = field(default=None, repr=False)
 
     @property
@@ -106,6 +107,8 @@ class Result:
             out["map_latex"] = self.map_latex
         if with_check:
             out["check"] = self.check().to_json()
+        if self.steps is not None:
+            out["steps"] = [s.to_json() for s in self.steps]
         if self.verdict is not None:
             out["verify"] = self.verdict.to_json()
         return out

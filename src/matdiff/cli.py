@@ -25,6 +25,7 @@ EXAMPLES = """examples:
   matdiff "norm(W*u - v)^2" --json
   matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W --hessian
   matdiff "A*X*B" --wrt X
+  matdiff serve --port 8000     # the web page, at http://127.0.0.1:8000/
 """
 
 
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every result against finite differences on random data")
     p.add_argument("--hessian", action="store_true",
                    help="also give the Hessian (and, for a matrix variable, its linear map)")
+    p.add_argument("--steps", nargs="?", const="matrix", choices=["matrix", "index"],
+                   help="show the derivation step by step (differentials; or 'index' for "
+                        "entries and sums)")
     p.add_argument("--verify", metavar="CANDIDATE",
                    help="check your own answer for the derivative (needs exactly one --wrt)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -81,11 +85,18 @@ def run(args: argparse.Namespace) -> dict:
     if not results:
         raise UnsupportedError("the expression has no variable to differentiate by").with_text(
             args.expression)
+    if getattr(args, "steps", None):
+        from .explain import index_steps, steps
+
+        make = index_steps if args.steps == "index" else steps
+        for r in results:
+            if r.kind == "gradient":
+                r.steps = make(program, r)
     if args.verify is not None:
         if len(args.wrt) != 1:
             raise UnsupportedError("--verify needs exactly one --wrt: the variable your answer "
                                    "is the derivative by").with_text(args.expression)
-        from .verify import verify_result
+        from .verdict import verify_result
 
         results[0].verdict = verify_result(results[0], args.verify)
     out: dict = {
@@ -111,6 +122,8 @@ def render_text(out: dict, latex: bool) -> str:
         lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
         if "map" in r:
             lines.append(f"  map:    {r['map']}")
+        for step in r.get("steps", []):
+            lines.append(f"  {step['text']}    [{step['rule']}]")
         if "verify" in r:
             lines.append(f"  your answer: {r['verify']['verdict']}: {r['verify']['message']}")
         if latex:
@@ -124,7 +137,7 @@ def render_text(out: dict, latex: bool) -> str:
     return "\n".join(lines)
 
 
-VALUED_OPTIONS = {"--wrt", "--declare", "--verify"}
+VALUED_OPTIONS = {"--wrt", "--declare", "--verify"}  # --steps takes an optional value
 
 
 def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
@@ -152,6 +165,10 @@ def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # `matdiff serve [--host H] [--port P]`: the web page (issue 6)
+        from .web.server import main as serve
+
+        return serve(argv[1:])
     parser = build_parser()
     argv = protect_expression(argv, parser)
     args = parser.parse_args(argv)  # exits 2 on a bad command line

@@ -167,9 +167,14 @@ class TextPrinter(Printer):
             else:
                 numer.append(f)
         many = len(numer) + (abs(coeff.numerator) != 1) > 1 or has_more
-        parts = [self.scalar_factor(f, many) for f in numer]
         dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
         dparts += [self.scalar_factor(f, True) for f in denom]
+        trailing: list[Expr] = []
+        if dparts and not has_more and any(isinstance(f, Sym) for f in numer):
+            # C/2*sum(W.^2): names in the fraction, the rest after it
+            trailing = [f for f in numer if not isinstance(f, Sym)]
+            numer = [f for f in numer if isinstance(f, Sym)]
+        parts = [self.scalar_factor(f, many) for f in numer]
         if abs(coeff.numerator) != 1 or (not parts and (dparts or not has_more)):
             parts.insert(0, str(abs(coeff.numerator)))
         s = "*".join(parts)
@@ -178,6 +183,8 @@ class TextPrinter(Printer):
             if len(dparts) > 1 or _looser_than_power(d):
                 d = self.wrap(d)
             s += "/" + d
+        for f in trailing:
+            s += "*" + self.scalar_factor(f, True)
         return s
 
     def scalar_factor(self, f: Expr, many: bool) -> str:

@@ -1,0 +1,154 @@
+"""Every case of tests/cases.py: derive, compare with finite differences of the
+hand-written NumPy reference, check the printed form and that it parses back.
+
+The oracle is independent of matdiff's lowering and evaluator: central
+differences (with Richardson extrapolation) of the case's own NumPy function.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import Callable
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import matdiff  # noqa: E402
+from matdiff.api import compile_program, declarations_from, parse  # noqa: E402
+from matdiff.check import sample_dims, sample_values  # noqa: E402
+from matdiff.evaluate import evaluate  # noqa: E402
+
+from cases import CASES, Case  # noqa: E402
+
+TOL = 1e-6  # relative error of the derivative against finite differences
+PARSE_TOL = 1e-9  # relative difference between the result and its printed text, re-parsed
+SEED = 1
+
+
+# ----------------------------------------------------------------------------- finite differences
+
+
+def richardson(central: Callable[[float], np.ndarray], h: float, levels: int = 8) -> np.ndarray:
+    """Ridders' extrapolation of ``central(t)`` (an even series in t) to t = 0.
+
+    Steps h, h/2, h/4, ... fill a Neville tableau; the entry whose difference
+    to its neighbours is smallest is returned.
+    """
+    prev = [np.asarray(central(h), dtype=float)]
+    best, best_err = prev[0], math.inf
+    for _ in range(1, levels):
+        h /= 2
+        row = [np.asarray(central(h), dtype=float)]
+        factor = 4.0
+        for j in range(1, len(prev) + 1):
+            row.append((factor * row[j - 1] - prev[j - 1]) / (factor - 1))
+            factor *= 4.0
+            err = max(np.max(np.abs(row[j] - row[j - 1])), np.max(np.abs(row[j] - prev[j - 1])))
+            if err < best_err:
+                best, best_err = row[j], err
+        prev = row
+    return best
+
+
+def _as_2d(value) -> np.ndarray:
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(-1, 1)
+    return a
+
+
+def partial(ref: Callable, values: dict, wrt: str, direction: np.ndarray) -> np.ndarray:
+    """The derivative of ``ref`` along ``direction`` in the variable ``wrt``."""
+    x = values[wrt]
+    h = 1e-2 * max(1.0, float(np.max(np.abs(x))))
+
+    def f(t: float) -> np.ndarray:
+        return _as_2d(ref(**{**values, wrt: x + t * direction}))
+
+    return richardson(lambda t: (f(t) - f(-t)) / (2 * t), h)
+
+
+def fd_derivative(ref: Callable, values: dict, wrt: str, kind: str, symmetric: bool):
+    """The gradient / Jacobian / entrywise derivative of ``ref`` by finite differences."""
+    x = values[wrt]
+    if kind == "derivative":  # by a scalar: the entrywise derivative, of the function's shape
+        return partial(ref, values, wrt, np.ones_like(x))
+    if kind == "gradient":
+        grad = np.zeros_like(x, dtype=float)
+        for index in np.ndindex(*x.shape):
+            unit = np.zeros_like(x, dtype=float)
+            unit[index] = 1.0
+            grad[index] = partial(ref, values, wrt, unit).item()
+        return (grad + grad.T) / 2 if symmetric else grad
+    # jacobian: column j is d vec(f) / d x_j (column-major vec)
+    columns = []
+    for j in range(x.size):
+        unit = np.zeros(x.size)
+        unit[j] = 1.0
+        d = partial(ref, values, wrt, unit.reshape(x.shape, order="F"))
+        columns.append(d.reshape(-1, order="F"))
+    return np.stack(columns, axis=1)
+
+
+def rel_error(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-6))
+
+
+# ----------------------------------------------------------------------------- the test
+
+
+def _declarations(c: Case, result) -> tuple:
+    """The case's declarations, with every variable's type as inferred (sizes included).
+
+    The inferred type refines the explicit one (``symmetric matrix`` becomes
+    ``symmetric matrix(n)``), and matdiff refuses a name declared twice
+    differently, so an explicit declaration is kept only for a name the
+    result's types do not mention.
+    """
+    typed = declarations_from(**result.types)
+    explicit = tuple(parse(c.expr).declarations) + tuple(declarations_from(**c.decls))
+    rest = tuple(d for d in explicit if not any(n in result.types for n, _ in d.names))
+    return rest + tuple(typed)
+
+
+def _params():
+    out = []
+    for c in CASES:
+        marks = [pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else []
+        out.append(pytest.param(c, id=c.id, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("c", _params())
+def test_case(c: Case):
+    result = matdiff.derivative(c.expr, c.wrt, **c.decls)
+    program = result.program
+    var = program.syms[c.wrt]
+    rng = np.random.default_rng(SEED)
+    dims = sample_dims([program.expr, result.expr, var], rng)
+    values = sample_values(program.syms.values(), dims, rng, c.domain)
+
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        f0 = _as_2d(c.ref(**values))
+        kind = "gradient" if f0.size == 1 else "derivative" if var.is_scalar else "jacobian"
+        assert result.kind == kind, f"{result.text}: a {result.kind}, expected a {kind}"
+        got = evaluate(result.expr, values, dims)
+        want = fd_derivative(c.ref, values, c.wrt, kind, var.kind == "symmetric")
+    assert got.shape == want.shape, f"{result.text}: shape {got.shape}, expected {want.shape}"
+    err = rel_error(got, want)
+    assert err <= TOL, f"{result.text}: relative error {err:.2e}"
+
+    if c.expected is not None:
+        assert result.text == c.expected
+
+    reparsed = compile_program(result.text, _declarations(c, result))
+    again = evaluate(reparsed.expr, values, dims)
+    assert again.shape == got.shape, f"{result.text} parses back to shape {again.shape}"
+    assert rel_error(again, got) <= PARSE_TOL, f"{result.text} parses back to other values"
