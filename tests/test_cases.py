@@ -22,7 +22,7 @@ from matdiff.api import compile_program, declarations_from, parse  # noqa: E402
 from matdiff.check import sample_dims, sample_values  # noqa: E402
 from matdiff.evaluate import evaluate  # noqa: E402
 
-from cases import CASES, Case  # noqa: E402
+from cases import CASES, IMPROVED_FORMS, Case  # noqa: E402
 
 TOL = 1e-6  # relative error of the derivative against finite differences
 PARSE_TOL = 1e-9  # relative difference between the result and its printed text, re-parsed
@@ -152,3 +152,12 @@ def test_case(c: Case):
     again = evaluate(reparsed.expr, values, dims)
     assert again.shape == got.shape, f"{result.text} parses back to shape {again.shape}"
     assert rel_error(again, got) <= PARSE_TOL, f"{result.text} parses back to other values"
+
+
+@pytest.mark.parametrize("expr, wrt, text", IMPROVED_FORMS,
+                         ids=[f"{e} / d{w}" for e, w, _ in IMPROVED_FORMS])
+def test_improved_forms(expr, wrt, text):
+    """Forms that were once clumsy stay the way a careful human writes them."""
+    result = matdiff.derivative(expr, wrt)
+    assert result.text == text
+    assert result.check().passed

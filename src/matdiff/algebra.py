@@ -152,15 +152,30 @@ def mul(*factors: Expr) -> Expr:
     return mul_list(factors)
 
 
-def _scalar_power(f: Expr) -> tuple[Expr, Fraction]:
-    if isinstance(f, Pow) and f.base.is_scalar and isinstance(f.exponent, Num):
-        return f.base, f.exponent.value
-    return f, Fraction(1)
+def _scalar_power(f: Expr) -> tuple[Expr, Fraction, Expr | None]:
+    """A scalar factor as base ^ (number + symbolic part)."""
+    if isinstance(f, Pow) and f.base.is_scalar:
+        if isinstance(f.exponent, Num):
+            return f.base, f.exponent.value, None
+        c, rest = _split_number_term(f.exponent)
+        return f.base, c, rest
+    return f, Fraction(1), None
+
+
+def _split_number_term(e: Expr) -> tuple[Fraction, Expr]:
+    """``p - 1`` -> ``(-1, p)``."""
+    if isinstance(e, Add):
+        nums = [t for t in e.terms if isinstance(t, Num)]
+        if nums:
+            rest = [t for t in e.terms if not isinstance(t, Num)]
+            return sum((t.value for t in nums), Fraction(0)), add_list(rest)
+    return Fraction(0), e
 
 
 def mul_list(factors: Iterable[Expr]) -> Expr:
     coeff = Fraction(1)
     powers: dict[Expr, Fraction] = {}
+    sym_powers: dict[Expr, list[Expr]] = {}
     chain: list[Expr] = []
     zero_seen = False
 
@@ -170,8 +185,10 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             coeff *= f.value
             zero_seen |= f.value == 0
             return
-        base, p = _scalar_power(f)
+        base, p, symbolic = _scalar_power(f)
         powers[base] = powers.get(base, Fraction(0)) + p
+        if symbolic is not None:
+            sym_powers.setdefault(base, []).append(symbolic)
 
     for f in factors:
         if isinstance(f, Mul) and (not f.is_scalar or all(g.is_scalar for g in f.factors)):
@@ -200,8 +217,12 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             take_scalar(reduced)
             chain = []
     _sign_over_abs(powers)
+    _ratios(powers, SCALAR_RATIOS)
     scalars: list[Expr] = []
     for base, p in powers.items():
+        if base in sym_powers:
+            scalars.append(elem_pow(base, add_list([Num(p)] + sym_powers[base])))
+            continue
         if p == 0:
             continue
         if isinstance(base, Num):
@@ -214,6 +235,35 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     if len(out) == 1:
         return out[0]
     return Mul(tuple(out))
+
+
+SCALAR_RATIOS = {("sinh", "cosh"): "tanh", ("sin", "cos"): "tan"}
+
+
+def _ratios(powers: dict, table: dict) -> None:
+    """``sinh(u)/cosh(u) = tanh(u)``, ``sin(u)/cos(u) = tan(u)``."""
+    for base in list(powers):
+        if not (isinstance(base, Func) and powers.get(base) == 1):
+            continue
+        for (top, bottom), name in table.items():
+            if base.name == top:
+                b = Func(bottom, base.arg)
+                if powers.get(b, 0) == -1:
+                    powers[base] = Fraction(0)
+                    powers[b] = Fraction(0)
+                    t = Func(name, base.arg)
+                    powers[t] = powers.get(t, Fraction(0)) + 1
+
+
+def _inverse_pair(a: Expr, b: Expr) -> bool:
+    """``X*inv(X)``, ``inv(X)*X`` and their transposes."""
+    def un_t(e: Expr) -> tuple[Expr, bool]:
+        return (e.arg, True) if isinstance(e, Transpose) else (e, False)
+
+    (a0, ta), (b0, tb) = un_t(a), un_t(b)
+    if ta != tb:
+        return False
+    return (isinstance(b0, Inv) and b0.arg is a0) or (isinstance(a0, Inv) and a0.arg is b0)
 
 
 def _sign_over_abs(powers: dict[Expr, Fraction]) -> None:
@@ -232,6 +282,30 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
     ``diag(v)*q = v.*q`` and ``q'*diag(v) = (v.*q)'`` for vectors q."""
     out: list[Expr] = []
     for f in chain:
+        if out and _inverse_pair(out[-1], f):  # X*inv(X) = I
+            n = f.shape[1]
+            out.pop()
+            if not out:
+                out.append(Identity(n))
+            continue
+        if out and isinstance(out[-1], Kron) and isinstance(f, Kron) and \
+                out[-1].left.shape[1] == f.left.shape[0] and out[-1].right.shape[1] == f.right.shape[0]:
+            prev = out.pop()  # kron(A, B)*kron(C, D) = kron(A*C, B*D)
+            out.append(kron(mul(prev.left, f.left), mul(prev.right, f.right)))
+            continue
+        if out and isinstance(out[-1], Kron) and isinstance(f, Vec) and \
+                out[-1].left.shape[1] == f.arg.shape[1] and out[-1].right.shape[1] == f.arg.shape[0]:
+            prev = out.pop()  # kron(A, B)*vec(X) = vec(B*X*A')
+            out.append(vec(mul(prev.right, f.arg, transpose(prev.left))))
+            continue
+        if out and isinstance(out[-1], Ones) and isinstance(f, Ones) and out[-1].shape[1] == 1:
+            prev = out.pop()  # ones(n)*ones(1, m) = ones(n, m)
+            out.append(Ones((prev.shape[0], f.shape[1])))
+            continue
+        if out and isinstance(out[-1], Ones) and f.shape[1] == 1 and not isinstance(f, Ones):
+            prev = out.pop()  # ones(n, m)*v = sum(v)*ones(n)
+            out.append(mul(sum_(f), Ones((prev.shape[0], 1))))
+            continue
         if out and isinstance(out[-1], Diag) and f.shape[1] == 1:
             out[-1] = hadamard(out[-1].arg, f)
             continue
@@ -309,8 +383,12 @@ def _scalar_chain(chain: list[Expr]) -> Expr | None:
         return sum_(mul_list(chain[:-1]))
     if len(chain) == 2 and chain[0].shape[0] == 1 and chain[1].shape[1] == 1:
         u, v = transpose(chain[0]), chain[1]  # u'*v = sum(u.*v): does the product cancel?
+        if isinstance(u, Vec) and isinstance(v, Vec) and u.arg.shape == v.arg.shape:
+            return sum_(hadamard(u.arg, v.arg))  # vec(Y)'*vec(Z) = sum(Y.*Z)
         prod = hadamard(u, v)
-        if _hadamard_size(prod) < _hadamard_size(u) + _hadamard_size(v):
+        merged = any(isinstance(f, Pow) for f in (prod.factors if isinstance(prod, Hadamard)
+                                                  else (prod,)))
+        if not merged and _hadamard_size(prod) < _hadamard_size(u) + _hadamard_size(v):
             return sum_(prod)
     forward = Mul(tuple(chain))
     flipped = [transpose(f) for f in reversed(chain)]
@@ -373,6 +451,7 @@ def hadamard_list(factors: Iterable[Expr]) -> Expr:
     for base, p in powers.items():
         terms.append(elem_pow(base, p))
     terms = _recognise_sigmoid(terms)
+    terms = _hadamard_identities(terms)
     terms = [t for t in terms if not isinstance(t, Ones)]
     terms.sort(key=lambda t: t.key)
     if not terms:
@@ -382,6 +461,24 @@ def hadamard_list(factors: Iterable[Expr]) -> Expr:
     else:
         body = Hadamard(tuple(terms))
     return mul_list(scale + [body]) if scale else body
+
+
+def _hadamard_identities(terms: list[Expr]) -> list[Expr]:
+    """``relu(u).*sign(relu(u)) = relu(u)``; ``sinh(u)./cosh(u) = tanh(u)``."""
+    out = list(terms)
+    for t in terms:
+        if isinstance(t, Func) and t.name == "sign" and isinstance(t.arg, Func) and \
+                t.arg.name == "relu" and t.arg in out:
+            out.remove(t)
+    for t in list(out):
+        for (top, bottom), name in SCALAR_RATIOS.items():
+            if isinstance(t, Func) and t.name == top and t in out:
+                b = Pow(Func(bottom, t.arg), MINUS_ONE)
+                if b in out:
+                    out.remove(t)
+                    out.remove(b)
+                    out.append(Func(name, t.arg))
+    return out
 
 
 def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
@@ -433,6 +530,8 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
             return base
         if isinstance(base, Pow) and isinstance(base.exponent, Num) and p.value.denominator == 1:
             return elem_pow(base.base, Num(base.exponent.value * p.value))
+        if isinstance(base, Hadamard) and p.value.denominator == 1:
+            return hadamard_list(elem_pow(f, p) for f in base.factors)
         if p.value == -1:
             u = _one_plus_exp(base)
             if u is not None:
@@ -573,6 +672,12 @@ def sum_(e: Expr) -> Expr:
         case Hadamard() if len(e.factors) == 2 and e.shape[1] == 1:
             a, b = e.factors
             return mul(transpose(a), b)
+        case Pow() if e.shape[1] == 1 and e.exponent == Num(2):
+            return mul(transpose(e.base), e.base)  # sum(x.^2) = x'*x
+        case Kron():
+            return mul(sum_(e.left), sum_(e.right))
+    if isinstance(e, Mul) and (isinstance(e.factors[0], Diag) or isinstance(e.factors[-1], Diag)):
+        return mul(Ones((1, e.shape[0])), e, Ones((e.shape[1], 1)))  # ones'*diag(x)*A*ones
     return Sum(e)
 
 
@@ -589,8 +694,6 @@ def diag(v: Expr) -> Expr:
             scalars, rest = split_scalars(v)
             if scalars:
                 return mul_list(scalars + [diag(rest)])
-        case Add():
-            return add_list(diag(t) for t in v.terms)
     return Diag(v)
 
 
@@ -619,6 +722,8 @@ def diag_part(m: Expr) -> Expr:
 def norm(x: Expr) -> Expr:
     if x.is_scalar:
         return Func("abs", x)
+    if isinstance(x, Kron):  # norm(kron(A, B)) = norm(A)*norm(B)
+        return mul(norm(x.left), norm(x.right))
     return Norm(x)
 
 

@@ -299,6 +299,12 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
                 return jac(e.arg)
             case DiagPart() if isinstance(e.arg, Diag):
                 return jac(e.arg.arg)
+            case Kron() if e.left.shape[1] == 1 and e.right.shape[1] == 1:
+                # kron(a, x) = vec(x*a') and kron(x, b) = vec(b*x') for columns
+                if not dep(e.left):
+                    return A.mul(A.kron(e.left, A.identity(e.right.shape[0])), jac(e.right))
+                if not dep(e.right):
+                    return A.mul(A.kron(A.identity(e.left.shape[0]), e.right), jac(e.left))
         raise UnsupportedError(
             f"cannot write the derivative of {to_text(e)} by {target.var.name} in vec/kron form "
             f"(the differential is {to_text(lin)})")
@@ -314,6 +320,8 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
         j = chain.index(f)
         left = A.mul_list(chain[:j]) if j else A.identity(f.shape[0])
         right = A.mul_list(chain[j + 1:]) if j + 1 < len(chain) else A.identity(f.shape[1])
+        if isinstance(f, Diag) and right.shape[1] == 1:  # diag(v)*q = q.*v
+            return A.mul_list(scalars + [left, A.diag(right), jac(f.arg)])
         return A.mul_list(scalars + [A.kron(A.transpose(right), left), jac(f)])
 
     return jac(lin)

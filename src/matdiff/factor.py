@@ -78,6 +78,33 @@ def _common_prefix(chains: list[list[Expr]], reverse: bool) -> int:
 def factor_sum(e: Expr) -> Expr:
     if not isinstance(e, Add):
         return e
+    whole = _factor_all(e)
+    if whole is not e or len(e.terms) < 3:
+        return whole
+    return _factor_groups(e)
+
+
+def _factor_groups(e: Add) -> Expr:
+    """Factor the terms that share their scalars and an end of their product:
+    ``A*x/c + A'*x/c - 2*b/c^2*x`` -> ``(A + A')*x/c - 2*b/c^2*x``."""
+    out: Expr = e
+    for end in (-1, 0):  # trailing factors first, then leading ones
+        if not isinstance(out, Add):
+            break
+        groups: dict[tuple, list[Expr]] = {}
+        for t in out.terms:
+            _, scalars, chain = _parts(t)
+            key = (tuple(sorted(id(s) for s in scalars)), id(chain[end]) if chain else None)
+            groups.setdefault(key, []).append(t)
+        if any(len(g) > 1 for g in groups.values()):
+            out = A.add_list(_factor_all(A.add_list(g)) if len(g) > 1 else g[0]
+                             for g in groups.values())
+    return out
+
+
+def _factor_all(e: Expr) -> Expr:
+    if not isinstance(e, Add):
+        return e
     parts = [_parts(t) for t in e.terms]
     number = _common_number([p[0] for p in parts])
     scalars = _common_scalars([p[1] for p in parts])

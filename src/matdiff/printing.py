@@ -175,7 +175,13 @@ class TextPrinter(Printer):
             trailing = [f for f in numer if not isinstance(f, Sym)]
             numer = [f for f in numer if isinstance(f, Sym)]
         parts = [self.scalar_factor(f, many) for f in numer]
-        if abs(coeff.numerator) != 1 or (not parts and (dparts or not has_more)):
+        if numer and not has_more and not dparts and not trailing and isinstance(numer[-1], Mul):
+            parts[-1] = self.text(numer[-1])  # -2*(y - a*X*w)'*X*w: the last needs no ()
+        decimal = _decimal(abs(coeff))
+        if decimal is not None and not denom:
+            dparts = []
+            parts.insert(0, decimal)
+        elif abs(coeff.numerator) != 1 or (not parts and (dparts or not has_more)):
             parts.insert(0, str(abs(coeff.numerator)))
         s = "*".join(parts)
         if dparts:
@@ -228,7 +234,7 @@ class TextPrinter(Printer):
                 return sign + (s if p >= MUL else self.wrap(s)), MUL
             return sign + chain_s, MUL
         numer = [f for f in scalars if not _negative_power(f)]
-        if coeff.numerator in (1, -1) and not numer:
+        if coeff.numerator in (1, -1) and not numer and _decimal(abs(coeff)) is None:
             # only a denominator: (X*W - Y)/N, x/norm(x), 1./(2*sqrt(x))
             den = self.scalar_part(Fraction(1, coeff.denominator), scalars, True)[2:]
             if len(chain) == 1 and _negative_power(chain[0]):
@@ -264,6 +270,8 @@ class TextPrinter(Printer):
             one = "1/" if e.is_scalar else "1./"
             pos = base if p.value == -1 else Pow(base, Num(-p.value))
             return one + self.paren(pos, POW), MUL
+        if isinstance(p, Num) and p.value == Fraction(1, 2):
+            return f"sqrt({self.text(base)})", ATOM
         if isinstance(p, Num) and p.value.denominator == 1:
             ex = str(p.value.numerator)
         else:
@@ -326,6 +334,21 @@ class TextPrinter(Printer):
 
     def print_Commutation(self, e: Commutation):
         return f"commutation({e.m}, {e.n})", ATOM
+
+
+def _decimal(v: Fraction) -> str | None:
+    """1/500 -> '0.002' (a decimal when the denominator is a large power of 2 and 5)."""
+    d = v.denominator
+    if d <= 10:
+        return None
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d != 1:
+        return None
+    text = f"{float(v):.12g}"
+    return text if Fraction(text) == v else None
 
 
 def _negative_power(f: Expr) -> bool:

@@ -591,9 +591,14 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
         got = search(True)
         if isinstance(got, tuple):
             kinds = got[1]
-            deviates = any(kinds[n] != convention(n) for n in free)
-            if deviates and all(k == "scalar" for k in kinds.values()):
-                got = search(False)
+            deviations = [n for n in free if kinds[n] != convention(n)]
+            # the scalar-function preference may only read an uppercase name as a scalar
+            # (C/2*sum(W.^2)), and not when that leaves nothing but scalars (alpha*X)
+            odd = any(not (convention(n) == "matrix" and kinds[n] == "scalar")
+                      for n in deviations)
+            if deviations and (odd or all(k == "scalar" for k in kinds.values())):
+                alt = search(False)
+                got = alt if isinstance(alt, tuple) else got
         else:
             alt = search(False)
             got = alt if isinstance(alt, tuple) else got
