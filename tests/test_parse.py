@@ -685,7 +685,8 @@ class TestDepth:
     ], ids=lambda text: f"{text[:8]}...{len(text)}")
     def test_too_long_chain_is_a_syntax_error(self, text):
         e = error(text)
-        assert e.message.startswith(f"expression too long: its tree is deeper than {MAX_TREE_DEPTH}")
+        assert e.message.startswith(
+            f"expression too long: its tree is deeper than {MAX_TREE_DEPTH}")
         assert 0 <= e.position <= len(text)
 
     def test_long_chain_allowed(self):

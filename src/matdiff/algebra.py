@@ -293,6 +293,16 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
             prev = out.pop()  # kron(A, B)*kron(C, D) = kron(A*C, B*D)
             out.append(kron(mul(prev.left, f.left), mul(prev.right, f.right)))
             continue
+        if out and isinstance(out[-1], Kron) and out[-1].left.shape[1] == 1 and \
+                not isinstance(f, Kron) and f.shape[1] != 1 and out[-1].right.shape[1] == f.shape[0]:
+            prev = out.pop()  # kron(a, B)*M = kron(a, B*M) for a column a
+            out.append(kron(prev.left, mul(prev.right, f)))
+            continue
+        if out and isinstance(f, Kron) and f.left.shape[0] == 1 and not isinstance(out[-1], Kron) \
+                and out[-1].shape[0] != 1 and out[-1].shape[1] == f.right.shape[0]:
+            prev = out.pop()  # M*kron(a', B) = kron(a', M*B) for a row a'
+            out.append(kron(f.left, mul(prev, f.right)))
+            continue
         if out and isinstance(out[-1], Kron) and isinstance(f, Vec) and \
                 out[-1].left.shape[1] == f.arg.shape[1] and out[-1].right.shape[1] == f.arg.shape[0]:
             prev = out.pop()  # kron(A, B)*vec(X) = vec(B*X*A')

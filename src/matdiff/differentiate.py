@@ -257,6 +257,12 @@ def numel(e: Expr):
     return dim_product(e.shape[0], e.shape[1])
 
 
+def _diag_selector(n) -> Expr:
+    """S with vec(diag(v)) = S*v: n^2 x n, ones where vec(eye(n)) has them."""
+    eye = A.identity(n)
+    return A.mul(A.diag(A.vec(eye)), A.kron(A.ones((n, 1)), eye))
+
+
 def vec_jacobian(lin: Expr, target: Differential) -> Expr:
     """The matrix K with ``vec(lin) = K*vec(dX)``, read off rule by rule.
 
@@ -299,6 +305,12 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
                 return jac(e.arg)
             case DiagPart() if isinstance(e.arg, Diag):
                 return jac(e.arg.arg)
+            case Diag():  # vec(diag(v)) = diag(vec(I))*kron(ones(n), I)*v
+                n = e.shape[0]
+                return A.mul(_diag_selector(n), jac(e.arg))
+            case DiagPart():  # diag(M) = kron(ones(n), I)'*diag(vec(I))*vec(M)
+                n = e.shape[0]
+                return A.mul(A.transpose(_diag_selector(n)), jac(e.arg))
             case Kron() if e.left.shape[1] == 1 and e.right.shape[1] == 1:
                 # kron(a, x) = vec(x*a') and kron(x, b) = vec(b*x') for columns
                 if not dep(e.left):
@@ -322,7 +334,11 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
         right = A.mul_list(chain[j + 1:]) if j + 1 < len(chain) else A.identity(f.shape[1])
         if isinstance(f, Diag) and right.shape[1] == 1:  # diag(v)*q = q.*v
             return A.mul_list(scalars + [left, A.diag(right), jac(f.arg)])
-        return A.mul_list(scalars + [A.kron(A.transpose(right), left), jac(f)])
+        outer = A.kron(A.transpose(right), left)
+        inner = jac(f)
+        if isinstance(inner, Add):  # kron(B', A)*(J1 + J2): let each product simplify
+            return A.add_list(A.mul_list(scalars + [outer, t]) for t in inner.terms)
+        return A.mul_list(scalars + [outer, inner])
 
     return jac(lin)
 

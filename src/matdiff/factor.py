@@ -12,7 +12,8 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
-from .ir import Add, Expr, Mul, Num
+from .ir import Add, Expr, Kron, Mul, Num
+from .printing import to_text
 
 
 def factor(e: Expr) -> Expr:
@@ -97,14 +98,35 @@ def _factor_groups(e: Add) -> Expr:
             key = (tuple(sorted(id(s) for s in scalars)), id(chain[end]) if chain else None)
             groups.setdefault(key, []).append(t)
         if any(len(g) > 1 for g in groups.values()):
-            out = A.add_list(_factor_all(A.add_list(g)) if len(g) > 1 else g[0]
-                             for g in groups.values())
+            grouped = A.add_list(_factor_all(A.add_list(g)) if len(g) > 1 else g[0]
+                                 for g in groups.values())
+            if len(to_text(grouped)) < len(to_text(out)):  # only when it reads shorter
+                out = grouped
     return out
+
+
+def _factor_kron(e: Add) -> Expr | None:
+    """``kron(A, B) - kron(A, C) = kron(A, B - C)`` (and on the right)."""
+    parts = [A.split_scalars(t) for t in e.terms]
+    if not all(isinstance(r, Kron) for _, r in parts):
+        return None
+    lefts = {id(r.left) for _, r in parts}
+    rights = {id(r.right) for _, r in parts}
+    if len(lefts) == 1:
+        left = parts[0][1].left
+        return A.kron(left, factor_sum(A.add_list(A.mul_list(s + [r.right]) for s, r in parts)))
+    if len(rights) == 1:
+        right = parts[0][1].right
+        return A.kron(factor_sum(A.add_list(A.mul_list(s + [r.left]) for s, r in parts)), right)
+    return None
 
 
 def _factor_all(e: Expr) -> Expr:
     if not isinstance(e, Add):
         return e
+    k = _factor_kron(e)
+    if k is not None:
+        return k
     parts = [_parts(t) for t in e.terms]
     number = _common_number([p[0] for p in parts])
     scalars = _common_scalars([p[1] for p in parts])

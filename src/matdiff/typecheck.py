@@ -467,6 +467,13 @@ def norm_order(node: Node) -> object:
 
 
 def dim_argument(node: Node) -> int | str | None:
+    if isinstance(node, Binary) and node.op == "*":  # a product of sizes: eye(m*n)
+        a, b = dim_argument(node.left), dim_argument(node.right)
+        if a is None or b is None:
+            return None
+        if isinstance(a, int) and isinstance(b, int):
+            return a * b
+        return "*".join(sorted(str(a).split("*") + str(b).split("*")))
     if isinstance(node, Name):
         return node.name
     if isinstance(node, Number) and node.value.denominator == 1 and node.value >= 1:
