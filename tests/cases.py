@@ -694,7 +694,7 @@ case("sum(exp(X)*a)", "X", lambda X, a: np.sum(np.exp(X) @ a), "exp(X).*(ones(n)
 
 # --- more probes: symmetric variables, transposes inside elementwise, variable exponents
 
-case("tr(S*A*S)" + SYM, "S", lambda S, A: tr(S @ A @ S), "(S*(A + A') + (A + A')*S)/2")
+case("tr(S*A*S)" + SYM, "S", lambda S, A: tr(S @ A @ S), "(S*A + S*A' + A*S + A'*S)/2")
 case("x'*S^2*x" + SYM, "S", lambda x, S: x.T @ S @ S @ x, "x*x'*S + S*x*x'")
 case("logdet(S + A)" + SYM, "S", lambda S, A: logdet(S + A),
      "(inv(S + A) + inv(S + A)')/2", domain="spd")
