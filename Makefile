@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench clean browser katex
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,34 @@ demo: venv
 	$(BIN)/matdiff "C/2 * sum(W.^2)" --wrt W --check
 	$(BIN)/matdiff "x'*A*x where A: symmetric matrix" --wrt x --latex --check
 	$(BIN)/matdiff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --check
+	@echo "== the web page: $(BIN)/matdiff serve, then open http://127.0.0.1:8000/ =="
 
-test: venv
+test: venv browser
 	$(BIN)/pip install --quiet -e ".[test]"
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/test_browser.py) drive Debian's chromium: install it when it is
+# missing and this is root with apt-get; elsewhere those tests are skipped, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium for the browser tests (apt-get)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium >/dev/null; } || \
+	  echo "warning: could not install chromium; the browser tests will be skipped"; \
+	else \
+	  echo "note: no chromium and no way to install it here; the browser tests will be skipped"; \
+	fi
+
+# KaTeX for the web page is vendored in src/matdiff/web/static/katex/ (MathML output: no
+# fonts or CSS needed); this refreshes it from the npm registry.
+KATEX_VERSION := 0.19.1
+KATEX_DIR := src/matdiff/web/static/katex
+katex:
+	rm -rf build/katex && mkdir -p build/katex
+	cd build/katex && npm pack --silent katex@$(KATEX_VERSION) >/dev/null && tar xzf katex-*.tgz
+	cp build/katex/package/dist/katex.min.js build/katex/package/LICENSE $(KATEX_DIR)/
+	@echo "KaTeX $(KATEX_VERSION): sha256 $$(sha256sum build/katex/katex-*.tgz | cut -d' ' -f1)"
 
 bench: venv
 	$(BIN)/pip install --quiet -e ".[test]"

@@ -336,7 +336,8 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
             return A.mul_list(scalars + [left, A.diag(right), jac(f.arg)])
         outer = A.kron(A.transpose(right), left)
         inner = jac(f)
-        if isinstance(inner, Add):  # kron(B', A)*(J1 + J2): let each product simplify
+        if isinstance(inner, Add) and isinstance(outer, Kron):
+            # kron(B', A)*(J1 + J2): let each product simplify (mixed products)
             return A.add_list(A.mul_list(scalars + [outer, t]) for t in inner.terms)
         return A.mul_list(scalars + [outer, inner])
 
