@@ -15,10 +15,13 @@ the conventional assignment meets, naming both shapes and the operator.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 
 from . import algebra as A
-from .errors import MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError
+from .errors import (
+    MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
+)
 from .ir import ELEMENTWISE_FUNCS, Expr, Sym, shape_text
 from .printing import GREEK, GREEK_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, String, Transpose, Unary
@@ -29,6 +32,8 @@ FUNCTIONS = set(ELEMENTWISE_FUNCS) | {
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
 MAX_KIND_TRIALS = 4000
+KIND_SEARCH_SECONDS = 3.0
+MAX_MATRIX_POWER = 64
 
 
 # ----------------------------------------------------------------------------- dimensions
@@ -319,10 +324,15 @@ class Checker:
                       "use '.^' for an elementwise power", pos)
         if ls:
             return left
-        if integer_exponent(node.right) is None:
+        k = integer_exponent(node.right)
+        if k is None:
             self.fail(MatdiffTypeError,
                       "a matrix power needs an integer exponent (use '.^' for an elementwise "
                       "power)", node.right.span.start)
+        if abs(k) > MAX_MATRIX_POWER:
+            self.fail(UnsupportedError,
+                      f"matrix powers up to {MAX_MATRIX_POWER} are supported, got {k}",
+                      node.right.span.start)
         if not self.u.unify(left[0], left[1]):
             self.fail(MatdiffShapeError,
                       f"a matrix power needs a square matrix, got {self.describe(left)}; "
@@ -575,6 +585,7 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
     def search(scalar: bool) -> tuple[Checker, dict[str, str]] | MatdiffError:
         first_error: MatdiffError | None = None
         trials = 0
+        deadline = time.monotonic() + KIND_SEARCH_SECONDS
         for deviations in range(len(free) + 1):
             for who in itertools.combinations(range(len(free)), deviations):
                 for alts in itertools.product((1, 2), repeat=deviations):
@@ -588,8 +599,13 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
                         return attempt(kinds, scalar), kinds
                     except _Conflict as c:
                         first_error = first_error or c.error
-                    if trials > MAX_KIND_TRIALS:
-                        return first_error  # type: ignore[return-value]
+                    if trials > MAX_KIND_TRIALS or time.monotonic() > deadline:
+                        return MatdiffTypeError(
+                            "cannot tell the kinds of " + ", ".join(free[:6]) +
+                            (" ..." if len(free) > 6 else "") + " from their uses; declare "
+                            "them (e.g. 'where X: matrix, y: vector')" +
+                            (f" (first conflict: {first_error.message})" if first_error else ""),
+                            first_error.position if first_error else None)
         return first_error  # type: ignore[return-value]
 
     if require_scalar:
