@@ -33,6 +33,7 @@ GREEK = (
 GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
 GREEK_UPPER_UNICODE = dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))
 _IDENT = re.compile(r"[^\W\d]\w*")
+KEY_CHARS = 160  # how much of a term's text orders it among its siblings
 
 
 class Printer:
@@ -45,6 +46,7 @@ class Printer:
         self.orient = orient  # show 1 x 1 products in the orientation of the input
         self.memo: dict[int, tuple[str, int]] = {}
         self._keys: TextPrinter | None = None
+        self._key_memo: dict[int, tuple] = {}
 
     def text(self, e: Expr) -> str:
         return self.show(e)[0]
@@ -83,11 +85,18 @@ class Printer:
         return (_scalar_rank(e),) + self.display_key(e)
 
     def display_key(self, e: Expr) -> tuple:
-        if self._keys is None:
-            self._keys = TextPrinter(self.order, self.sized, orient=False)
-        s = self._keys.text(e)
-        names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(s) if m in self.order]
-        return (names, s.count("'"), len(s), s)
+        """Sort key for showing terms: the order of first appearance of their names."""
+        got = self._key_memo.get(id(e))
+        if got is None:
+            if self._keys is None:
+                self._keys = TextPrinter(self.order, self.sized, orient=False)
+            s = self._keys.text(e)
+            head = s[:KEY_CHARS]  # the first names decide; long texts need not be scanned
+            names = [self.order.get(m, len(self.order)) for m in _IDENT.findall(head)
+                     if m in self.order]
+            got = (names, head.count("'"), len(s), head)
+            self._key_memo[id(e)] = got
+        return got
 
 
 def _scalar_rank(f: Expr) -> int:
