@@ -1294,6 +1294,55 @@ def report(results: list[CaseResult], scaling, sp_scaling, md_points, opts, elap
 # ================================================================================= main
 
 
+HESSIAN_CASES = [
+    ("x'*A*x", "x"),
+    ("x'*A*x where A: symmetric matrix", "x"),
+    ("1/N * norm(X*W - Y, 'fro')^2", "W"),
+    ("sum(log(1 + exp(X*w))) - y'*X*w", "w"),
+    ("sum(log(1 + exp(-y.*(X*w))))", "w"),
+    ("logsumexp(x)", "x"),
+    ("-y'*log(softmax(W*x))", "W"),
+    ("logdet(X)", "X"),
+    ("-1/2*logdet(S) - 1/2*(x - mu)'*inv(S)*(x - mu) where S: symmetric matrix, mu: vector",
+     "mu"),
+    ("1/2*norm(P.*(M - U*V'), 'fro')^2 + lambda/2*(norm(U,'fro')^2 + norm(V,'fro')^2)"
+     " where P: mask", "U"),
+    ("norm(W2*tanh(W1*x) - y)^2", "W1"),
+]
+
+
+def _hessian_ms(expr: str, wrt: str, opts) -> tuple[float, str, str | None]:
+    """Median ms to derive gradient + Hessian end to end, printed (text and map)."""
+    def run():
+        r = matdiff.hessian(expr, wrt)
+        return r.text, r.map_text
+    text, mp = run()
+    times = []
+    budget_end = time.perf_counter() + (0.05 if opts.quick else 0.5)
+    while len(times) < 3 or (time.perf_counter() < budget_end and len(times) < 100):
+        t = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t) * 1e3)
+    return statistics.median(times), text, mp
+
+
+def hessian_report(opts) -> str:
+    """Hessians (issue 3 targets: well under 50 ms; tr((A*X)^k) under 1 s for k <= 10)."""
+    L = ["## Hessians", "",
+         "Median ms for gradient + Hessian, end to end (parse, types, both derivatives, "
+         "printing the matrix and the map).", "",
+         "| expression | wrt | ms | Hessian | map |", "|---|---|--:|---|---|"]
+    for expr, wrt in HESSIAN_CASES:
+        ms, text, mp = _hessian_ms(expr, wrt, opts)
+        L.append(f"| `{expr}` | {wrt} | {ms:.1f} | `{text}` | {'`' + mp + '`' if mp else ''} |")
+    L += ["", "The Hessian of `tr((A*X)^k)` with respect to X:", "",
+          "| k | ms | characters of the Hessian |", "|--:|--:|--:|"]
+    for k in range(2, 11):
+        ms, text, _ = _hessian_ms(f"tr((A*X)^{k})", "X", opts)
+        L.append(f"| {k} | {ms:.1f} | {len(text)} |")
+    return "\n".join(L)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="few repeats, a smoke run")
@@ -1359,6 +1408,7 @@ def main(argv=None) -> int:
                 md_points[fam][p.k] = scale_matdiff(FAMILIES[fam], p.k, FAMILIES[fam]["wrt"],
                                                     opts, rng)
     text = report(results, scaling, sp_scaling, md_points, opts, time.perf_counter() - start)
+    text += "\n\n" + hessian_report(opts)
     print(text)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
