@@ -91,6 +91,7 @@ MAX_LEVELS = 10  # at most this many steps (h, h/2, ..., h/2**9) in the Richards
 MIN_LEVELS = 4  # always try the steps down to h/2**4 (h may straddle a nearby pole)
 PATIENCE = 2  # then stop when the best estimate has not improved for this many levels
 CONVERGED = 1e-13  # stop when the estimated relative error is this small
+ROUNDING_ALLOWANCE = 100.0  # times eps*|f|/h: the rounding noise of a difference
 REL_FLOOR = 1e-6  # the denominator floor of the relative error, so that zeros compare well
 SIZE_POOL_START = (3, 4, 5, 6, 2, 7)  # dimension sizes, in order of preference
 NORMAL_SHIFT = 0.5  # how far "normal" entries are pushed away from zero
@@ -425,13 +426,18 @@ def _errors_at_point(
     errors = []
     if kind == "hessian" or (kind == "gradient" and wrt.kind == "symmetric"):
         errors.append(_asymmetry(r))
+    # rounding in f(x + h v) - f(x - h v) limits what differences can show: a large f
+    # with a small derivative (|f| = 1e7, |df| = 1) is only checked to ~1e-6
+    noise = ROUNDING_ALLOWANCE * np.finfo(float).eps * _norm(f_value) / _step(
+        np.asarray(values[wrt.name]))
     for _ in range(N_DIRECTIONS):
         v = _direction(wrt, wrt_shape, rng)
         est = directional_derivative(f, wrt, values, dims, v)
         pred = _predict(kind, f_value.shape, wrt, result, r, values, dims, v)
         if not _all_finite(est, pred):
             return None
-        errors.append(relative_error(est, pred))
+        excess = max(_norm(est - pred) - noise, 0.0)
+        errors.append(excess / max(_norm(est), _norm(pred), REL_FLOOR))
     return max(errors)
 
 
