@@ -42,9 +42,9 @@ MAX_NAME = 64
 MAX_KIND = 200
 
 #: Optional request fields passed to the command-line option of the same name, when the
-#: command line has one (``--steps``, ``--verify``). Only options that choose what to compute
-#: belong here: none of them may read or write files.
-PASSED_OPTIONS = ("steps", "verify")
+#: command line has one (``--steps``, ``--verify``, ``--code``, ``--latex-input``). Only
+#: options that choose what to compute belong here: none of them may read or write files.
+PASSED_OPTIONS = ("steps", "verify", "code", "latex_input")
 
 Target = Callable[[argparse.Namespace], dict]
 
@@ -69,7 +69,8 @@ def options(body: Any) -> argparse.Namespace:
     """The command line's options for a request body (raises :class:`JobError` if malformed).
 
     ``{"expression", "wrt": [...], "declarations": {name: kind}, "hessian", "check",
-    "steps", "verify"}``; only ``expression`` is required. Unknown fields are ignored.
+    "steps", "verify", "code", "latex_input"}``; only ``expression`` is required. Unknown
+    fields, and passed options the command line does not have, are ignored.
     """
     if not isinstance(body, dict):
         raise JobError("the request body must be a JSON object")
@@ -201,7 +202,7 @@ def _serve(conn: Connection, target: Target) -> None:
             return
         try:
             reply: tuple[str, Any] = ("ok", target(ns))
-        except Exception as e:  # a bug, not a bad expression: reported as an internal error
+        except Exception as e:  # noqa: BLE001 (a bug, not a bad expression: an internal error)
             reply = ("failed", f"{type(e).__name__}: {e}")
         conn.send(reply)
 

@@ -46,9 +46,9 @@ LOOPBACK = ("127.0.0.1", "localhost")
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-     b"form-action 'self'; frame-ancestors 'none'"),
+     (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+      b"form-action 'self'; frame-ancestors 'none'")),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-resource-policy", b"same-origin"),
@@ -79,7 +79,11 @@ class SecurityHeaders:
 
 
 def _json(content: Any, status: int = 200) -> Response:
-    body = json.dumps(content, ensure_ascii=False, allow_nan=False).encode()
+    text = json.dumps(content, ensure_ascii=False, allow_nan=False)
+    try:
+        body = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate from the request, echoed: escape it
+        body = json.dumps(content, allow_nan=False).encode()
     return Response(body, status, media_type="application/json")
 
 

@@ -16,6 +16,7 @@
   const input = $("expression");
   const examples = $("examples");
   const stepsBox = $("steps");
+  const codeBox = $("code");
   const answer = $("answer");
   const status = $("status");
 
@@ -102,6 +103,7 @@
     const body = { expression: text, wrt, hessian: order() === "hessian", declarations,
       check: true };
     if (stepsBox.checked) body.steps = true;
+    if (codeBox.value) body.code = codeBox.value;
     const candidate = answer.value.trim();
     if (candidate) {
       const differentiable = Object.entries(state.types)
@@ -123,6 +125,7 @@
     for (const [n, k] of Object.entries(body.declarations)) p.append("declare", `${n}: ${k}`);
     if (body.hessian) p.set("hessian", "1");
     if (body.steps) p.set("steps", "1");
+    if (body.code) p.set("code", body.code);
     if (body.verify) p.set("answer", body.verify);
     history.replaceState(null, "", "#" + p.toString());
   }
@@ -142,6 +145,7 @@
     document.querySelector(`input[name="order"][value="${p.get("hessian") ? "hessian" : "first"}"]`)
       .checked = true;
     stepsBox.checked = Boolean(p.get("steps"));
+    codeBox.value = p.get("code") || "";
     answer.value = p.get("answer") || "";
     if (answer.value) $("answer-box").open = true;
     derive();
@@ -176,6 +180,9 @@
     status.textContent = "";
     if (out.error) showError(out.error, body.expression);
     else showAnswer(out);
+    if (answer.value.trim() && !body.verify && !out.error) {
+      status.textContent = "To check your answer, tick exactly one variable.";
+    }
   }
 
   // ---- errors ---------------------------------------------------------------------------
@@ -313,6 +320,11 @@
   function generic(key, value) {
     const box = el("div", { class: "extra", "data-key": key }, el("h4", { text: key }));
     box.append(genericValue(key, value));
+    if (typeof value === "string" && value.includes("\n")) {
+      const button = el("button", { type: "button", class: "copy", text: "Copy" });
+      button.addEventListener("click", () => copy(value, button));
+      box.append(button);
+    }
     return box;
   }
 
@@ -427,10 +439,12 @@
   for (const r of document.querySelectorAll('input[name="order"]')) {
     r.addEventListener("change", () => { if (input.value.trim()) derive(); });
   }
-  stepsBox.addEventListener("change", () => { if (input.value.trim()) derive(); });
+  for (const box of [stepsBox, codeBox]) {
+    box.addEventListener("change", () => { if (input.value.trim()) derive(); });
+  }
   window.addEventListener("hashchange", loadAddress);
 
-  loadExamples();
   if (!loadAddress()) input.focus();
-  document.documentElement.dataset.ready = "1";
+  // data-ready: the page is wired up and its examples are listed (the browser tests wait for it)
+  loadExamples().finally(() => { document.documentElement.dataset.ready = "1"; });
 })();

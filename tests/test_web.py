@@ -1,0 +1,311 @@
+"""The web API (``POST /api/derive``) and the static page, through Starlette's test client.
+
+The API must answer exactly what ``matdiff EXPR ... --json`` prints, errors included (HTTP
+400), and refuse oversized, malformed or slow requests with a clear JSON error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from matdiff import cli
+from matdiff.web import jobs
+from matdiff.web.server import MAX_BODY, STATIC, create_app
+
+MASKED = ("1/2*norm(P.*(M - U*V'), 'fro')^2 + lambda/2*(norm(U,'fro')^2 + norm(V,'fro')^2)"
+          " where P: mask")
+
+# The four seed questions: expression, wrt, the gradients matdiff must print.
+SEEDS = [
+    ("1/N * norm(X*W - Y, 'fro')^2", ["W"], {"W": "2/N * X'*(X*W - Y)"}),
+    ("norm(W*u - v)^2", [], {"u": "2*W'*(W*u - v)", "v": "-2*(W*u - v)",
+                             "W": "2*(W*u - v)*u'"}),
+    (MASKED, ["U", "V"], {"U": "lambda*U - (P.*(M - U*V'))*V",
+                          "V": "lambda*V - (P.*(M - U*V'))'*U"}),
+    ("C/2 * sum(W.^2)", ["W"], {"W": "C*W"}),
+]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app(timeout=30, workers=2)) as c:
+        yield c
+
+
+def cli_json(*argv: str) -> dict:
+    """What ``matdiff ARGV --json`` prints, parsed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        cli.main([*argv, "--json"])
+    return json.loads(out.getvalue())
+
+
+def post(client, body, **kw):
+    return client.post("/api/derive", json=body, **kw)
+
+
+# ---- answers: the CLI's object ------------------------------------------------------------
+
+@pytest.mark.parametrize("expression,wrt,expected", SEEDS, ids=["seed1", "seed2", "seed3", "seed4"])
+def test_seed_questions(client, expression, wrt, expected):
+    r = post(client, {"expression": expression, "wrt": wrt, "check": True})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    out = r.json()
+    wrt_flags = [a for w in wrt for a in ("--wrt", w)]
+    assert out == cli_json(expression, *wrt_flags, "--check")
+    got = {res["wrt"]: res["text"] for res in out["results"]}
+    assert {k: got[k] for k in expected} == expected
+    assert all(res["check"]["passed"] for res in out["results"])
+    assert all(res["latex"] for res in out["results"])
+
+
+def test_without_check_or_wrt_as_the_cli(client):
+    out = post(client, {"expression": "norm(W*u - v)^2"}).json()
+    assert out == cli_json("norm(W*u - v)^2")
+    assert "check" not in out["results"][0]
+
+
+def test_declarations(client):
+    body = {"expression": "x'*A*x", "wrt": ["x"], "declarations": {"A": "symmetric matrix"}}
+    out = post(client, body).json()
+    assert out == cli_json("x'*A*x", "--wrt", "x", "--declare", "A: symmetric matrix")
+    assert out["types"] == {"x": "vector(n)", "A": "symmetric matrix(n)"}
+    assert out["results"][0]["text"] == "2*A*x"
+    # the same as a list of declaration texts, and with sizes
+    body["declarations"] = ["A: symmetric matrix(k)"]
+    out = post(client, body).json()
+    assert out["types"] == {"x": "vector(k)", "A": "symmetric matrix(k)"}
+
+
+def test_hessian(client):
+    body = {"expression": "1/N * norm(X*W - Y, 'fro')^2", "wrt": ["W"], "hessian": True,
+            "check": True}
+    out = post(client, body).json()
+    assert out == cli_json(body["expression"], "--wrt", "W", "--hessian", "--check")
+    grad, hess = out["results"]
+    assert (grad["kind"], hess["kind"]) == ("gradient", "hessian")
+    assert hess["text"] == "2/N * kron(eye(p), X'*X)"
+    assert hess["map"] == "2/N * X'*X*dW" and "map_latex" in hess
+    assert hess["check"]["passed"]
+
+
+def test_jacobian(client):
+    out = post(client, {"expression": "softmax(x)", "wrt": ["x"]}).json()
+    assert out["results"][0]["kind"] == "jacobian"
+    assert out["results"][0]["text"] == "diag(softmax(x)) - softmax(x)*softmax(x)'"
+
+
+def _cli_has(option: str) -> bool:
+    return any(a.dest == option for a in cli.build_parser()._actions)
+
+
+@pytest.mark.skipif(not _cli_has("steps"), reason="the CLI has no --steps")
+def test_steps_passed_to_the_cli(client):
+    body = {"expression": "C/2 * sum(W.^2)", "wrt": ["W"], "steps": True}
+    out = post(client, body).json()
+    assert out == cli_json(body["expression"], "--wrt", "W", "--steps")
+    assert out["results"][0]["steps"]
+
+
+@pytest.mark.skipif(not _cli_has("verify"), reason="the CLI has no --verify")
+def test_verify_passed_to_the_cli(client):
+    body = {"expression": "norm(W*u - v)^2", "wrt": ["u"], "verify": "2*W'*(W*u - v)"}
+    out = post(client, body).json()
+    assert out == cli_json(body["expression"], "--wrt", "u", "--verify", body["verify"])
+    assert out["results"][0]["verify"]["verdict"] == "correct"
+
+
+@pytest.mark.skipif(not _cli_has("code"), reason="the CLI has no --code")
+def test_code_passed_to_the_cli(client):
+    body = {"expression": "C/2 * sum(W.^2)", "wrt": ["W"], "code": "numpy"}
+    out = post(client, body).json()
+    assert out == cli_json(body["expression"], "--wrt", "W", "--code", "numpy")
+    assert "import numpy" in out["code"]
+    r = post(client, {**body, "code": "fortran"})
+    assert r.status_code == 400 and '"code" must be one of' in r.json()["error"]["message"]
+
+
+def test_every_example_of_the_page_derives(client):
+    examples = json.loads((STATIC / "examples.json").read_text())
+    expressions = {ex["expression"] for ex in examples}
+    assert {s[0] for s in SEEDS} <= expressions
+    for ex in examples:
+        body = {"expression": ex["expression"], "wrt": ex["wrt"],
+                "hessian": ex.get("hessian", False), "check": True}
+        r = post(client, body)
+        assert r.status_code == 200, (ex, r.json())
+        assert all(res["check"]["passed"] for res in r.json()["results"]), ex
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("expression,position,kind", [
+    ("x'*A*x +", 8, "syntax"),
+    ("A*x + y where A: matrix(m,n), x: vector(k)", 1, "shape"),
+    ("norm(X, 'inf')", None, None),
+])
+def test_bad_expression_is_400_with_position(client, expression, position, kind):
+    r = post(client, {"expression": expression})
+    assert r.status_code == 400
+    assert r.json() == cli_json(expression)
+    error = r.json()["error"]
+    assert set(error) == {"message", "position", "kind"} and error["message"]
+    if position is not None:
+        assert (error["position"], error["kind"]) == (position, kind)
+
+
+def test_bad_declaration_or_variable_is_400(client):
+    r = post(client, {"expression": "x'*A*x", "declarations": {"A": "tensor"}})
+    assert r.status_code == 400 and "unknown kind" in r.json()["error"]["message"]
+    r = post(client, {"expression": "x'*A*x", "wrt": ["Q"]})
+    assert r.status_code == 400 and r.json()["error"]["kind"] == "type"
+
+
+def test_lone_surrogates_are_answered_as_json(client):
+    for body in ('{"expression": "x + \\ud800"}', '{"expression": "x", "wrt": ["\\ud800"]}'):
+        r = client.post("/api/derive", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400 and r.json()["error"]["message"]
+
+
+def test_deep_nesting_is_refused(client):
+    r = post(client, {"expression": "(" * 400 + "x" + ")" * 400})
+    assert r.status_code == 400
+    assert "nested too deeply" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("body,words", [
+    ([], "JSON object"),
+    ({"wrt": ["x"]}, '"expression"'),
+    ({"expression": 3}, '"expression"'),
+    ({"expression": "x", "wrt": [1]}, '"wrt"'),
+    ({"expression": "x", "hessian": "yes"}, '"hessian"'),
+    ({"expression": "x", "check": 1}, '"check"'),
+    ({"expression": "x", "declarations": "x: vector"}, '"declarations"'),
+    ({"expression": "x", "declarations": {"x: mask, y": "vector"}}, "not a variable name"),
+    ({"expression": "x", "declarations": {"x": ["vector"]}}, "kind of x"),
+    ({"expression": "x", "wrt": ["x"] * 100}, '"wrt"'),
+    ({"expression": "x" * 2001}, "too long"),
+])
+def test_malformed_request_is_400(client, body, words):
+    r = post(client, body)
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["kind"] == "request" and words in error["message"]
+
+
+def test_not_json_is_400_and_other_content_types_415(client):
+    r = client.post("/api/derive", content=b"{not json",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not valid JSON" in r.json()["error"]["message"]
+    r = client.post("/api/derive", content=json.dumps({"expression": "x"}),
+                    headers={"content-type": "text/plain"})
+    assert r.status_code == 415 and r.json()["error"]["kind"] == "request"
+
+
+def test_oversized_request_is_413(client):
+    big = {"expression": "x", "padding": "a" * MAX_BODY}
+    r = post(client, big)
+    assert r.status_code == 413 and "too large" in r.json()["error"]["message"]
+
+    def chunks():  # no Content-Length: the body is counted as it arrives
+        for _ in range(20):
+            yield b" " * 1000
+        yield json.dumps({"expression": "x"}).encode()
+
+    r = client.post("/api/derive", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_only_post(client):
+    r = client.get("/api/derive")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert "POST" in r.json()["error"]["message"]
+
+
+# ---- the time limit and failures --------------------------------------------------------------
+
+def slow_derive(ns):
+    """A worker target for the tests: 'sleep' takes a minute, anything else is derived."""
+    if ns.expression == "sleep":
+        time.sleep(60)
+    return jobs.derive(ns)
+
+
+def broken_derive(ns):
+    raise RuntimeError("boom")
+
+
+def test_timeout_is_a_clear_json_error_and_the_worker_is_replaced():
+    with TestClient(create_app(timeout=1.0, workers=1, target=slow_derive)) as c:
+        start = time.monotonic()
+        r = post(c, {"expression": "sleep"})
+        assert time.monotonic() - start < 10
+        assert r.status_code == 504
+        assert r.json() == {"error": {
+            "message": "the derivation took longer than 1 s and was stopped; try a smaller "
+                       "expression", "position": None, "kind": "timeout"}}
+        r = post(c, {"expression": "C/2 * sum(W.^2)", "wrt": ["W"]})
+        assert r.status_code == 200 and r.json()["results"][0]["text"] == "C*W"
+
+
+def test_internal_error_is_500():
+    with TestClient(create_app(workers=1, target=broken_derive)) as c:
+        r = post(c, {"expression": "x"})
+        assert r.status_code == 500
+        assert r.json()["error"]["kind"] == "internal"
+        assert "RuntimeError: boom" in r.json()["error"]["message"]
+
+
+# ---- the page -----------------------------------------------------------------------------------
+
+def test_static_page(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert 'id="expression"' in r.text and "app.js" in r.text and "katex.min.js" in r.text
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+    for path in ("/app.js", "/style.css", "/examples.json", "/favicon.svg",
+                 "/katex/katex.min.js"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/nothing-here").status_code == 404
+    assert client.get("/%2e%2e/server.py").status_code == 404
+
+
+def test_foreign_host_names_are_refused():
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/", headers={"host": "attacker.example"}).status_code == 400
+
+
+# ---- the command line -----------------------------------------------------------------------------
+
+def test_serve_subcommand(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["serve", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "matdiff serve" in out and "--port" in out and "127.0.0.1" in out
+
+
+def test_an_expression_named_serve_still_derives():
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert cli.main(["--json", "--", "serve"]) == 0
+    assert json.loads(buf.getvalue())["results"][0]["wrt"] == "serve"
+
+
+def test_import_matdiff_stays_light():
+    code = ("import sys, matdiff, matdiff.cli, matdiff.web.jobs; "
+            "print(sorted(m for m in ('starlette', 'uvicorn', 'anyio') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": ":".join(sys.path)})
+    assert out.stdout.strip() == "[]"
