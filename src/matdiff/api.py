@@ -137,12 +137,43 @@ def _deep_enough() -> None:
         sys.setrecursionlimit(_RECURSION_LIMIT)
 
 
+# --- LaTeX and index-notation input (issue 7) ---------------------------------------------
+
+
+def parse_latex(text: str, declarations: tuple[Declaration, ...] = ()) -> Parsed:
+    """Parse a LaTeX formula (with an optional plain ``where`` clause); the result also
+    carries ``.plain`` (the formula in the plain language) and ``.notes`` (how it was read)."""
+    from .latex_input import parse_latex as _parse_latex
+
+    return _parse_latex(text, tuple(declarations))
+
+
+def reading(program: Program) -> tuple[str | None, tuple[str, ...]]:
+    """How a LaTeX or index-notation input was read: (plain text or None, notes)."""
+    return getattr(program, "read_as", None), getattr(program, "notes", ())
+
+
 def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
-                    require_scalar: bool = False) -> Program:
-    """Parse and type an expression: the typed program every derivative starts from."""
+                    require_scalar: bool = False, latex: bool = False) -> Program:
+    """Parse and type an expression: the typed program every derivative starts from.
+
+    ``latex=True``: the expression is LaTeX (:func:`parse_latex`).  Plain text may use
+    index sums (``sum(j, norm(W[:, j])^2)``), rewritten by :mod:`matdiff.index_notation`.
+    """
     _deep_enough()
-    parsed = parse_text(expr)
-    return typecheck(parsed, declarations, require_scalar=require_scalar)
+    from .index_notation import parse_plain
+
+    if latex:
+        parsed = parse_latex(expr, declarations)
+    else:
+        parsed = parse_plain(expr, tuple(declarations))
+    program = typecheck(parsed, declarations, require_scalar=require_scalar)
+    program.read_as = getattr(parsed, "plain", None) if latex else None  # type: ignore[attr-defined]
+    program.notes = getattr(parsed, "notes", ())  # type: ignore[attr-defined]
+    return program
+
+
+# --- end of LaTeX and index-notation input ------------------------------------------------
 
 
 def differentiable(program: Program) -> list[str]:

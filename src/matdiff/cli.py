@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", metavar="CANDIDATE",
                    help="check your own answer for the derivative (needs exactly one --wrt)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    # --- generated code (issue 4)
+    p.add_argument("--code", choices=["numpy", "jax", "torch", "dask"],
+                   help="print a Python module computing the value and the derivatives "
+                        "(with --json: a \"code\" field)")
+    # --- LaTeX input (issue 7)
+    p.add_argument("--latex-input", action="store_true",
+                   help="the expression is LaTeX (a where clause may follow in the plain language)")
     return p
 
 
@@ -68,7 +75,8 @@ def _declarations(texts: list[str]) -> tuple[Declaration, ...]:
 def run(args: argparse.Namespace) -> dict:
     """Derive what the command line asks for; the JSON object the CLI prints."""
     decls = _declarations(args.declare)
-    program = api.compile_program(args.expression, decls, require_scalar=args.hessian)
+    program = api.compile_program(args.expression, decls, require_scalar=args.hessian,
+                                  latex=getattr(args, "latex_input", False))  # issue 7
     wrt = args.wrt or api.differentiable(program)
     results, skipped = [], []
     for name in wrt:
@@ -107,6 +115,17 @@ def run(args: argparse.Namespace) -> dict:
     }
     if skipped:
         out["skipped"] = skipped
+    if getattr(args, "code", None):  # --- generated code (issue 4)
+        from .codegen import build
+
+        names = [r.wrt for r in results if r.kind != "hessian"]
+        out["code"] = build(args.expression, names, args.code, args.hessian, decls,
+                            program=program, results=results).source
+    read_as, notes = api.reading(program)  # issue 7: how LaTeX / index sums were read
+    if read_as is not None:
+        out["read_as"] = read_as
+    if notes:
+        out["notes"] = list(notes)
     return out
 
 
@@ -118,6 +137,9 @@ def _dims(shape: str) -> str:
 
 def render_text(out: dict, latex: bool) -> str:
     lines = ["types: " + "; ".join(f"{n} {t}" for n, t in out["types"].items())]
+    # issue 7: how LaTeX / index sums were read, before the types
+    lines[:0] = ([f"read as: {out['read_as']}"] if "read_as" in out else []) + [
+        f"note: {note}" for note in out.get("notes", [])]
     for r in out["results"]:
         lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
         if "map" in r:
@@ -183,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
+    elif getattr(args, "code", None):  # --- generated code (issue 4): the module alone
+        print(out["code"], end="")
     else:
         print(render_text(out, args.latex))
     return 0

@@ -52,12 +52,28 @@ from .errors import MatdiffError, MatdiffSyntaxError, MatdiffTypeError, Unsuppor
 from .ir import ELEMENTWISE_FUNCS
 from .parse import parse as parse_text
 from .syntax import (
-    Binary, Call, Declaration, Name, Node, Number, Parsed, Span, String, Transpose, Unary,
+    Binary,
+    Call,
+    Declaration,
+    Name,
+    Node,
+    Number,
+    Parsed,
+    Span,
+    String,
+    Transpose,
+    Unary,
 )
 
 __all__ = [
-    "IndexSum", "Slice", "Translated", "has_index_syntax", "parse_plain", "resolve",
-    "to_plain", "declaration_text",
+    "IndexSum",
+    "Slice",
+    "Translated",
+    "declaration_text",
+    "has_index_syntax",
+    "parse_plain",
+    "resolve",
+    "to_plain",
 ]
 
 
@@ -79,6 +95,7 @@ class Slice:
     indices: tuple[str, ...]
     span: Span
     text: str
+    expr: Node | None = None  # an entry of a bracketed expression: (U*V')_{ij}
 
 
 @dataclass(frozen=True)
@@ -149,7 +166,9 @@ def _plain(node) -> tuple[str, int]:
 
 
 def _fraction_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{value.numerator}/{value.denominator}"
 
 
 def declaration_text(decl: Declaration) -> str:
@@ -215,6 +234,8 @@ def _walk(node):
         yield from _walk(node.right)
     elif isinstance(node, IndexSum):
         yield from _walk(node.body)
+    elif isinstance(node, Slice) and node.expr is not None:
+        yield from _walk(node.expr)
 
 
 def _map(node, fn):
@@ -224,7 +245,9 @@ def _map(node, fn):
         return out
     if isinstance(node, Call):
         args = tuple(_map(a, fn) for a in node.args)
-        return node if all(a is b for a, b in zip(args, node.args)) else dataclasses.replace(node, args=args)
+        if all(a is b for a, b in zip(args, node.args)):
+            return node
+        return dataclasses.replace(node, args=args)
     if isinstance(node, (Unary, Transpose)):
         operand = _map(node.operand, fn)
         return node if operand is node.operand else dataclasses.replace(node, operand=operand)
@@ -270,13 +293,22 @@ class _Unsupported(Exception):
     def __init__(self, why: str, node):
         self.why, self.node = why, node
 
+    @property
+    def message(self) -> str:
+        why = self.why
+        if not why.startswith(("the summand", "an index that")):
+            why += " is not supported"
+        return f"cannot write this sum in matrix form: {why}"
+
 
 class _Vectorizer:
     def __init__(self, checker, placeholders: dict[str, tuple[Slice, bool]],
-                 sums: dict[int, IndexSum], text: str):
+                 sums: dict[int, IndexSum], text: str, entries: dict[int, tuple] | None = None):
         self.ch = checker
         self.ph = placeholders
         self.sums = sums
+        self.entries = entries or {}
+        self.memo: dict[int, Val] = {}
         self.text = text
         self.indexed_memo: dict[int, bool] = {}
         self.notes: list[str] = []
@@ -294,7 +326,7 @@ class _Vectorizer:
         if key not in self.indexed_memo:
             if isinstance(node, Name):
                 v = node.name in self.ph
-            elif key in self.sums:
+            elif key in self.sums or key in self.entries:
                 v = True
             else:
                 v = any(self.indexed(c) for c in _children(node))
@@ -320,13 +352,32 @@ class _Vectorizer:
 
     # -- vectorization
     def vec(self, node) -> Val:
+        key = id(node)
+        if key not in self.memo:
+            self.memo[key] = self._vec(node)
+        return self.memo[key]
+
+    def plain_parts(self, node):
+        """The node rebuilt from its parts when none of them depends on an index (a sum
+        inside the summand that does not use the outer indices is an ordinary value)."""
+        parts = [c for c in _children(node) if not isinstance(c, String)]
+        if not parts or any(self.vec(c).elem != "plain" for c in parts):
+            return None
+        return _map_children(node, lambda c: c if isinstance(c, String) else self.vec(c).node)
+
+    def _vec(self, node) -> Val:
         if id(node) in self.sums:
             info = self.sums[id(node)]
             return self.reduce(self.vec(node.operand), info, node, outermost=False)
+        if id(node) in self.entries:
+            return self.expression_entry(node)
         if not self.indexed(node):
             return Val(node)
         if isinstance(node, Name):
             return self.leaf(node)
+        plain = self.plain_parts(node)
+        if plain is not None:
+            return Val(plain)
         if isinstance(node, Transpose):
             v = self.vec(node.operand)
             if v.elem == "scalar":
@@ -365,6 +416,21 @@ class _Vectorizer:
         # a row: the placeholder stands for its transpose, a column of base'
         return Val(T(base), sl.indices, "col")
 
+    def expression_entry(self, marker) -> Val:
+        """``(E)_{ij}``: the surrogate is ``sum(E)`` (a scalar, with E's shape checked)."""
+        sl, inner = self.entries[id(marker)]
+        cls = self.cls(inner)
+        if len(sl.indices) == 2:
+            if cls != "matrix":
+                self.fail(f"an entry (i, j) of something that is not a matrix ({sl.text})", sl)
+            i, j = sl.indices
+            if i == j:
+                return Val(_call("diag", (sl.expr,), sl), (i,), "scalar")
+            return Val(sl.expr, sl.indices, "scalar")
+        if cls != "col":
+            self.fail(f"an entry i of something that is not a column vector ({sl.text})", sl)
+        return Val(sl.expr, sl.indices, "scalar")
+
     # -- alignment of scalar values
     def lift(self, v: Val, target: tuple[str, ...], src) -> Node:
         if v.axes == target or not v.axes:
@@ -388,7 +454,12 @@ class _Vectorizer:
                 axes.append(ix)
         if len(axes) > 2:
             self.fail("a quantity with more than two indices", src)
-        target = a.axes if len(a.axes) == len(axes) else b.axes if len(b.axes) == len(axes) else tuple(axes)
+        if len(a.axes) == len(axes):
+            target = a.axes
+        elif len(b.axes) == len(axes):
+            target = b.axes
+        else:
+            target = tuple(axes)
         return self.lift(a, target, src), self.lift(b, target, src), target
 
     # -- operators
@@ -513,7 +584,8 @@ class _Vectorizer:
 
     def divide(self, node, a: Val, b: Val, la: str, lb: str) -> Val:
         if b.elem == "plain" and lb == "scalar" and a.elem != "outer":
-            return Val(_bin(node.op, a.node, b.node, node), a.axes, a.elem, ("div", a, b.node, node.op))
+            return Val(_bin(node.op, a.node, b.node, node), a.axes, a.elem,
+                       ("div", a, b.node, node.op))
         if a.elem in ("scalar", "plain") and b.elem in ("scalar", "plain") and la == lb == "scalar":
             x, y, axes = self.align(a, b, node)
             return Val(_bin("./", x, y, node), axes, "scalar")
@@ -556,6 +628,8 @@ class _Vectorizer:
     def call(self, node: Call) -> Val:
         f = node.func
         args = [a for a in node.args if not isinstance(a, String)]
+        if f == "norm":
+            args = args[:1]
         if len(args) != 1:
             self.fail(f"'{f}' with these arguments", node)
         v = self.vec(args[0])
@@ -606,7 +680,7 @@ class _Vectorizer:
                 self.fail("an index that no sum binds", src)
             if v.elem != "scalar" or len(v.axes) != 2:
                 self.fail("a partial sum of this kind", src)
-            r, c = v.axes
+            c = v.axes[1]
             node = (_bin("*", v.node, _ones(src), src) if c in bound
                     else _bin("*", T(v.node), _ones(src), src))
             return Val(node, free, "scalar")
@@ -632,24 +706,56 @@ class _Vectorizer:
             a, b = tag[1], tag[2]
             if a.axes == b.axes == v.axes and a.elem == b.elem == "scalar":
                 return _bin("*", T(a.node), b.node, src)
+        if kind == "hprod" and len(v.axes) == 2:
+            bilinear = self.bilinear(v, src)
+            if bilinear is not None:
+                return bilinear
         if kind == "scaled":
             s, inner, left = tag[1], tag[2], tag[3]
             if inner.axes == v.axes:
                 rest = self.full(inner, src)
                 return _bin("*", s, rest, src) if left else _bin("*", rest, s, src)
         if kind == "div":
-            inner, d, op = tag[1], tag[2], tag[3]
+            inner, d = tag[1], tag[2]
             if inner.axes == v.axes:
                 return _bin("/", self.full(inner, src), d, src)
         if kind == "neg":
             inner = tag[1]
             if inner.axes == v.axes:
                 return Unary("-", self.full(inner, src), src.span)
-        if kind == "addsub":
-            op, a, b = tag[1], tag[2], tag[3]
-            if set(a.axes) == set(b.axes) == set(v.axes):
-                return _bin(op, self.full(a, src), self.full(b, src), src)
+        # (a sum of a sum is not split: sum(x) + sum(y) would lose that x and y run over
+        # the same index)
         return _call("sum", (v.node,), src)
+
+    def bilinear(self, v: Val, src) -> Node | None:
+        """``sum_{i,j} x_i M_{ij} y_j`` as ``x'*M*y`` (one matrix, at most one vector per
+        index, no other factor)."""
+        factors: list[Val] = []
+
+        def flatten(w: Val) -> None:
+            if w.tag and w.tag[0] == "hprod":
+                flatten(w.tag[1])
+                flatten(w.tag[2])
+            else:
+                factors.append(w)
+
+        flatten(v)
+        matrices = [f for f in factors if len(f.axes) == 2]
+        if len(matrices) != 1 or any(f.elem != "scalar" for f in factors):
+            return None
+        m = matrices[0]
+        r, c = m.axes
+        left = [f for f in factors if f.axes == (r,)]
+        right = [f for f in factors if f.axes == (c,)]
+        if len(left) > 1 or len(right) > 1 or len(left) + len(right) + 1 != len(factors) \
+                or not (left or right):
+            return None
+        out: Node = m.node
+        if left:
+            out = _bin("*", T(left[0].node), out, src)
+        else:
+            out = _bin("*", T(_ones(src)), out, src)
+        return _bin("*", out, right[0].node if right else _ones(src), src)
 
     def reduce_masked(self, v: Val, info: IndexSum, src, outermost: bool) -> Node:
         if not outermost:
@@ -671,6 +777,8 @@ class _Vectorizer:
 
 
 def _fro2(matrix: Node, src) -> Node:
+    if isinstance(matrix, Transpose):  # norm(X', 'fro') = norm(X, 'fro')
+        matrix = matrix.operand
     norm = _call("norm", (matrix, String("fro", src.span)), src)
     return _bin("^", norm, _num(2, src), src)
 
@@ -764,6 +872,8 @@ def resolve(expr: Node, declarations: tuple[Declaration, ...], text: str,
         pins[name] = _decl(name, kind, node.span)
 
     for n in _walk(expr):
+        if isinstance(n, Slice) and n.expr is not None:
+            continue
         if isinstance(n, Slice):
             role = ("entry1" if len(n.indices) == 1 else "entry2") if n.kind == "entry" else n.kind
             what = {"entry1": f"{n.text} reads as entry {n.indices[0]} of the vector {n.base}",
@@ -785,23 +895,25 @@ def resolve(expr: Node, declarations: tuple[Declaration, ...], text: str,
                 notes.append(f"{name} names the 0/1 mask of the entries (i, j) in {name}")
 
     has_rows = any(isinstance(n, Slice) and n.kind == "row" for n in _walk(expr))
-    attempts = [False, True] if has_rows else [False]
-    first_error: MatdiffError | None = None
-    for flip in attempts:
-        surrogate, placeholders, sums, ph_decls = _surrogate(expr, flip)
+    # The rows as written first; read as columns only when that is what makes sense of
+    # the formula; a scalar function (what a gradient needs) before any other.
+    flips = [False, True] if has_rows else [False]
+    attempts = [(flip, True) for flip in flips] + [(flip, False) for flip in flips]
+    errors: dict[tuple[bool, bool], MatdiffError] = {}
+    for flip, scalar in attempts:
+        surrogate, placeholders, sums, ph_decls, entries = _surrogate(expr, flip)
         decls = declarations + extra + tuple(pins.values()) + tuple(ph_decls)
         try:
             checker, kinds = solve(Parsed(surrogate, (), text), gather_decls(decls),
-                                   False, True)
+                                   scalar, not scalar)
         except MatdiffError as e:
-            first_error = first_error or e
+            errors.setdefault((flip, scalar), e)
             continue
-        vectorizer = _Vectorizer(checker, placeholders, sums, text)
+        vectorizer = _Vectorizer(checker, placeholders, sums, text, entries)
         try:
             out = vectorizer.rebuild(surrogate)
         except _Unsupported as u:
-            raise UnsupportedError(f"cannot write this sum in matrix form: {u.why} is not "
-                                   "supported", u.node.span.start, text) from None
+            raise UnsupportedError(u.message, u.node.span.start, text) from None
         if flip:
             rows = sorted({n.text for n in _walk(expr) if isinstance(n, Slice) and n.kind == "row"})
             notes.append(f"read {', '.join(rows)} (a row) as a column vector, as its uses need")
@@ -812,8 +924,25 @@ def resolve(expr: Node, declarations: tuple[Declaration, ...], text: str,
             pins[name] = _decl(name, kind, Span(0, 0))
         return Resolution(out, declarations + tuple(pins.values()), notes + vectorizer.notes,
                           tuple(shown))
-    assert first_error is not None
+    # report what the formula as written meets
+    first_error = errors.get((False, False)) or errors[(False, True)]
+    entries = sorted({n.text for n in _walk(expr) if isinstance(n, Slice) and n.kind == "entry"
+                      and n.expr is None and len(n.indices) == 1})
+    if entries and first_error.message and "declare" not in first_error.message:
+        were = "was read as an entry of a vector" if len(entries) == 1 else \
+            "were read as entries of vectors"
+        first_error.message += (f" (note: {', '.join(entries)} {were}; if "
+                                f"{'it is' if len(entries) == 1 else 'one is'} a row or a column "
+                                "of a matrix, say so, as in "
+                                f"'where {entries[0]}: row {_index_of(entries[0])} of "
+                                f"{entries[0][0].upper()}')")
+        first_error.args = (first_error.message,)
     raise first_error.with_text(text)
+
+
+def _index_of(written: str) -> str:
+    m = re.search(r"_\{?([A-Za-z])", written)
+    return m.group(1) if m else "i"
 
 
 def _surrogate(expr: Node, flip_rows: bool):
@@ -821,10 +950,21 @@ def _surrogate(expr: Node, flip_rows: bool):
     the shape of its terms), wrapped in a unary plus that marks where the sum was."""
     placeholders: dict[str, tuple[Slice, bool]] = {}
     sums: dict[int, IndexSum] = {}
+    entries: dict[int, tuple[Slice, Node]] = {}
     decls: list[Declaration] = []
     counter = [0]
 
     def fn(node):
+        if isinstance(node, Slice) and node.expr is not None:
+            inner = _map(node.expr, fn)
+            marker = Call("sum", (inner,), node.span, node.span)
+            entries[id(marker)] = (node, inner)
+            return marker
+        if (isinstance(node, Call) and node.func == "norm" and len(node.args) == 2
+                and isinstance(node.args[1], Number) and node.args[1].value == 2
+                and has_index_nodes(node.args[0])):
+            # the 2-norm of a row or column per index (matrix norms do not arise there)
+            return dataclasses.replace(node, args=(_map(node.args[0], fn),))
         if isinstance(node, Slice):
             name = f"{node.text}#{counter[0]}"
             counter[0] += 1
@@ -843,7 +983,7 @@ def _surrogate(expr: Node, flip_rows: bool):
         return None
 
     out = _map(expr, fn)
-    return out, placeholders, sums, decls
+    return out, placeholders, sums, decls, entries
 
 
 # ---------------------------------------------------------------------------------------
@@ -853,6 +993,8 @@ def _surrogate(expr: Node, flip_rows: bool):
 _INDEX = r"[A-Za-z_][A-Za-z0-9_]*'*"
 _SUM_START = re.compile(r"(?<![A-Za-z0-9_.])sum\s*\(")
 _SLICE = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\[([^\[\]]*)\]")
+_PAIR_IN = re.compile(r"\(\s*(" + _INDEX + r")\s*,\s*(" + _INDEX +
+                      r")\s*\)\s*in\s+([A-Za-z_]\w*)")
 _INDEX_SUM_HINT = re.compile(r"(?<![A-Za-z0-9_.])sum\s*\(\s*(\(|" + _INDEX + r"\s*,)")
 
 
@@ -985,10 +1127,10 @@ class _PlainReader:
         first = text[heads[0][0]:heads[0][1]].strip()
         domain = None
         indices: list[tuple[str, int]] = []
-        m = re.fullmatch(r"\(\s*(" + _INDEX + r")\s*,\s*(" + _INDEX + r")\s*\)\s*in\s+([A-Za-z_]\w*)",
-                         first)
+        m = _PAIR_IN.fullmatch(first)
         if m and len(heads) == 1:
-            base = heads[0][0] + (len(text[heads[0][0]:heads[0][1]]) - len(text[heads[0][0]:heads[0][1]].lstrip()))
+            head = text[heads[0][0]:heads[0][1]]
+            base = heads[0][0] + len(head) - len(head.lstrip())
             indices = [(m.group(1), base + m.start(1)), (m.group(2), base + m.start(2))]
             domain = Name(m.group(3), Span(base + m.start(3), base + m.end(3)))
             # the domain in the text lies inside the sum's own parentheses
@@ -1013,7 +1155,6 @@ class _PlainReader:
             self.error("expected the summand after the indices", close)
         inner_bound = bound + tuple(names)
         pieces, masked = self.region(body_start, close, inner_bound)
-        padded = masked + " " * (close - body_start)
         padded = masked
         try:
             parsed = parse_text(padded)
@@ -1023,6 +1164,10 @@ class _PlainReader:
         if parsed.declarations:
             self.error("a where clause cannot be inside a sum", body_start)
         body = self.substitute(parsed.expr, pieces)
+        if isinstance(body, IndexSum) and body.domain is None and domain is None \
+                and body.span.start == len(padded) - len(padded.lstrip()) \
+                and body.span.end == len(padded.rstrip()):
+            names, body = names + list(body.indices), body.body  # sum(i, sum(j, ...))
         for n in _walk(body):
             if isinstance(n, Name) and n.name in names:
                 self.error(f"the index {n.name} can only be used to index (as in W[:, {n.name}])",
@@ -1033,6 +1178,7 @@ class _PlainReader:
                 self.error(f"the index {n} is not used in the summand", p)
         span = Span(start, close + 1)
         return IndexSum(tuple(names), domain, body, span, text[start:close + 1])
+
 
     def slice(self, m: re.Match, bound: tuple[str, ...]) -> Slice:
         base = m.group(1)
