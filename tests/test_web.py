@@ -309,3 +309,10 @@ def test_import_matdiff_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env={"PYTHONPATH": ":".join(sys.path)})
     assert out.stdout.strip() == "[]"
+
+
+def test_latex_is_detected(client):
+    r = client.post("/api/derive", json={"expression": r"\frac1N \left\|XW-Y\right\|_{\text{F}}^2",
+                                          "wrt": ["W"]})
+    assert r.status_code == 200
+    assert r.json()["results"][0]["text"] == "2/N * X'*(X*W - Y)"
