@@ -124,10 +124,23 @@ def add_list(terms: Iterable[Expr]) -> Expr:
     out = [original[rest] or mul(Num(c), rest) for rest, c in coeffs.items() if c != 0]
     if not out:
         return zero(shape)
+    if shape != SCALAR and len(out) > 1 and all(_broadcast_scalar(t) is not None for t in out):
+        # 1 + a*ones(n) = (1 + a)*ones(n): the shape stays in the text
+        return mul(add_list(_broadcast_scalar(t) for t in out), Ones(shape))
     if len(out) == 1:
         return out[0]
     out.sort(key=lambda t: t.key)
     return Add(tuple(out))
+
+
+def _broadcast_scalar(t: Expr) -> Expr | None:
+    """s for a term s*ones(shape), else None."""
+    if isinstance(t, Ones):
+        return ONE
+    if isinstance(t, Mul) and isinstance(t.factors[-1], Ones) and all(
+            f.is_scalar for f in t.factors[:-1]):
+        return mul_list(t.factors[:-1])
+    return None
 
 
 def _broadcast_shape(shapes: list[Shape]) -> Shape:
@@ -310,11 +323,11 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
             continue
         if out and isinstance(out[-1], Ones) and isinstance(f, Ones) and out[-1].shape[1] == 1:
             prev = out.pop()  # ones(n)*ones(1, m) = ones(n, m)
-            out.append(Ones((prev.shape[0], f.shape[1])))
+            out.append(ones((prev.shape[0], f.shape[1])))
             continue
         if out and isinstance(out[-1], Ones) and f.shape[1] == 1 and not isinstance(f, Ones):
             prev = out.pop()  # ones(n, m)*v = sum(v)*ones(n)
-            out.append(mul(sum_(f), Ones((prev.shape[0], 1))))
+            out.append(mul(sum_(f), ones((prev.shape[0], 1))))
             continue
         if out and isinstance(out[-1], Diag) and f.shape[1] == 1:
             out[-1] = hadamard(out[-1].arg, f)
@@ -536,8 +549,13 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
             return base
         if isinstance(base, Zero) and p.value > 0:
             return base
-        if isinstance(base, Sym) and base.kind == "mask" and p.value > 0:
-            return base
+        if (isinstance(base, Sym) and base.kind == "mask" or isinstance(base, Identity)) \
+                and p.value > 0:
+            return base  # P.*P = P for a mask of zeros and ones, and I.^k = I
+        if isinstance(base, Mul) and p.value > 0 and p.value.denominator == 1:
+            sc, rest = split_scalars(base)
+            if sc and isinstance(rest, (Identity, Ones)):  # (2*eye).^2 = 4*eye
+                return mul(elem_pow(mul_list(sc), p), rest)
         if isinstance(base, Pow) and isinstance(base.exponent, Num) and p.value.denominator == 1:
             return elem_pow(base.base, Num(base.exponent.value * p.value))
         if isinstance(base, Hadamard) and p.value.denominator == 1:
@@ -687,7 +705,7 @@ def sum_(e: Expr) -> Expr:
         case Kron():
             return mul(sum_(e.left), sum_(e.right))
     if isinstance(e, Mul) and (isinstance(e.factors[0], Diag) or isinstance(e.factors[-1], Diag)):
-        return mul(Ones((1, e.shape[0])), e, Ones((e.shape[1], 1)))  # ones'*diag(x)*A*ones
+        return mul(ones((1, e.shape[0])), e, ones((e.shape[1], 1)))  # ones'*diag(x)*A*ones
     return Sum(e)
 
 
@@ -717,7 +735,7 @@ def diag_part(m: Expr) -> Expr:
         case Zero():
             return Zero((m.shape[0], 1))
         case Identity():
-            return Ones((m.shape[0], 1))
+            return ones((m.shape[0], 1))
         case Transpose():
             return diag_part(m.arg)
         case Add():
@@ -726,6 +744,11 @@ def diag_part(m: Expr) -> Expr:
             scalars, rest = split_scalars(m)
             if scalars:
                 return mul_list(scalars + [diag_part(rest)])
+            fs = m.factors
+            for k in range(1, len(fs)):  # diag(P*Q) with P a column: (P).*(Q')
+                left, right = mul_list(fs[:k]), mul_list(fs[k:])
+                if left.shape[1] == 1:
+                    return hadamard(left, transpose(right))
     return DiagPart(m)
 
 

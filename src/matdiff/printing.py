@@ -250,7 +250,12 @@ class TextPrinter(Printer):
                 pw = chain[0]
                 q = -pw.exponent.value
                 body = pw.base if q == 1 else Pow(pw.base, Num(q))
-                d = den.strip("()") + "*" + self.paren(body, POW)
+                parts = [str(coeff.denominator)] if coeff.denominator != 1 else []
+                for f in sorted(scalars, key=self.scalar_key):  # all negative powers here
+                    p = -f.exponent.value
+                    parts.append(self.scalar_factor(f.base if p == 1 else Pow(f.base, Num(p)),
+                                                    True))
+                d = "*".join(parts + [self.paren(body, POW)])
                 return sign + "1./(" + d + ")", MUL
             return sign + chain_s + "/" + den, MUL
         pre = self.scalar_part(coeff, scalars, True)

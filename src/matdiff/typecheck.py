@@ -560,8 +560,10 @@ def gather_decls(declarations: tuple[Declaration, ...]) -> dict[str, Decl]:
     return decls
 
 
-def kind_candidates(name: str) -> list[str]:
-    first = convention(name)
+def kind_candidates(name: str, dims: frozenset[str] = frozenset()) -> list[str]:
+    """Kinds to try for an undeclared name, the convention first; a declared dimension
+    name used as a value is a scalar (LANGUAGE.md: it stands for that size)."""
+    first = "scalar" if name in dims else convention(name)
     return [first] + [k for k in ("scalar", "vector", "matrix") if k != first]
 
 
@@ -572,6 +574,8 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
     collect_names(parsed.expr, names, set())
     free = [n for n in names if n not in decls]
     fixed = {n: decls[n].kind for n in names if n in decls}
+    dim_names_ = frozenset(str(d) for decl in decls.values() for d in decl.dims)
+    candidates = {n: kind_candidates(n, dim_names_) for n in free}
 
     def attempt(kinds: dict[str, str], scalar: bool) -> Checker:
         ch = Checker(kinds, decls)
@@ -591,9 +595,9 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
                 for alts in itertools.product((1, 2), repeat=deviations):
                     kinds = dict(fixed)
                     for i, n in enumerate(free):
-                        kinds[n] = kind_candidates(n)[0]
+                        kinds[n] = candidates[n][0]
                     for i, a in zip(who, alts):
-                        kinds[free[i]] = kind_candidates(free[i])[a]
+                        kinds[free[i]] = candidates[free[i]][a]
                     trials += 1
                     try:
                         return attempt(kinds, scalar), kinds
@@ -614,7 +618,7 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
         got = search(True)
         if isinstance(got, tuple):
             kinds = got[1]
-            deviations = [n for n in free if kinds[n] != convention(n)]
+            deviations = [n for n in free if kinds[n] != candidates[n][0]]
             # the scalar-function preference may only read an uppercase name as a scalar
             # (C/2*sum(W.^2)), and not when that leaves nothing but scalars (alpha*X)
             odd = any(not (convention(n) == "matrix" and kinds[n] == "scalar")
