@@ -40,7 +40,7 @@ away from zero, ``+3I`` on square matrices) sees a smooth, finite function:
 Magnitudes can still explode (``det`` of a product, powers of powers); the tests
 discard such draws (``assume_well_conditioned`` in test_properties.py).
 
-Constructs left out because of matdiff bugs are marked ``BUG:`` below.
+Constructs once left out because of matdiff bugs are back in: the bugs are fixed.
 
 Compound operands are always parenthesised, so the *input* never depends on
 the finer precedence rules (the round-trip property tests the printer's
@@ -97,17 +97,10 @@ _LEAF_VARS_NO_VECTORS = {
     MAT_MM: ["(C'*C)", "(C'*A*C)"],
 }
 # Constants of each shape.
-# BUG: `ones(...)` constants are left out: an expression such as `ones(m) + a*ones(m)`
-# becomes the IR Add(1, a) of shape m x 1, which prints as `1 + a` (result.function), a
-# *scalar* when parsed back -- the printed text loses the shape.  The derivative too:
-# d/da `ones(n, m)*a + sin(a)*ones(n, m)` prints `1 + cos(a)` (an n x m result).
-# (`allow_ones=True` puts them back.)
+# Constants of each shape (ones(...) too: sums of broadcast scalars keep their shape).
 _LEAF_CONSTS = {
-    # BUG: the dimension name `n` used as a bare scalar leaf (`n + sin(a)`, `a*n'`) is typed
-    # as a *vector(m)* (the naming convention wins over the declared dimension), so the
-    # "scalar" expression is not scalar.  `n` is only generated where the usage forces a
-    # scalar: as the divisor of `/` (see op_scale).
-    SCALAR: ["2", "3", "0.5", "1/2", "3/4"],
+    # the dimension name n, used as a scalar, stands for its size
+    SCALAR: ["2", "3", "0.5", "1/2", "3/4", "n"],
     VEC_N: [],
     VEC_M: [],
     ROW_N: [],
@@ -180,7 +173,7 @@ class _Gen:
     """One expression draw; ``draw`` is hypothesis' draw function."""
 
     def __init__(self, draw, *, allow_kron: bool = True, allow_dim_scalar: bool = True,
-                 allow_ones: bool = False, jacobian_safe: bool = False, extended: bool = True):
+                 allow_ones: bool = True, jacobian_safe: bool = False, extended: bool = True):
         self.draw = draw
         self.allow_kron = allow_kron
         self.allow_dim_scalar = allow_dim_scalar
@@ -325,12 +318,7 @@ class _Gen:
         return f"{self.not_eye(u, shape)}.^2"
 
     def not_eye(self, u: str, shape) -> str:
-        """BUG: elementwise powers and products of the identity are not simplified:
-        `a*x'*(eye(n).*eye(n))` by a prints `x'*eye(n).^2`, `(eye(n) + eye(n)).^2` prints
-        `(2*eye(n)).^2` (not eye(n), 4*eye(n)).  So `.^` and `.*` never get an operand that
-        is a constant built from eye; a variable takes its place."""
-        if "eye" in u and not variables_in(u):
-            return self.pick((_LEAF_VARS_NO_VECTORS if self.no_vectors else _LEAF_VARS)[shape])
+        """An operand of .^ or .*: constants built from eye are allowed (I.^k = I)."""
         return u
 
     def op_special(self, shape, depth):
@@ -453,14 +441,8 @@ class _Gen:
             v = self.pick(simple)
             if is_scalar(shape):
                 return self.pick([f"1/{v}", f"{v}^-1", f"{v}^(-2)", f"2/{v}"])
-            # BUG: an elementwise reciprocal times a scalar reciprocal prints without the
-            # parentheses of a sum: `(y.^-2)/(1 + a^2)` prints `1./(1 + a^2*y.^2)` (is
-            # 1./((1 + a^2)*y.^2)); d/dx `sum(x.^-1)/(1 + b^2)` prints
-            # `-1./(1 + b^2*x.^2)`; `(1./(1 + x.^2))/(1 + b^2)` prints
-            # `1./(1 + b^2*(1 + x.^2))`.  Elementwise reciprocals are only generated
-            # where no scalar division can meet them: as the argument of a reduction.
             return self.pick([f"sum(1./{v})*{self.pick(simple)}",
-                              f"{self.pick(simple)}*sum({v}.^-1)"])
+                              f"{self.pick(simple)}*sum({v}.^-1)", f"1./{v}", f"{v}.^-2"])
         if form == "abs":
             return f"abs({self.pick(simple)})"
         if form == "relu":
