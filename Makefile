@@ -22,8 +22,12 @@ demo: venv
 	$(BIN)/matdiff "sum(log(1 + exp(-y.*(X*w))))" --wrt w --check
 	@echo "== the web page: $(BIN)/matdiff serve, then open http://127.0.0.1:8000/ =="
 
+# --- generated-code backends (issue 4): torch is pinned to 2.13.0 because that is the CPU
+# wheel kept on this machine's disk (an unpinned torch pulls a multi-GB CUDA build); it is
+# installed first so that the `backends` extra (torch>=2.1) is already satisfied.
 test: venv browser
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[test,backends]"
 	$(BIN)/python -m pytest
 
 # The browser tests (tests/test_browser.py) drive Debian's chromium: install it when it is

@@ -1,0 +1,475 @@
+"""matdiff's generated code against autodiff and a hand-written NumPy closed form.
+
+    python benchmarks/vs_autodiff.py            # n in {100, 1000, 3000}, m = 2n rows
+    python benchmarks/vs_autodiff.py --quick    # n in {50, 200}: a smoke run
+
+Five functions, each with its value, gradient and Hessian:
+
+    quadratic form       x'*A*x                                    wrt x (n)
+    logistic regression  sum(softplus(-y.*(X*w)))                  wrt w (n), X m x n
+    factorization        1/2*norm(P.*(M - U*V'),'fro')^2, P mask   wrt U (n x 5), M n x m
+    least squares        1/N*norm(X*W - Y,'fro')^2                 wrt W (n x 10), X m x n
+    tanh network         norm(W2*tanh(W1*x) - y)^2                 wrt W1 (5 x n), W2 10 x 5
+
+Timed in one run: matdiff's generated NumPy and JAX code (value + gradient, value +
+gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
+torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.
+Every result is checked equal (relative error < 1e-7) to the hand-written one.
+Median wall times; the BLAS / XLA / torch thread counts are fixed (--threads, default 1)
+and recorded.  An autodiff Hessian is skipped (and the table says why) when its
+memory (parameters x the largest intermediate, for the batched Hessian-vector
+products) exceeds --max-gb, or its time, estimated from its gradient's time,
+exceeds --max-seconds; a Hessian matrix larger than --max-hessian-gb is not formed
+by anyone (matdiff's map form, ``hessian_map_<X>``, is the way to use it).
+The Markdown table goes to stdout and to benchmarks/results/vs_autodiff.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+THREADS = 1
+for i, a in enumerate(sys.argv):
+    if a == "--threads" and i + 1 < len(sys.argv):
+        THREADS = int(sys.argv[i + 1])
+# before numpy / jax / torch are imported: their thread pools read these
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1" if THREADS == 1 else "")
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(THREADS)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
+
+import jax  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import torch  # noqa: E402
+
+import matdiff  # noqa: E402
+
+torch.set_num_threads(THREADS)
+RESULTS = Path(__file__).parent / "results" / "vs_autodiff.md"
+
+
+def sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
+
+
+# ----------------------------------------------------------------------------- the problems
+
+
+class Problem:
+    name: str
+    expr: str
+    wrt: str
+
+    def params(self, n) -> int:
+        raise NotImplementedError
+
+
+class Quadratic(Problem):
+    name, expr, wrt = "quadratic form x'*A*x", "x'*A*x", "x"
+
+    def data(self, n, rng):
+        return {"A": rng.standard_normal((n, n)), "x": rng.standard_normal(n)}
+
+    def hand(self, A, x):
+        Ax = A @ x
+        return x @ Ax, Ax + A.T @ x
+
+    def hand_hess(self, A, x):
+        return A + A.T
+
+    def jax_f(self, d):
+        A = d["A"]
+        return (lambda x: x @ (A @ x)), d["x"]
+
+    def torch_f(self, d):
+        A = d["A"]
+        return (lambda x: x @ (A @ x)), d["x"]
+
+    def nparams(self, n):
+        return n
+
+    def intermediate(self, n):
+        return n
+
+
+class Logistic(Problem):
+    name, expr, wrt = "logistic regression", "sum(softplus(-y.*(X*w)))", "w"
+
+    def data(self, n, rng):
+        X = rng.standard_normal((2 * n, n)) / np.sqrt(n)
+        return {"y": np.sign(rng.standard_normal(2 * n)), "X": X, "w": rng.standard_normal(n)}
+
+    def hand(self, y, X, w):
+        z = -y * (X @ w)
+        return np.logaddexp(0.0, z).sum(), -(X.T @ (y * sigmoid(z)))
+
+    def hand_hess(self, y, X, w):
+        s = sigmoid(-y * (X @ w))
+        return X.T @ ((s * (1 - s) * y * y)[:, None] * X)
+
+    def jax_f(self, d):
+        X, y = d["X"], d["y"]
+        return (lambda w: jnp.sum(jax.nn.softplus(-y * (X @ w)))), d["w"]
+
+    def torch_f(self, d):
+        X, y = d["X"], d["y"]
+        zero = torch.zeros((), dtype=torch.float64)
+        return (lambda w: torch.logaddexp(-y * (X @ w), zero).sum()), d["w"]
+
+    def nparams(self, n):
+        return n
+
+    def intermediate(self, n):
+        return 2 * n
+
+
+class Factorization(Problem):
+    name, wrt = "masked factorization (rank 5)", "U"
+    expr = "1/2*norm(P.*(M - U*V'), 'fro')^2 where P: mask"
+
+    def data(self, n, rng):
+        m, p = 2 * n, 5
+        return {"P": (rng.random((n, m)) < 0.3).astype(float), "M": rng.standard_normal((n, m)),
+                "U": rng.standard_normal((n, p)), "V": rng.standard_normal((m, p))}
+
+    def hand(self, P, M, U, V):
+        R = P * (M - U @ V.T)
+        return 0.5 * np.vdot(R, R), -(R @ V)
+
+    def hand_hess(self, P, M, U, V):
+        n, p = U.shape
+        T = np.einsum("ik,ka,kb->iab", P, V, V, optimize=True)
+        H = np.zeros((n * p, n * p))
+        idx = np.arange(n)
+        for a in range(p):
+            for b in range(p):
+                H[a * n + idx, b * n + idx] = T[:, a, b]
+        return H
+
+    def jax_f(self, d):
+        P, M, V = d["P"], d["M"], d["V"]
+        return (lambda U: 0.5 * jnp.sum((P * (M - U @ V.T)) ** 2)), d["U"]
+
+    def torch_f(self, d):
+        P, M, V = d["P"], d["M"], d["V"]
+        return (lambda U: 0.5 * ((P * (M - U @ V.T)) ** 2).sum()), d["U"]
+
+    def nparams(self, n):
+        return 5 * n
+
+    def intermediate(self, n):
+        return 2 * n * n
+
+
+class LeastSquares(Problem):
+    name, wrt = "least squares (c = 10)", "W"
+    expr = "1/N * norm(X*W - Y, 'fro')^2"
+
+    def data(self, n, rng):
+        m = 2 * n
+        return {"N": float(m), "X": rng.standard_normal((m, n)),
+                "W": rng.standard_normal((n, 10)), "Y": rng.standard_normal((m, 10))}
+
+    def hand(self, N, X, W, Y):
+        R = X @ W - Y
+        return np.vdot(R, R) / N, (2 / N) * (X.T @ R)
+
+    def hand_hess(self, N, X, W, Y):
+        return np.kron(np.eye(W.shape[1]), (2 / N) * (X.T @ X))
+
+    def jax_f(self, d):
+        X, Y, N = d["X"], d["Y"], d["N"]
+        return (lambda W: jnp.sum((X @ W - Y) ** 2) / N), d["W"]
+
+    def torch_f(self, d):
+        X, Y, N = d["X"], d["Y"], d["N"]
+        return (lambda W: ((X @ W - Y) ** 2).sum() / N), d["W"]
+
+    def nparams(self, n):
+        return 10 * n
+
+    def intermediate(self, n):
+        return 20 * n
+
+
+class Network(Problem):
+    name, wrt = "tanh network (5 hidden)", "W1"
+    expr = "norm(W2*tanh(W1*x) - y)^2"
+
+    def data(self, n, rng):
+        return {"W2": rng.standard_normal((10, 5)), "W1": rng.standard_normal((5, n)) / np.sqrt(n),
+                "x": rng.standard_normal(n), "y": rng.standard_normal(10)}
+
+    def hand(self, W2, W1, x, y):
+        t = np.tanh(W1 @ x)
+        r = W2 @ t - y
+        return r @ r, np.outer(2 * (1 - t * t) * (W2.T @ r), x)
+
+    def hand_hess(self, W2, W1, x, y):
+        t = np.tanh(W1 @ x)
+        r = W2 @ t - y
+        d = 1 - t * t
+        mid = d[:, None] * (W2.T @ W2) * d - 2 * np.diag(t * d * (W2.T @ r))
+        return np.kron(np.outer(x, x), 2 * mid)
+
+    def jax_f(self, d):
+        W2, x, y = d["W2"], d["x"], d["y"]
+        return (lambda W1: jnp.sum((W2 @ jnp.tanh(W1 @ x) - y) ** 2)), d["W1"]
+
+    def torch_f(self, d):
+        W2, x, y = d["W2"], d["x"], d["y"]
+        return (lambda W1: ((W2 @ torch.tanh(W1 @ x) - y) ** 2).sum()), d["W1"]
+
+    def nparams(self, n):
+        return 5 * n
+
+    def intermediate(self, n):
+        return 10
+
+
+PROBLEMS = [Quadratic(), Logistic(), Factorization(), LeastSquares(), Network()]
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def timeit(fn, budget: float, reps: int = 7) -> float:
+    """Median wall time: a warm-up call, then up to ``reps`` calls within ``budget`` s."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
+    if first > budget:
+        return first  # too slow to repeat: the first (post-compile for numpy) call
+    times = []
+    start = time.perf_counter()
+    while len(times) < reps:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+        if time.perf_counter() - start > budget:
+            break
+    return statistics.median(times)
+
+
+def block(x):
+    if isinstance(x, (tuple, list)):
+        for y in x:
+            block(y)
+    elif hasattr(x, "block_until_ready"):
+        x.block_until_ready()
+    return x
+
+
+def vec_hessian(H, shape) -> np.ndarray:
+    """An autodiff Hessian (shape + shape, row-major) as the matrix of vec (column-major)."""
+    H = np.asarray(H)
+    if len(shape) == 1:
+        return H
+    r, c = shape
+    return H.reshape(r, c, r, c).transpose(1, 0, 3, 2).reshape(r * c, r * c)
+
+
+def rel(a, b) -> float:
+    a, b = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300))
+
+
+class Row:
+    def __init__(self, problem, n):
+        self.problem, self.n = problem, n
+        self.t: dict[str, float | str] = {}
+        self.errors: list[str] = []
+
+
+def run_one(prob: Problem, n: int, args) -> Row:
+    row = Row(prob, n)
+    rng = np.random.default_rng(n)
+    d = prob.data(n, rng)
+    budget = args.budget
+    md_np = matdiff.compile(prob.expr, prob.wrt, "numpy")
+    md_np_h = matdiff.compile(prob.expr, prob.wrt, "numpy", hessian=True)
+    md_jx = matdiff.compile(prob.expr, prob.wrt, "jax")
+    md_jx_h = matdiff.compile(prob.expr, prob.wrt, "jax", hessian=True)
+    fnp, fnp_h = md_np.module.f, md_np_h.module.f
+    fjx, fjx_h = md_jx.module.f, md_jx_h.module.f
+    dj = {k: jnp.asarray(v) for k, v in d.items()}
+    dt = {k: torch.as_tensor(v) for k, v in d.items()}
+    py = {v.name: v.py for v in md_np.spec.variables}
+    kw = {py[k]: v for k, v in d.items()}
+    kwj = {py[k]: v for k, v in dj.items()}
+
+    # ---- gradients
+    ref_v, ref_g = prob.hand(**d)
+    row.t["hand"] = timeit(lambda: prob.hand(**d), budget)
+    out = fnp(**kw)
+    row.t["md_np"] = timeit(lambda: fnp(**kw), budget)
+    outj = block(fjx(**kwj))
+    row.t["md_jax"] = timeit(lambda: block(fjx(**kwj)), budget)
+    jf, x0 = prob.jax_f(dj)
+    jvg = jax.jit(jax.value_and_grad(jf))
+    outa = block(jvg(x0))
+    row.t["jax_grad"] = timeit(lambda: block(jvg(x0)), budget)
+    tf, t0 = prob.torch_f(dt)
+    tvg = torch.func.grad_and_value(tf)
+    outt = tvg(t0)
+    row.t["torch_grad"] = timeit(lambda: tvg(t0), budget)
+    for name, (v, g) in [("matdiff numpy", out), ("matdiff jax", outj), ("jax.grad", outa),
+                         ("torch.func.grad", outt[::-1])]:
+        err = max(rel(v, ref_v), rel(np.asarray(g), ref_g))
+        if not err < 1e-7:
+            row.errors.append(f"{name} gradient differs: {err:.1e}")
+
+    # ---- Hessians
+    k = prob.nparams(n)
+    hgb = k * k * 8 / 1e9
+    if hgb > args.max_hessian_gb:
+        for key in ("md_np_h", "md_jax_h", "hand_h", "jax_h", "torch_h"):
+            row.t[key] = f"skipped: a {k} x {k} Hessian is {hgb:.0f} GB"
+        return row
+    ref_h = prob.hand_hess(**d)
+    row.t["hand_h"] = timeit(lambda: prob.hand_hess(**d), budget)
+    outh = fnp_h(**kw)
+    row.t["md_np_h"] = timeit(lambda: fnp_h(**kw), budget)
+    if rel(outh[2], ref_h) > 1e-7:
+        row.errors.append(f"matdiff numpy Hessian differs: {rel(outh[2], ref_h):.1e}")
+    del outh
+    if hgb * 3 < args.max_gb:
+        outjh = block(fjx_h(**kwj))
+        row.t["md_jax_h"] = timeit(lambda: block(fjx_h(**kwj)), budget)
+        if rel(np.asarray(outjh[2]), ref_h) > 1e-7:
+            row.errors.append("matdiff jax Hessian differs")
+        del outjh
+    else:
+        row.t["md_jax_h"] = "skipped: memory"
+    mem = k * prob.intermediate(n) * 8 / 1e9 + 2 * hgb
+    # a Hessian by autodiff is about one gradient per parameter (batched); measured:
+    # torch.func.hessian of x'*A*x at n = 3000 takes minutes, so the estimate is generous
+    est = k * max(float(row.t["jax_grad"]), float(row.t["torch_grad"]))
+    for key, make in (("jax_h", lambda: jax.jit(jax.hessian(jf))),
+                      ("torch_h", lambda: torch.func.hessian(tf))):
+        if mem > args.max_gb:
+            row.t[key] = f"skipped: needs ~{mem:.0f} GB"
+            continue
+        if est > args.max_seconds:
+            row.t[key] = f"skipped: ~{est:.0f} s (est.)"
+            continue
+        h = make()
+        arg = x0 if key == "jax_h" else t0
+        H = block(h(arg))
+        err = rel(vec_hessian(H, tuple(np.shape(arg))), ref_h)
+        if err > 1e-7:
+            row.errors.append(f"{key} differs: {err:.1e}")
+        del H
+        row.t[key] = timeit(lambda: block(h(arg)), budget, reps=3)
+    return row
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def fmt(t) -> str:
+    if isinstance(t, str):
+        return t
+    if t is None:
+        return "-"
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    if t < 1:
+        return f"{t * 1e3:.1f} ms"
+    return f"{t:.2f} s"
+
+
+def ratio(a, b) -> str:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b > 0:
+        return f"{a / b:.2f}"
+    return "-"
+
+
+def speedup(slow, fast) -> str:
+    if isinstance(slow, (int, float)) and isinstance(fast, (int, float)) and fast > 0:
+        return f"{slow / fast:.0f}x" if slow / fast >= 10 else f"{slow / fast:.1f}x"
+    return "-"
+
+
+def table(rows: list[Row], info: str) -> str:
+    out = [info, "", "Gradients (value and gradient):", "",
+           "| function | n | matdiff NumPy | matdiff JAX | hand NumPy | jax.jit(grad) | "
+           "torch.func.grad | NumPy / hand | best matdiff / jax.grad |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        t = r.t
+        best = min(t["md_np"], t["md_jax"])
+        out.append(f"| {r.problem.name} | {r.n} | {fmt(t['md_np'])} | {fmt(t['md_jax'])} | "
+                   f"{fmt(t['hand'])} | {fmt(t['jax_grad'])} | {fmt(t['torch_grad'])} | "
+                   f"{ratio(t['md_np'], t['hand'])} | {ratio(best, t['jax_grad'])} |")
+    out += ["", "Hessians (value, gradient and Hessian matrix; autodiff: the Hessian alone):", "",
+            "| function | n | matdiff NumPy | matdiff JAX | hand NumPy | jax.jit(hessian) | "
+            "torch.func.hessian | jax.hessian / matdiff | torch / matdiff |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        t = r.t
+        out.append(f"| {r.problem.name} | {r.n} | {fmt(t.get('md_np_h'))} | "
+                   f"{fmt(t.get('md_jax_h'))} | {fmt(t.get('hand_h'))} | {fmt(t.get('jax_h'))} | "
+                   f"{fmt(t.get('torch_h'))} | {speedup(t.get('jax_h'), t.get('md_np_h'))} | "
+                   f"{speedup(t.get('torch_h'), t.get('md_np_h'))} |")
+    errs = [f"- {r.problem.name}, n = {r.n}: {e}" for r in rows for e in r.errors]
+    out += ["", "Results checked equal to the hand-written closed form (relative error < 1e-7): "
+            + ("all." if not errs else "NOT all:")] + errs
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="n in {50, 200}")
+    p.add_argument("--sizes", type=int, nargs="*")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--budget", type=float, default=1.5, help="seconds per measurement")
+    p.add_argument("--max-gb", type=float, default=12.0)
+    p.add_argument("--max-hessian-gb", type=float, default=2.5)
+    p.add_argument("--max-seconds", type=float, default=8.0)
+    p.add_argument("--only", help="run the problems whose name contains this")
+    args = p.parse_args(argv)
+    sizes = args.sizes or ([50, 200] if args.quick else [100, 1000, 3000])
+    start = time.time()
+    rows = []
+    with threadpool_limits(limits=args.threads):
+        blas = sorted({f"{i['internal_api']} {i.get('version')} ({i['num_threads']} thread"
+                       f"{'s' if i['num_threads'] != 1 else ''})" for i in threadpool_info()})
+        for n in sizes:
+            for prob in PROBLEMS:
+                if args.only and args.only not in prob.name:
+                    continue
+                r = run_one(prob, n, args)
+                rows.append(r)
+                print(f"# {prob.name} n={n} done at {time.time() - start:.0f} s", file=sys.stderr)
+    info = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; numpy {np.__version__}, jax {jax.__version__}, "
+            f"torch {torch.__version__}; float64.  Threads fixed to {args.threads}: "
+            f"{'; '.join(blas)}; XLA single-threaded (XLA_FLAGS), torch.set_num_threads("
+            f"{args.threads}).  Median wall times; sizes n, m = 2n rows.  Total run "
+            f"{time.time() - start:.0f} s.")
+    text = table(rows, info)
+    print(text)
+    if not args.quick and not args.sizes and not args.only:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text("# matdiff generated code vs autodiff\n\n"
+                           "`python benchmarks/vs_autodiff.py`\n\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The JAX backend: jax.numpy, float64, the function compiled with ``jax.jit``.
+
+Shapes are static under ``jit``, so the shape checks and the run-time choice of
+a chain order are Python decisions taken once per input shape, at tracing.
+A block-diagonal Kronecker term is a scatter-add (``.at[...].add``).
+"""
+
+from __future__ import annotations
+
+from .printer import Backend
+
+
+class JaxBackend(Backend):
+    name = "jax"
+    xp = "jnp"
+    imports = ["import numpy as np", "import jax", "import jax.numpy as jnp"]
+
+    def preamble(self) -> list[str]:
+        return ['\n# matdiff computes in float64, as NumPy does\njax.config.update("jax_enable_x64", True)\n']
+
+    def func(self, name: str, x: str) -> str:
+        if name == "sigmoid":
+            return f"jax.nn.sigmoid({x})"
+        if name == "softplus":
+            return f"jax.nn.softplus({x})"
+        if name == "relu":
+            return f"jnp.maximum({x}, 0.0)"
+        return super().func(name, x)
+
+    def logsumexp(self, x: str) -> str:
+        return f"jax.nn.logsumexp({x})"
+
+    def softmax(self, x: str) -> str:
+        return f"jax.nn.softmax({x})"
+
+    def einsum(self, spec: str, ops: list[str]) -> str:
+        return f"jnp.einsum('{spec}', {', '.join(ops)})"
+
+    def commutation(self, m: str, n: str) -> str:
+        self.helper("_commutation", '''
+            def _commutation(m, n):
+                """K with K @ vec(A) = vec(A.T) for an m x n matrix A (vec stacks columns)."""
+                i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+                k = np.zeros((m * n, m * n))
+                k[(i * n + j).reshape(-1), (j * m + i).reshape(-1)] = 1.0
+                return jnp.asarray(k)
+        ''')
+        return f"_commutation({m}, {n})"
+
+    def diag_add(self, buf: str, sizes: str, pattern: tuple, value: str) -> list[str]:
+        self.helper("_diagonal_add", '''
+            def _diagonal_add(buf, sizes, pattern, value):
+                """buf reshaped to sizes, plus value on the diagonal where axes share a letter
+                in pattern (the block structure of a kron): a scatter-add."""
+                k = max(pattern) + 1
+                extent = [sizes[pattern.index(l)] for l in range(k)]
+                ranges = [np.arange(extent[l]).reshape([-1 if j == l else 1 for j in range(k)])
+                          for l in range(k)]
+                index = tuple(ranges[l] for l in pattern)
+                full = buf.reshape(sizes).at[index].add(jnp.broadcast_to(value, extent))
+                return full.reshape(buf.shape)
+        ''')
+        return [f"{buf} = _diagonal_add({buf}, {sizes}, {pattern}, {value})"]
+
+    def add_into(self, buf: str, value: str) -> list[str]:
+        return [f"{buf} = {buf} + {value}"]
+
+    def to_array(self, x: str) -> str:
+        return f"jnp.asarray({x}, dtype=jnp.float64)"
+
+    def to_numpy(self) -> str:
+        return "np.asarray(x, dtype=np.float64)"
+
+    def dim_scalar(self, d: str) -> str:
+        return f"float({d})"
+
+    def function_name(self) -> str:
+        return "_f"
+
+    def wrap_function(self, name: str) -> list[str]:
+        return ["# one compilation per input shape\nf = jax.jit(_f)"]
+
+
+BACKEND = JaxBackend

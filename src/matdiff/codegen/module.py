@@ -1,0 +1,265 @@
+"""The generated module around the computation: header, prologue, return, check()."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..ir import shape_text
+from .lir import layout
+from .printer import Backend, Printer, Spec, VarInfo, _atoms
+
+CHECK_SOURCE = '''
+_SIZES = {sizes}  # default sizes of the dimensions for check()
+_VARIABLES = {variables}  # name, argument, shape, kind
+_DOMAIN = {domain!r}  # where random data keeps the function finite
+_OUTPUTS = {outputs}  # kind, variable
+
+
+def _size(dim, sizes):
+    out = 1
+    for part in str(dim).split("*"):
+        out *= int(part) if part.isdigit() else sizes[part]
+    return out
+
+
+def _sample(rng, sizes):
+    """Random inputs of the declared kinds (a mask is 0/1, a symmetric matrix symmetric)."""
+    point = {{}}
+    for name, arg, dims, kind in _VARIABLES:
+        shape = tuple(_size(d, sizes) for d in dims)
+        square = len(shape) == 2 and shape[0] == shape[1] and kind in ("matrix", "symmetric")
+        if kind == "mask":
+            x = rng.integers(0, 2, size=shape).astype(float)
+        elif kind == "dimension":
+            x = float(sizes[name])
+        elif _DOMAIN == "spd" and square:
+            b = rng.standard_normal(shape)
+            x = b @ b.T / shape[0] + np.eye(shape[0])
+        elif _DOMAIN == "normal":
+            x = rng.standard_normal(shape)
+            x = x + 0.5 * np.sign(x)
+        else:
+            x = rng.uniform(0.5, 2.0, size=shape)
+        if kind == "symmetric":
+            x = (x + x.T) / 2
+        if square and not (_DOMAIN == "spd"):
+            x = x + 3 * np.eye(shape[0])
+        point[arg] = x
+    return point
+
+
+def _vec(x):
+    return np.asarray(x).T.reshape(-1)  # stack the columns
+
+
+def check(seed=0, tol=1e-6, **sizes):
+    """Compare the derivatives with central finite differences (Richardson-extrapolated)
+    of f at a random point, along random directions.  Returns the largest relative error;
+    raises AssertionError when it exceeds tol."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sizes = {{**_SIZES, **sizes}}
+    point = _sample(rng, sizes)
+    outs = [_to_numpy(o) for o in _outputs(f(**point))]
+    worst = 0.0
+    for (kind, var), out in zip(_OUTPUTS, outs):
+        if kind == "value":
+            continue
+        arg = next(a for n, a, _, _ in _VARIABLES if n == var)
+        x0 = np.asarray(point[arg], dtype=float)
+        v = rng.standard_normal(np.shape(x0))
+        if next(k for n, _, _, k in _VARIABLES if n == var) == "symmetric":
+            v = (v + v.T) / 2
+        v = v / max(np.max(np.abs(v)), 1e-300)
+        index = _OUTPUTS.index(("gradient", var)) if kind == "hessian" else 0
+
+        def g(t):
+            moved = dict(point)
+            moved[arg] = x0 + t * v
+            return _to_numpy(_outputs(f(**moved))[index])
+
+        h = 1e-3 * max(1.0, float(np.max(np.abs(x0))))
+        d1 = (g(h) - g(-h)) / (2 * h)
+        d2 = (g(h / 2) - g(-h / 2)) / h
+        est = np.asarray((4 * d2 - d1) / 3, dtype=float)
+        if kind == "gradient":
+            pred = np.sum(out * v)
+        elif kind == "derivative":
+            pred = out * (v if np.ndim(v) else float(v))
+        else:  # jacobian or hessian: a matrix applied to vec(v)
+            pred = np.asarray(out).reshape(-1, np.size(v)) @ _vec(v)
+            est = _vec(est) if np.ndim(est) == 2 else np.reshape(est, -1)
+        err = float(np.linalg.norm(np.ravel(est - pred))
+                    / max(np.linalg.norm(np.ravel(est)), np.linalg.norm(np.ravel(pred)), 1e-8))
+        worst = max(worst, err)
+    if worst > tol:
+        raise AssertionError(f"derivative check failed: relative error {{worst:.2e}} > {{tol}}")
+    return worst
+
+
+def _outputs(result):
+    return result if isinstance(result, tuple) else (result,)
+'''
+
+
+def render(be: Backend, spec: Spec) -> str:
+    pr = Printer(be, spec)
+    body = pr.emit(spec.outputs)
+    lines: list[str] = []
+    # ---------------------------------------------------------------- the function
+    params = [v.py + ("=None" if v.dim_scalar else "") for v in spec.variables]
+    params = [p for p in params if not p.endswith("=None")] + [p for p in params if p.endswith("=None")]
+    if spec.extra_dims:
+        params += ["*"] + [pr.dimname.get(d, d) for d in spec.extra_dims]
+    extra_param = be.extra_params()
+    if extra_param:
+        if "*" not in params:
+            params.append("*")
+        params += extra_param
+    fname = be.function_name()
+    returns = ", ".join(o.name for o in spec.outputs)
+    doc = [f"{o.name}: {o.description}" for o in spec.outputs]
+    lines.append(f"def {fname}({', '.join(params)}):")
+    lines.append('    """Returns ' + returns + ".")
+    lines.append("")
+    for d in doc:
+        lines.append("    " + d)
+    lines.append('    """')
+    prologue, shapes_kept = _prologue(pr, be, spec)
+    lines += ["    " + l for l in prologue]
+    lines += ["    " + l for l in body]
+    for o in spec.outputs:
+        if o.kind in ("gradient", "derivative") and o.wrt in shapes_kept:
+            lines.append(f"    {o.name} = {be.reshape(pr.final[o.name], shapes_kept[o.wrt])}")
+        elif pr.final[o.name] != o.name:
+            lines.append(f"    {o.name} = {pr.final[o.name]}")
+    lines.append("    " + be.return_statement(returns))
+    funcs = ["\n".join(lines)]
+    funcs += be.wrap_function(fname)
+    # ---------------------------------------------------------------- the Hessian maps
+    for mo in spec.map_output or []:
+        mspec = Spec(spec.expression, spec.types, spec.variables, [mo], spec.domain, spec.wrt,
+                     False, spec.extra_dims)
+        dvar = next(v for v in spec.variables if v.name == mo.wrt)
+        dinfo = VarInfo("d" + dvar.name, "d" + dvar.py, dvar.shape, "matrix")
+        mspec.variables = spec.variables + [dinfo]
+        mp = Printer(be, mspec)
+        mbody = mp.emit([mo])
+        mparams = [v.py for v in spec.variables if not v.dim_scalar] + [dinfo.py] + \
+            [v.py + "=None" for v in spec.variables if v.dim_scalar]
+        ml = [f"def {mo.name}({', '.join(mparams)}):",
+              f'    """{mo.description}: the Hessian-vector product in matrix form,',
+              f"    without the {shape_text(dvar.shape)}-squared Hessian matrix.\"\"\""]
+        mpro, _ = _prologue(mp, be, mspec)
+        ml += ["    " + l for l in mpro] + ["    " + l for l in mbody]
+        ml.append(f"    return {mp.final[mo.name]}")
+        funcs.append("\n".join(ml))
+    # ---------------------------------------------------------------- header
+    head = ['"""Generated by matdiff: do not edit.', "",
+            f"    {spec.expression}", ""]
+    head.append("types: " + "; ".join(f"{n} {t}" for n, t in spec.types.items()))
+    head.append(f"f(...) returns {returns}:")
+    for o in spec.outputs:
+        head.append(f"    {o.name}: {o.description}")
+    head.append("Vectors may be given as 1-D or n x 1 arrays (gradients come back in the same shape).")
+    for note in spec.notes + be.header_notes():
+        head += textwrap.wrap(note, 88)
+    head.append("check() compares the derivatives with finite differences at a random point.")
+    head.append('"""')
+    imports = list(be.imports)
+    if "import numpy as np" not in imports:
+        imports.insert(0, "import numpy as np")
+    out = "\n".join(head) + "\n\n" + "\n".join(imports) + "\n"
+    out += "".join(be.preamble())
+    helper_src = [h for h in be.helpers.values()]
+    helper_src += [be.boundary_helpers()]
+    out += "\n\n" + "\n\n\n".join(helper_src) + "\n\n\n" + "\n\n\n".join(funcs) + "\n"
+    out += "\n" + _check_source(pr, be, spec)
+    return out
+
+
+def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict]:
+    lines: list[str] = []
+    bound: dict[str, str] = {}  # atom -> where it came from
+    kept: dict[str, str] = {}
+    checks: list[str] = []
+    deferred: list[tuple] = []
+    for v in spec.variables:
+        if v.dim_scalar:
+            continue
+        text = _kind_text(v)
+        lay = layout(v.shape)
+        if lay == "scalar":
+            lines.append(f"{v.py} = _scalar({v.py}, {v.name!r})")
+            continue
+        if lay == "vec":
+            if v.name in spec.wrt:
+                lines.append(f"{v.py}, {v.py}_shape = _vector({v.py}, {v.name!r}, {text!r}, True)")
+                kept[v.name] = f"{v.py}_shape"
+            else:
+                lines.append(f"{v.py} = _vector({v.py}, {v.name!r}, {text!r})")
+            dims = [(0, v.shape[0] if v.shape[1] == 1 else v.shape[1])]
+        else:
+            lines.append(f"{v.py} = _matrix({v.py}, {v.name!r}, {text!r})")
+            dims = [(0, v.shape[0]), (1, v.shape[1])]
+        for axis, d in dims:
+            what = "rows" if (lay == "mat" and axis == 0) else ("columns" if lay == "mat" else "entries")
+            got = f"{v.py}.shape[{axis}]"
+            atoms = _atoms(d)
+            if len(atoms) == 1 and isinstance(atoms[0], str) and atoms[0] not in bound:
+                lines.append(f"{pr.dim(d)} = {got}")
+                bound[atoms[0]] = f"the {what} of {v.name}"
+                continue
+            deferred.append((v, text, got, d, atoms))
+    for v, text, got, d, atoms in deferred:
+        if all(isinstance(a, int) or a in bound for a in atoms):
+            src = ", ".join(f"{a} = {{{pr.dim(a)}}}" for a in atoms if isinstance(a, str))
+            origin = "; ".join(bound[a] for a in atoms if isinstance(a, str))
+            msg = (f"{v.name} must be a {text}" + (f" with {src} ({origin})" if src else "")
+                   + f"; got shape {{tuple({v.py}.shape)}}")
+            lines.append(f"if {got} != {pr.dim(d)}:")
+            lines.append(f"    raise ValueError(f{msg!r})")
+        else:
+            from ..errors import UnsupportedError
+
+            raise UnsupportedError(f"cannot bind the size {d} of {v.name} from its shape")
+    for v in spec.variables:
+        if v.dim_scalar:
+            d = pr.dim(v.name)
+            lines.append(f"{v.py} = {be.dim_scalar(d)} if {v.py} is None else "
+                         f"_scalar({v.py}, {v.name!r})")
+    return lines, kept
+
+
+def _kind_text(v: VarInfo) -> str:
+    return shape_text(v.shape, v.kind)
+
+
+def _check_source(pr: Printer, be: Backend, spec: Spec) -> str:
+    sizes = {}
+    pool = [3, 4, 5, 6, 2, 7, 8, 9, 10, 11]
+    taken_ints = {a for v in spec.variables for d in v.shape for a in _atoms(d)
+                  if isinstance(a, int)}
+    pool = [p for p in pool if p not in taken_ints]
+    names = sorted(pr.dimname)
+    for i, d in enumerate(names):
+        sizes[d] = pool[i % len(pool)]
+    variables = []
+    for v in spec.variables:
+        kind = "dimension" if v.dim_scalar else v.kind
+        lay = layout(v.shape)
+        if lay == "scalar":
+            dims = ()
+        elif lay == "vec":
+            dims = (v.shape[0] if v.shape[1] == 1 else v.shape[1],)
+        else:
+            dims = v.shape
+        variables.append((v.name, v.py, dims, kind))
+    outputs = [(o.kind, o.wrt) for o in spec.outputs]
+    src = CHECK_SOURCE.format(sizes=repr(sizes), variables=repr(variables), domain=spec.domain,
+                              outputs=repr(outputs))
+    src = src.replace("_outputs(f(**point))", f"_outputs({be.call_for_check()}(**point))")
+    src = src.replace("_outputs(f(**moved))", f"_outputs({be.call_for_check()}(**moved))")
+    src += "\n\n" + f"def _to_numpy(x):\n    return {be.to_numpy()}\n"
+    return src

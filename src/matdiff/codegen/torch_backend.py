@@ -1,0 +1,90 @@
+"""The PyTorch backend: float64 tensors (NumPy inputs are converted), eager mode."""
+
+from __future__ import annotations
+
+from .printer import Backend
+
+
+class TorchBackend(Backend):
+    name = "torch"
+    xp = "torch"
+    operator_reductions = True
+    imports = ["import numpy as np", "import torch"]
+
+    def zeros(self, shape_code: str) -> str:
+        return f"torch.zeros({shape_code}, dtype=torch.float64)"
+
+    def ones(self, shape_code: str) -> str:
+        return f"torch.ones({shape_code}, dtype=torch.float64)"
+
+    def full(self, shape_code: str, value: str) -> str:
+        return f"torch.full({shape_code}, float({value}), dtype=torch.float64)"
+
+    def eye(self, n: str) -> str:
+        return f"torch.eye({n}, dtype=torch.float64)"
+
+    def func(self, name: str, x: str) -> str:
+        if name == "sigmoid":
+            return f"torch.sigmoid({x})"
+        if name == "softplus":  # log(1 + exp(x)) = logaddexp(x, 0), stable
+            return f"torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))"
+        if name == "relu":
+            return f"torch.relu({x})"
+        return super().func(name, x)
+
+    def dot_mat(self, a: str, b: str, b_transposed: bool) -> str:
+        if b_transposed:
+            return f"torch.einsum('ij,ji->', {a}, {b})"
+        return f"torch.sum({a} * {b})"
+
+    def sum_axis(self, x: str, axis: int) -> str:
+        return f"{x}.sum(dim={axis})"
+
+    def logsumexp(self, x: str) -> str:
+        return f"torch.logsumexp({x}, 0)"
+
+    def softmax(self, x: str) -> str:
+        return f"torch.softmax({x}, 0)"
+
+    def diagpart(self, x: str) -> str:
+        return f"torch.diagonal({x})"
+
+    def einsum(self, spec: str, ops: list[str]) -> str:
+        return f"torch.einsum('{spec}', {', '.join(ops)})"
+
+    def commutation(self, m: str, n: str) -> str:
+        self.helper("_commutation", '''
+            def _commutation(m, n):
+                """K with K @ vec(A) = vec(A.T) for an m x n matrix A (vec stacks columns)."""
+                i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+                k = np.zeros((m * n, m * n))
+                k[(i * n + j).reshape(-1), (j * m + i).reshape(-1)] = 1.0
+                return torch.from_numpy(k)
+        ''')
+        return f"_commutation({m}, {n})"
+
+    def diag_add(self, buf: str, sizes: str, pattern: tuple, value: str) -> list[str]:
+        self.helper("_diagonal_view", '''
+            def _diagonal_view(buf, sizes, pattern):
+                """A view of buf reshaped to sizes, whose axes with the same letter in pattern
+                are one axis (a diagonal): the block structure of a kron."""
+                full = buf.reshape(sizes)
+                shape, strides = [0] * (max(pattern) + 1), [0] * (max(pattern) + 1)
+                for axis, letter in enumerate(pattern):
+                    shape[letter] = sizes[axis]
+                    strides[letter] += full.stride(axis)
+                return torch.as_strided(full, shape, strides)
+        ''')
+        return [f"_diagonal_view({buf}, {sizes}, {pattern}).add_({value})"]
+
+    def to_array(self, x: str) -> str:
+        return f"torch.as_tensor({x}, dtype=torch.float64)"
+
+    def to_numpy(self) -> str:
+        return "(x.detach().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64))"
+
+    def dim_scalar(self, d: str) -> str:
+        return f"torch.tensor(float({d}), dtype=torch.float64)"
+
+
+BACKEND = TorchBackend
