@@ -78,6 +78,26 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     return Fraction(1), e
 
 
+def split_product(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
+    """A term as (number, scalar factors, chain of matrices): ``2*a*X*Y`` -> (2, [a], [X, Y])."""
+    if isinstance(t, Num):
+        return t.value, [], []
+    if isinstance(t, Mul):
+        coeff = Fraction(1)
+        scalars, chain = [], []
+        for f in t.factors:
+            if isinstance(f, Num):
+                coeff *= f.value
+            elif f.is_scalar:
+                scalars.append(f)
+            else:
+                chain.append(f)
+        return coeff, scalars, chain
+    if t.is_scalar:
+        return Fraction(1), [t], []
+    return Fraction(1), [], [t]
+
+
 def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
     """Split the scalar factors off a product: ``2*a*X*Y`` -> ``([2, a], X*Y)``."""
     if e.is_scalar:

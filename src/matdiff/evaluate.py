@@ -79,23 +79,7 @@ def _operands(node: ir.Expr) -> tuple[ir.Expr, ...]:
 
 def _postorder(expr: ir.Expr) -> Iterator[ir.Expr]:
     """Every distinct node that the value of ``expr`` depends on, children before parents."""
-    seen: set[int] = set()
-    stack: list[tuple[ir.Expr, bool]] = [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in seen:
-            continue
-        if expanded:
-            seen.add(id(node))
-            yield node
-            continue
-        stack.append((node, True))
-        for child in reversed(_operands(node)):
-            if id(child) not in seen:
-                stack.append((child, False))
-
-
-# ------------------------------------------------------------------------------------- entry point
+    return expr.walk(_operands)
 
 
 def evaluate(

@@ -22,22 +22,7 @@ def factor(e: Expr) -> Expr:
 
 def _parts(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
     """A term as (number, scalar factors, chain of matrices)."""
-    if isinstance(t, Num):
-        return t.value, [], []
-    if isinstance(t, Mul):
-        coeff = Fraction(1)
-        scalars, chain = [], []
-        for f in t.factors:
-            if isinstance(f, Num):
-                coeff *= f.value
-            elif f.is_scalar:
-                scalars.append(f)
-            else:
-                chain.append(f)
-        return coeff, scalars, chain
-    if t.is_scalar:
-        return Fraction(1), [t], []
-    return Fraction(1), [], [t]
+    return A.split_product(t)
 
 
 def _common_number(coeffs: list[Fraction]) -> Fraction:

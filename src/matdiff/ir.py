@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import zlib
 from fractions import Fraction
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 Dim = int | str
 Shape = tuple[Dim, Dim]
@@ -113,8 +113,10 @@ class Expr:
 
         return f"<{type(self).__name__} {to_text(self)}>"
 
-    def walk(self) -> Iterator["Expr"]:
-        """Every distinct node of the DAG, children before parents."""
+    def walk(self, children: Callable[["Expr"], tuple] | None = None) -> Iterator["Expr"]:
+        """Every distinct node of the DAG, children before parents (``children`` may pick
+        which operands to follow; by default all of them)."""
+        kids = children or (lambda n: n.children)
         seen: set[int] = set()
         stack: list[tuple[Expr, bool]] = [(self, False)]
         while stack:
@@ -126,7 +128,7 @@ class Expr:
                 yield node
                 continue
             stack.append((node, True))
-            for c in reversed(node.children):
+            for c in reversed(kids(node)):
                 if id(c) not in seen:
                     stack.append((c, False))
 

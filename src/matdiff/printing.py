@@ -215,16 +215,9 @@ class TextPrinter(Printer):
         return s
 
     def print_Mul(self, e: Mul):
-        e = self.oriented(e)
-        coeff = Fraction(1)
-        scalars, chain = [], []
-        for f in e.factors:
-            if isinstance(f, Num):
-                coeff *= f.value
-            elif f.is_scalar:
-                scalars.append(f)
-            else:
-                chain.append(f)
+        from .algebra import split_product
+
+        coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
         if not chain:
             s = self.scalar_part(coeff, scalars, False)
@@ -450,16 +443,9 @@ class LatexPrinter(TextPrinter):
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
     def print_Mul(self, e: Mul):
-        e = self.oriented(e)
-        coeff = Fraction(1)
-        scalars, chain = [], []
-        for f in e.factors:
-            if isinstance(f, Num):
-                coeff *= f.value
-            elif f.is_scalar:
-                scalars.append(f)
-            else:
-                chain.append(f)
+        from .algebra import split_product
+
+        coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
         if not scalars and abs(coeff) == 1 and len(chain) == 1:
             s, p = self.show(chain[0])
