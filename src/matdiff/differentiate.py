@@ -24,9 +24,9 @@ from . import algebra as A
 from .errors import UnsupportedError
 from .printing import to_text
 from .ir import (
-    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
-    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym, Trace,
-    Transpose, Vec, Zero, dim_product, differential_tag,
+    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Inv, Kron,
+    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Pow, Reshape, Softmax, Sum, Sym, Trace,
+    Transpose, Vec, dim_product, differential_tag,
 )
 
 D = Callable[[Expr], Expr]

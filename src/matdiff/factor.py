@@ -12,7 +12,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
-from .ir import Add, Expr, Kron, Mul, Num
+from .ir import Add, Expr, Kron, Num
 from .printing import to_text
 
 

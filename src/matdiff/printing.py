@@ -18,9 +18,9 @@ import re
 from fractions import Fraction
 
 from .ir import (
-    Add, Commutation, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
-    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum, Sym,
-    Trace, Transpose, Vec, Zero,
+    Add, Commutation, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
+    MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
+    Transpose, Zero,
 )
 
 # precedence: higher binds tighter

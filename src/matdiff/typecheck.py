@@ -112,9 +112,7 @@ class Unifier:
             b.parent = a
             a.not_one |= b.not_one
             return True
-        if a.product and b.value is not None:
-            return False if b.value == 1 else False
-        return False
+        return False  # a product of sizes against a fixed size: not unified
 
     def is_one(self, d: DimVar) -> bool:
         return d.find().value == 1
@@ -686,7 +684,7 @@ class Lowerer:
     def check_unsized(self) -> None:
         for node, f in self.ch.unsized:
             r, c = self.ch.node_shapes[id(node)]
-            rr, cr = r.find(), c.find()
+            cr = c.find()
             if f == "ones" and cr.value is None and not cr.product and not cr.not_one:
                 self.ch.u.unify(cr, self.ch.u.one)  # an unsized ones is a vector by default
             for d in (r, c):

@@ -24,9 +24,9 @@ import itertools
 import types
 from typing import Any
 
-from ..errors import MatdiffError, UnsupportedError
-from ..ir import kind_of_shape, shape_text
-from .printer import Output, Printer, Spec, VarInfo, _py
+from ..errors import UnsupportedError
+from ..ir import shape_text
+from .printer import Output, Spec, VarInfo, _py
 
 BACKENDS = {
     "numpy": "numpy_backend",

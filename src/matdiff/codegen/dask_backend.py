@@ -55,7 +55,7 @@ class DaskBackend(Backend):
         return f"da.einsum('{spec}', {', '.join(ops)})"
 
     def to_array(self, x: str) -> str:
-        return f"(x if isinstance(x, da.Array) else da.asarray(np.asarray(x, dtype=np.float64)))"
+        return "(x if isinstance(x, da.Array) else da.asarray(np.asarray(x, dtype=np.float64)))"
 
     def to_numpy(self) -> str:
         return "np.asarray(x, dtype=np.float64)"

@@ -183,7 +183,6 @@ def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict]:
     lines: list[str] = []
     bound: dict[str, str] = {}  # atom -> where it came from
     kept: dict[str, str] = {}
-    checks: list[str] = []
     deferred: list[tuple] = []
     for v in spec.variables:
         if v.dim_scalar:

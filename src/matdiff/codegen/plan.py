@@ -541,9 +541,9 @@ class Lowering:
             left = ("dense", self.materialize(left, None))
             kl, l = left
         if kl == "ones" and l.shape[1] == 1:  # a column of ones times a row: outer
-            kl, l = "dense", l
+            kl = "dense"
         if kr == "ones" and r.shape[0] == 1:
-            kr, r = "dense", r
+            kr = "dense"
         if kl == "ones":
             rr = self.materialize(right, None)
             if rr.layout == "mat":
