@@ -9,8 +9,9 @@ What is measured (nothing is asserted; the report is Markdown on stdout):
 
 1. A table of gradient cases.  For each one, matdiff's time for
    ``matdiff.gradient(expr, wrt, **decls).text`` -- parse, types and shapes, derivative,
-   factoring and printing -- as the median of many repeats, and the first call (before
-   the interned IR nodes of that expression exist).  Where SymPy's matrix expressions can
+   factoring and printing -- as the median of many repeats, each after
+   ``matdiff.algebra.clear_caches()`` (no interned node of a previous repeat is reused,
+   as SymPy's cache is cleared for SymPy), and the first call.  Where SymPy's matrix expressions can
    state the same function, SymPy's time to build the expression from fresh
    ``MatrixSymbol``s, call ``.diff`` and ``str()`` the answer, as the median of a few
    repeats, each after ``sympy.core.cache.clear_cache()`` (otherwise every repeat after
@@ -360,6 +361,13 @@ def timed(fn, before=None):
     t = time.perf_counter()
     out = fn()
     return time.perf_counter() - t, out
+
+
+def clear_caches() -> None:
+    """matdiff's interned nodes and memo tables, forgotten before a timed repeat."""
+    from matdiff.algebra import clear_caches as clear
+
+    clear()
 
 
 def repeat_median(fn, max_repeats, budget, before=None, min_repeats=3):
@@ -758,7 +766,7 @@ def run_case(case: Case, opts, rng) -> CaseResult:
         dt, res.md_text = timed(md)
         res.md_first_ms = dt * 1e3
         med, cpu, res.md_repeats = repeat_median(md, opts.md_repeats, opts.md_budget,
-                                                min_repeats=10)
+                                                before=clear_caches, min_repeats=10)
         res.md_ms, res.md_cpu_ms = med * 1e3, cpu * 1e3
     except Exception as e:  # noqa: BLE001  (a crash is a result too)
         res.md_error = f"{type(e).__name__}: {e}".splitlines()[0]

@@ -111,3 +111,16 @@ def _pythonpath():
     import os
 
     return {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME", "VIRTUAL_ENV")}
+
+
+def test_results_do_not_depend_on_what_was_derived_before():
+    """Clearing the interned nodes between derivations changes nothing."""
+    from matdiff.algebra import clear_caches
+
+    cases = [(e, w) for e, w in ROUND_TRIP] + [("x'*A*x", "x"), ("logdet(X)", "X")]
+    before = [matdiff.derivative(e, w).text for e, w in cases]
+    after = []
+    for e, w in cases:
+        clear_caches()
+        after.append(matdiff.derivative(e, w).text)
+    assert after == before

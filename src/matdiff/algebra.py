@@ -75,7 +75,7 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     if isinstance(e, Mul) and isinstance(e.factors[0], Num):
         rest = e.factors[1:]
         return e.factors[0].value, rest[0] if len(rest) == 1 else Mul(rest)
-    return Fraction(1), e
+    return 1, e
 
 
 def split_product(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
@@ -83,7 +83,7 @@ def split_product(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
     if isinstance(t, Num):
         return t.value, [], []
     if isinstance(t, Mul):
-        coeff = Fraction(1)
+        coeff = 1
         scalars, chain = [], []
         for f in t.factors:
             if isinstance(f, Num):
@@ -94,8 +94,8 @@ def split_product(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
                 chain.append(f)
         return coeff, scalars, chain
     if t.is_scalar:
-        return Fraction(1), [t], []
-    return Fraction(1), [], [t]
+        return 1, [t], []
+    return 1, [], [t]
 
 
 def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
@@ -192,7 +192,7 @@ def _scalar_power(f: Expr) -> tuple[Expr, Fraction, Expr | None]:
             return f.base, f.exponent.value, None
         c, rest = _split_number_term(f.exponent)
         return f.base, c, rest
-    return f, Fraction(1), None
+    return f, 1, None
 
 
 def _split_number_term(e: Expr) -> tuple[Fraction, Expr]:
@@ -201,12 +201,12 @@ def _split_number_term(e: Expr) -> tuple[Fraction, Expr]:
         nums = [t for t in e.terms if isinstance(t, Num)]
         if nums:
             rest = [t for t in e.terms if not isinstance(t, Num)]
-            return sum((t.value for t in nums), Fraction(0)), add_list(rest)
-    return Fraction(0), e
+            return sum((t.value for t in nums), 0), add_list(rest)
+    return 0, e
 
 
 def mul_list(factors: Iterable[Expr]) -> Expr:
-    coeff = Fraction(1)
+    coeff = 1
     powers: dict[Expr, Fraction] = {}
     sym_powers: dict[Expr, list[Expr]] = {}
     chain: list[Expr] = []
@@ -219,7 +219,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             zero_seen |= f.value == 0
             return
         base, p, symbolic = _scalar_power(f)
-        powers[base] = powers.get(base, Fraction(0)) + p
+        powers[base] = powers.get(base, 0) + p
         if symbolic is not None:
             sym_powers.setdefault(base, []).append(symbolic)
 
@@ -282,10 +282,10 @@ def _ratios(powers: dict, table: dict) -> None:
             if base.name == top:
                 b = Func(bottom, base.arg)
                 if powers.get(b, 0) == -1:
-                    powers[base] = Fraction(0)
-                    powers[b] = Fraction(0)
+                    powers[base] = 0
+                    powers[b] = 0
                     t = Func(name, base.arg)
-                    powers[t] = powers.get(t, Fraction(0)) + 1
+                    powers[t] = powers.get(t, 0) + 1
 
 
 def _inverse_pair(a: Expr, b: Expr) -> bool:
@@ -305,9 +305,9 @@ def _sign_over_abs(powers: dict[Expr, Fraction]) -> None:
         if isinstance(base, Func) and base.name == "sign" and powers[base] == 1:
             a = Func("abs", base.arg)
             if powers.get(a, 0) <= -1:
-                powers[base] = Fraction(0)
+                powers[base] = 0
                 powers[a] += 1
-                powers[base.arg] = powers.get(base.arg, Fraction(0)) - 1
+                powers[base.arg] = powers.get(base.arg, 0) - 1
 
 
 def _merge_powers(chain: list[Expr]) -> list[Expr]:
@@ -595,7 +595,7 @@ def _exact_power(b: Fraction, p: Fraction) -> Fraction | None:
         return None
     if b == 0 and p < 0:
         return None
-    return b ** int(p)
+    return Fraction(b) ** int(p)  # exact: 3^-1 is 1/3, not a float
 
 
 def div(a: Expr, b: Expr) -> Expr:
@@ -610,6 +610,17 @@ def div(a: Expr, b: Expr) -> Expr:
 
 _TCOUNT: dict[int, int] = {}
 _TRANSPOSED: dict[int, Expr] = {}
+
+
+def clear_caches() -> None:
+    """Forget every interned node and the memo tables keyed by node identity (together:
+    an identity may be reused once its node is freed). For long-running processes and
+    for fair cold-cache timings."""
+    Expr._table.clear()
+    _TCOUNT.clear()
+    _TRANSPOSED.clear()
+    for constant in (ONE, MINUS_ONE):  # module constants stay the interned ones
+        Expr._table[(Num, constant.args)] = constant
 
 
 def transpose_count(e: Expr) -> int:

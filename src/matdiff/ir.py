@@ -54,7 +54,7 @@ def _stable_hash(value: Any) -> int:
         return value.key
     if isinstance(value, str):
         return zlib.crc32(value.encode("utf-8"))
-    if isinstance(value, Fraction):
+    if isinstance(value, (Fraction, int)) and not isinstance(value, bool):
         return hash((value.numerator, value.denominator))
     if isinstance(value, tuple):
         return hash(tuple(_stable_hash(v) for v in value))
@@ -197,8 +197,11 @@ class Num(Expr):
     fields = ("value",)
 
     def __new__(cls, value: Any) -> "Num":
-        if type(value) is not Fraction:
+        """The value is an ``int`` when whole (fast arithmetic), else a ``Fraction``."""
+        if type(value) is not int:
             value = Fraction(value)
+            if value.denominator == 1:
+                value = value.numerator
         return super().__new__(cls, value)  # type: ignore[return-value]
 
     def _infer_shape(self) -> Shape:

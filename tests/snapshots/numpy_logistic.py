@@ -65,7 +65,7 @@ def f(y, X, w):
     value = np.logaddexp(0.0, t1).sum()
     t2 = _sigmoid(t1)
     grad_w = -(X.T @ (y * t2))
-    hess_w = X.T @ ((t2 * (1 - t2) * y ** 2)[:, None] * X)
+    hess_w = X.T @ ((t2 * y ** 2 * (1 - t2))[:, None] * X)
     grad_w = grad_w.reshape(w_shape)
     return value, grad_w, hess_w
 
