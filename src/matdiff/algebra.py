@@ -243,14 +243,16 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     shape = chain_shape(tuple(chain))
     if zero_seen:
         return zero(shape)
-    chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
-    if len(chain) >= 2 and chain_shape(tuple(chain)) == SCALAR:
-        reduced = _scalar_chain(chain)
-        if reduced is not None:
-            take_scalar(reduced)
-            chain = []
-    _sign_over_abs(powers)
-    _ratios(powers, SCALAR_RATIOS)
+    if len(chain) >= 2:
+        chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
+        if len(chain) >= 2 and shape == SCALAR:
+            reduced = _scalar_chain(chain)
+            if reduced is not None:
+                take_scalar(reduced)
+                chain = []
+    if len(powers) >= 2:
+        _sign_over_abs(powers)
+        _ratios(powers, SCALAR_RATIOS)
     scalars: list[Expr] = []
     for base, p in powers.items():
         if base in sym_powers:

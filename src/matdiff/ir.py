@@ -34,6 +34,7 @@ the raw constructors here only check shapes (the IR checker).
 
 from __future__ import annotations
 
+import functools
 import zlib
 from fractions import Fraction
 from typing import Any, Callable, Iterator
@@ -48,16 +49,24 @@ ELEMENTWISE_FUNCS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _text_hash(text: str) -> int:
+    return zlib.crc32(text.encode("utf-8"))
+
+
 def _stable_hash(value: Any) -> int:
     """A hash that does not change between processes (str hashes do)."""
+    t = type(value)
+    if t is int:
+        return hash((value, 1))
+    if t is str:
+        return _text_hash(value)
+    if t is tuple:
+        return hash(tuple(v.key if isinstance(v, Expr) else _stable_hash(v) for v in value))
     if isinstance(value, Expr):
         return value.key
-    if isinstance(value, str):
-        return zlib.crc32(value.encode("utf-8"))
-    if isinstance(value, (Fraction, int)) and not isinstance(value, bool):
+    if isinstance(value, Fraction):
         return hash((value.numerator, value.denominator))
-    if isinstance(value, tuple):
-        return hash(tuple(_stable_hash(v) for v in value))
     return hash(value)
 
 
@@ -80,10 +89,19 @@ class Expr:
             return node
         node = object.__new__(cls)
         node.args = args
-        node.children = tuple(a for a in args if isinstance(a, Expr)) + tuple(
-            x for a in args if isinstance(a, tuple) for x in a if isinstance(x, Expr))
+        kids: list[Expr] = []
+        keys = [_text_hash(cls.__name__)]
+        for a in args:
+            if isinstance(a, Expr):
+                kids.append(a)
+                keys.append(a.key)
+            else:
+                if type(a) is tuple:
+                    kids.extend(x for x in a if isinstance(x, Expr))
+                keys.append(_stable_hash(a))
+        node.children = tuple(kids)
         node.shape = node._infer_shape()
-        node.key = _stable_hash((cls.__name__,) + args)
+        node.key = hash(tuple(keys))
         node._free = None
         Expr._table[lookup] = node
         return node
