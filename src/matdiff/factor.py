@@ -12,7 +12,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
-from .ir import Add, Expr, Kron, Num
+from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow
 from .printing import to_text
 
 
@@ -106,10 +106,50 @@ def _factor_kron(e: Add) -> Expr | None:
     return None
 
 
+def _factor_diag(e: Add) -> Expr | None:
+    """``diag(a) - diag(b) = diag(a - b)``."""
+    parts = [A.split_scalars(t) for t in e.terms]
+    if not all(isinstance(r, Diag) for _, r in parts):
+        return None
+    return A.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
+
+
+def _powers_of(e: Expr) -> dict[Expr, int]:
+    """An elementwise product as base -> whole exponent (``s.*(1 - s).^2``)."""
+    out: dict[Expr, int] = {}
+    for f in e.factors if isinstance(e, Hadamard) else (e,):
+        if isinstance(f, Pow) and isinstance(f.exponent, Num) and \
+                isinstance(f.exponent.value, int) and f.exponent.value > 0:
+            out[f.base] = out.get(f.base, 0) + f.exponent.value
+        else:
+            out[f] = out.get(f, 0) + 1
+    return out
+
+
+def _factor_hadamard(e: Add) -> Expr | None:
+    """``s.*(1 - s).^2 - s.^2.*(1 - s) = s.*(1 - s).*(1 - 2*s)``: elementwise factors
+    common to every term, taken out when that reads shorter."""
+    if e.shape[0] == 1 and e.shape[1] == 1:
+        return None
+    parts = [A.split_scalars(t) for t in e.terms]
+    powers = [_powers_of(r) for _, r in parts]
+    common = {b: min(p.get(b, 0) for p in powers) for b in powers[0]}
+    common = {b: k for b, k in common.items() if k > 0 and b.shape == e.shape}
+    if not common:
+        return None
+    rests = []
+    for (scalars, _), p in zip(parts, powers):
+        left = [A.elem_pow(b, Num(k - common.get(b, 0))) for b, k in p.items()]
+        rests.append(A.mul_list(scalars + [A.hadamard_list(left) if left else A.ones(e.shape)]))
+    pulled = A.hadamard_list([A.elem_pow(b, Num(k)) for b, k in common.items()])
+    out = A.hadamard(pulled, factor_sum(A.add_list(rests)))
+    return out if len(to_text(out)) < len(to_text(e)) else None
+
+
 def _factor_all(e: Expr) -> Expr:
     if not isinstance(e, Add):
         return e
-    k = _factor_kron(e)
+    k = _factor_kron(e) or _factor_diag(e) or _factor_hadamard(e)
     if k is not None:
         return k
     parts = [_parts(t) for t in e.terms]
