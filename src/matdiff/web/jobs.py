@@ -166,10 +166,14 @@ def derive(ns: argparse.Namespace) -> dict:
 
     Non-finite numbers (a check's error can be ``inf``) become ``null``, as JSON has none.
     """
+    from ..algebra import clear_caches
+
     try:
         return _finite(cli.run(ns))
     except MatdiffError as e:
         return {"error": e.to_json()}
+    finally:
+        clear_caches()  # a long-lived worker does not keep every request's nodes
 
 
 def _finite(value: Any) -> Any:
