@@ -617,7 +617,7 @@ _TRANSPOSED: dict[int, Expr] = {}
 def clear_caches() -> None:
     """Forget every interned node and the memo tables keyed by node identity (together:
     an identity may be reused once its node is freed). For long-running processes and
-    for fair cold-cache timings."""
+    for fair cold-cache timings; never while another thread is deriving."""
     Expr._table.clear()
     _TCOUNT.clear()
     _TRANSPOSED.clear()
