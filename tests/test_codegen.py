@@ -378,3 +378,24 @@ def test_snapshot(name):
         path.write_text(src)
     assert src == path.read_text(), (f"{name} changed; if intended, regenerate with "
                                      "MATDIFF_UPDATE_SNAPSHOTS=1")
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch"])
+def test_commutation_helper_of_each_backend(name):
+    """One helper builds K(m, n) with NumPy; each backend converts it to its own array."""
+    from matdiff.codegen.printer import Backend
+
+    module = {"numpy": "matdiff.codegen.numpy_backend", "jax": "matdiff.codegen.jax_backend",
+              "torch": "matdiff.codegen.torch_backend"}[name]
+    mod = pytest.importorskip(module)
+    cls = next(c for c in vars(mod).values()
+               if isinstance(c, type) and issubclass(c, Backend) and c is not Backend)
+    be = cls()
+    call = be.commutation("2", "3")
+    namespace: dict = {}
+    for line in be.imports:
+        exec(line, namespace)  # the backend's own import lines, fixed text
+    exec(be.helpers["_commutation"], namespace)
+    k = np.asarray(eval(call, namespace))
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(k @ a.reshape(-1, order="F"), a.T.reshape(-1, order="F"))

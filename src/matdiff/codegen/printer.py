@@ -169,16 +169,19 @@ class Backend:
         return f"{self.xp}.kron({a}, {b})"
 
     def commutation(self, m: str, n: str) -> str:
-        xp = self.xp
         self.helper("_commutation", f'''
             def _commutation(m, n):
                 """K with K @ vec(A) = vec(A.T) for an m x n matrix A (vec stacks columns)."""
-                k = {xp}.zeros((m * n, m * n))
-                i, j = {xp}.meshgrid({xp}.arange(m), {xp}.arange(n), indexing="ij")
+                i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+                k = np.zeros((m * n, m * n))
                 k[(i * n + j).reshape(-1), (j * m + i).reshape(-1)] = 1.0
-                return k
+                return {self.from_numpy("k")}
         ''')
         return f"_commutation({m}, {n})"
+
+    def from_numpy(self, name: str) -> str:
+        """The backend's array from the NumPy array ``name`` (built by a helper)."""
+        return name
 
     def einsum(self, spec: str, ops: list[str]) -> str:
         return f"{self.xp}.einsum('{spec}', {', '.join(ops)}, optimize=True)"

@@ -52,16 +52,8 @@ class TorchBackend(Backend):
     def einsum(self, spec: str, ops: list[str]) -> str:
         return f"torch.einsum('{spec}', {', '.join(ops)})"
 
-    def commutation(self, m: str, n: str) -> str:
-        self.helper("_commutation", '''
-            def _commutation(m, n):
-                """K with K @ vec(A) = vec(A.T) for an m x n matrix A (vec stacks columns)."""
-                i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
-                k = np.zeros((m * n, m * n))
-                k[(i * n + j).reshape(-1), (j * m + i).reshape(-1)] = 1.0
-                return torch.from_numpy(k)
-        ''')
-        return f"_commutation({m}, {n})"
+    def from_numpy(self, name: str) -> str:
+        return f"torch.from_numpy({name})"
 
     def diag_add(self, buf: str, sizes: str, pattern: tuple, value: str) -> list[str]:
         self.helper("_diagonal_view", '''
