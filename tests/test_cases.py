@@ -7,7 +7,6 @@ differences (with Richardson extrapolation) of the case's own NumPy function.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from typing import Callable
@@ -21,6 +20,7 @@ import matdiff  # noqa: E402
 from matdiff.api import compile_program, declarations_from, parse  # noqa: E402
 from matdiff.check import sample_dims, sample_values  # noqa: E402
 from matdiff.evaluate import evaluate  # noqa: E402
+from oracle import richardson  # noqa: E402
 
 from cases import CASES, IMPROVED_FORMS, Case  # noqa: E402
 
@@ -31,27 +31,6 @@ SEED = 1
 
 # ----------------------------------------------------------------------------- finite differences
 
-
-def richardson(central: Callable[[float], np.ndarray], h: float, levels: int = 8) -> np.ndarray:
-    """Ridders' extrapolation of ``central(t)`` (an even series in t) to t = 0.
-
-    Steps h, h/2, h/4, ... fill a Neville tableau; the entry whose difference
-    to its neighbours is smallest is returned.
-    """
-    prev = [np.asarray(central(h), dtype=float)]
-    best, best_err = prev[0], math.inf
-    for _ in range(1, levels):
-        h /= 2
-        row = [np.asarray(central(h), dtype=float)]
-        factor = 4.0
-        for j in range(1, len(prev) + 1):
-            row.append((factor * row[j - 1] - prev[j - 1]) / (factor - 1))
-            factor *= 4.0
-            err = max(np.max(np.abs(row[j] - row[j - 1])), np.max(np.abs(row[j] - prev[j - 1])))
-            if err < best_err:
-                best, best_err = row[j], err
-        prev = row
-    return best
 
 
 def _as_2d(value) -> np.ndarray:

@@ -27,7 +27,6 @@ the built-in check, but nothing else of matdiff's numerics is used.
 from __future__ import annotations
 
 import functools
-import math
 import os
 import sys
 import warnings
@@ -42,6 +41,7 @@ import matdiff  # noqa: E402
 from matdiff.api import compile_program, declarations_from  # noqa: E402
 from matdiff.check import sample_dims, sample_values  # noqa: E402
 from matdiff.evaluate import evaluate  # noqa: E402
+from oracle import richardson  # noqa: E402
 
 from hessian_cases import CASES, KNOWN_CLUMSY, Case  # noqa: E402
 
@@ -56,27 +56,6 @@ H_STEP = 1e-2  # the first finite-difference step, times max(1, max |x_ij|)
 
 # ----------------------------------------------------------------------------- finite differences
 
-
-def richardson(central: Callable[[float], np.ndarray], h: float, levels: int) -> np.ndarray:
-    """Ridders' extrapolation to t = 0 of ``central(t)``, an even series in t.
-
-    Steps h, h/2, h/4, ... fill a Neville tableau; the entry whose difference
-    to its neighbours is smallest is returned.
-    """
-    prev = [np.asarray(central(h), dtype=float)]
-    best, best_err = prev[0], math.inf
-    for _ in range(1, levels):
-        h /= 2
-        row = [np.asarray(central(h), dtype=float)]
-        factor = 4.0
-        for j in range(1, len(prev) + 1):
-            row.append((factor * row[j - 1] - prev[j - 1]) / (factor - 1))
-            factor *= 4.0
-            err = max(np.max(np.abs(row[j] - row[j - 1])), np.max(np.abs(row[j] - prev[j - 1])))
-            if err < best_err:
-                best, best_err = row[j], err
-        prev = row
-    return best
 
 
 def _unit(k: int, i: int, shape) -> np.ndarray:
