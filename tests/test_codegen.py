@@ -10,6 +10,7 @@ reason, only when it cannot be imported).  Dask: tests/test_codegen_dask.py.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
@@ -399,3 +400,30 @@ def test_commutation_helper_of_each_backend(name):
     k = np.asarray(eval(call, namespace))
     a = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(k @ a.reshape(-1, order="F"), a.T.reshape(-1, order="F"))
+
+
+INJECTIONS = [  # (expression, read as LaTeX): user text that once escaped the docstring
+    ('\\|x\\|^2 % """;print("INJECTED");"""', True),
+    ('\\|x\\|^2 % \\"""\\nprint("INJECTED")\\n', True),
+    ("\\xi^2", True),
+    ("\\upsilon^2 + \\Upsilon_{1}", True),
+    ("\\|x\\|^2 % a\x00b \u2028 c\\", True),
+]
+
+
+@pytest.mark.parametrize("expr, latex", INJECTIONS)
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax", "dask"])
+def test_user_text_never_reaches_generated_code(expr, latex, backend, capsys):
+    """The expression is shown in the module's docstring as an escaped literal: the module
+    compiles, running it executes nothing of the user's, and __doc__ holds the text as typed."""
+    from matdiff.cli import main
+
+    args = [expr, "--code", backend] + (["--latex-input"] if latex else [])
+    assert main(args) == 0
+    src = capsys.readouterr().out
+    module = ast.parse(src)  # it compiles
+    prints = [n for n in ast.walk(module)
+              if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+    assert prints == []
+    doc = ast.get_docstring(module, clean=False)
+    assert doc is not None and doc.split("\n")[2] == "    " + expr
