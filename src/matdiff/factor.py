@@ -12,8 +12,7 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
-from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow
-from .printing import to_text
+from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow, size
 
 
 def factor(e: Expr) -> Expr:
@@ -85,7 +84,7 @@ def _factor_groups(e: Add) -> Expr:
         if any(len(g) > 1 for g in groups.values()):
             grouped = A.add_list(_factor_all(A.add_list(g)) if len(g) > 1 else g[0]
                                  for g in groups.values())
-            if len(to_text(grouped)) < len(to_text(out)):  # only when it reads shorter
+            if size(grouped) < size(out):  # only when it reads shorter
                 out = grouped
     return out
 
@@ -143,7 +142,7 @@ def _factor_hadamard(e: Add) -> Expr | None:
         rests.append(A.mul_list(scalars + [A.hadamard_list(left) if left else A.ones(e.shape)]))
     pulled = A.hadamard_list([A.elem_pow(b, Num(k)) for b, k in common.items()])
     out = A.hadamard(pulled, factor_sum(A.add_list(rests)))
-    return out if len(to_text(out)) < len(to_text(e)) else None
+    return out if size(out) < size(e) else None
 
 
 def _factor_all(e: Expr) -> Expr:
