@@ -12,11 +12,12 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
+from . import functions as F
 from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow, size
 
 
 def factor(e: Expr) -> Expr:
-    return A.map_bottom_up(e, factor_sum)
+    return F.map_bottom_up(e, factor_sum)
 
 
 def _parts(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
@@ -110,7 +111,7 @@ def _factor_diag(e: Add) -> Expr | None:
     parts = [A.split_scalars(t) for t in e.terms]
     if not all(isinstance(r, Diag) for _, r in parts):
         return None
-    return A.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
+    return F.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
 
 
 def _powers_of(e: Expr) -> dict[Expr, int]:
