@@ -29,10 +29,16 @@ from .printing import GREEK, GREEK_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, String, Transpose, Unary
 
 CONSTANTS = ("eye", "ones", "zeros")
-FUNCTIONS = set(ELEMENTWISE) | {
+BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
+
+
+def is_function(name: str) -> bool:
+    return name in BUILTINS or name in ELEMENTWISE
+
+
 MAX_KIND_TRIALS = 4000
 KIND_SEARCH_SECONDS = 3.0
 MAX_MATRIX_POWER = 64
@@ -344,7 +350,7 @@ class Checker:
         f, args, pos = node.func, node.args, node.func_span.start
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, f, args)
-        if f not in FUNCTIONS:
+        if not is_function(f):
             self.fail(MatdiffSyntaxError, f"unknown function '{f}'", pos)
         strings = [a for a in args if isinstance(a, String)]
         if f == "norm":
@@ -656,7 +662,7 @@ class Lowerer:
         used: dict[str, int] = {}
         collect_names(parsed.expr, used, set())
         self.order = {n: i for i, n in enumerate(used)}
-        self.names = dim_names(ch.u, set(used) | set(ch.named) | FUNCTIONS)
+        self.names = dim_names(ch.u, set(used) | set(ch.named) | BUILTINS | set(ELEMENTWISE))
         self.syms: dict[str, Sym] = {}
 
     def dim(self, d: DimVar) -> int | str:

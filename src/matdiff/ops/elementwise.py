@@ -177,5 +177,11 @@ def register(record: Elementwise) -> Elementwise:
     return record
 
 
+def unregister(name: str) -> None:
+    """Forget a function registered with :func:`register` (tests register throwaway ones)."""
+    del ELEMENTWISE[name]
+    del FUNCTIONS[name]
+
+
 for _record in RECORDS:
     register(_record)
