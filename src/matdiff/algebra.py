@@ -261,8 +261,11 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             continue
         if p == 0:
             continue
-        if isinstance(base, Num):
-            continue
+        if isinstance(base, Num):  # a number to a power: exact when rational, else kept
+            exact = _exact_power(base.value, p)
+            if exact is not None:
+                coeff *= exact
+                continue
         scalars.append(base if p == 1 else Pow(base, Num(p)))
     scalars.sort(key=lambda s: s.key)
     out: list[Expr] = ([Num(coeff)] if coeff != 1 else []) + scalars + chain
@@ -593,12 +596,34 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
     return Pow(base, p)
 
 
-def _exact_power(b: Fraction, p: Fraction) -> Fraction | None:
-    if p.denominator != 1:
+MAX_EXACT_BITS = 4000  # numbers folded exactly stay below about 1,200 digits
+
+
+def _exact_power(b: int | Fraction, p: int | Fraction) -> Fraction | None:
+    """``b^p`` as an exact number when it is rational (``3^-1 = 1/3``, ``4^(1/2) = 2``,
+    ``(8/27)^(2/3) = 4/9``) and not huge; else None (the power stays symbolic)."""
+    b, p = Fraction(b), Fraction(p)
+    if (b == 0 and p < 0) or (b < 0 and p.denominator != 1):
         return None
-    if b == 0 and p < 0:
+    size = max(b.numerator.bit_length(), b.denominator.bit_length())
+    if abs(p) * size > MAX_EXACT_BITS:
         return None
-    return Fraction(b) ** int(p)  # exact: 3^-1 is 1/3, not a float
+    root = Fraction(_int_root(b.numerator, p.denominator), _int_root(b.denominator,
+                                                                     p.denominator) or 1)
+    if root ** p.denominator != b:
+        return None
+    return root ** p.numerator
+
+
+def _int_root(n: int, k: int) -> int:
+    """The integer r with r^k = n when there is one (else a number whose k-th power is not n)."""
+    if k == 1 or n in (0, 1):
+        return n
+    r = round(float(n) ** (1.0 / k)) if n.bit_length() < 1000 else 0
+    for c in (r - 1, r, r + 1):
+        if c >= 0 and c ** k == n:
+            return c
+    return r
 
 
 def div(a: Expr, b: Expr) -> Expr:
