@@ -27,11 +27,35 @@ Sampling
   with both values present; a scalar variable whose name is a dimension takes
   that dimension's size as its value.
 
+Points in the function's domain (:func:`candidate_points`)
+----------------------------------------------------------
+The domains are tried in the order above, one draw each (the same seed); a
+point is abandoned (and the next one tried) when an evaluation gives
+non-finite numbers or a singular matrix.  For most functions the first draw
+works and nothing else is done.  When none of the three works (``log(b - A*x)``
+with ``b - A*x`` negative somewhere, ``log(1 - x'*x)`` with ``x'*x > 1``), the
+draws are moved, a bounded and deterministic sequence (at most
+``ATTEMPTS_PER_SEED`` points for each of ``1 + REDRAWS`` seeds):
+
+* every variable scaled towards 0 (by 0.1, 0.01);
+* one variable shifted by +10, +100 (``ones``, or ``ones + I`` for a square
+  matrix, times the shift), and in the ``normal`` domain by -10, -100 too;
+* one variable shifted and the others scaled by 0.1;
+* all of it again with the seeds ``seed + 1``, ``seed + 2``.
+
+Masks and dimension scalars are never moved; symmetric draws stay symmetric
+and SPD ones SPD (positive factors, positive shifts of ``ones + I``).  The
+report's ``adjustment`` says how the point used was moved (None: as drawn).
+When no point gives a finite function, the report has no error
+(``max_rel_error`` None, ``outcome`` ``"unchecked"``) and the message
+NO_FINITE_POINT, "could not find a point where the function is finite";
+NO_FINITE_DIFFERENCES when the function is finite at points but never around
+them; when the function is finite but the *result* never is, the check fails
+with the message RESULT_NOT_FINITE.  No field of a report is NaN or infinite.
+
 Check procedure (:func:`check`)
 -------------------------------
-The domains are tried in the order above; a domain is abandoned (and the next
-one tried) when any evaluation gives non-finite numbers or a singular matrix.
-In the first domain that works, for ``N_DIRECTIONS`` random directions ``V``
+At the first point that works, for ``N_DIRECTIONS`` random directions ``V``
 (symmetric when ``wrt`` is symmetric; both scaled so that ``max|V_ij| = 1``) the
 directional derivative of ``f`` is estimated by central differences with
 Richardson extrapolation, all entries of ``f`` at once::
@@ -43,7 +67,9 @@ Richardson extrapolation, all entries of ``f`` at once::
 continued (Ridders' method, see :func:`_richardson`) with the steps h/4,
 h/8, ... and higher orders while that lowers the tableau's own error estimate;
 on smooth functions this gives ~1e-10, and it stays accurate next to a pole
-or a nearly singular matrix, where one fixed step is not.  The estimate
+or a nearly singular matrix, where one fixed step is not.  When ``X +- hV``
+leaves the function's domain (``f`` finite at ``X`` but not there), ``h`` is
+divided by STEP_SHRINK = 4 until it is not, at most MAX_STEP_SHRINKS times.  The estimate
 ``est`` is compared with the prediction ``pred`` read from the result (see
 :func:`check`).  The error of one direction is (norms are Frobenius norms
 over all entries)::
