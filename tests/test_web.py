@@ -231,16 +231,87 @@ def test_only_post(client):
     assert "POST" in r.json()["error"]["message"]
 
 
+def assert_json_error(r, status: int, kind: str = "request") -> dict:
+    """The documented error object, as JSON, never plain text."""
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "position", "kind"}
+    assert body["error"]["kind"] == kind and body["error"]["position"] is None
+    assert "Traceback" not in r.text
+    return body["error"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_json_errors(client, method):
+    r = client.request(method, "/api/derive")
+    assert "use POST" in assert_json_error(r, 405)["message"]
+    assert r.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/nothing-here", "/api/other", "/api/", "/%2e%2e/server.py"])
+def test_missing_pages_are_json_errors(client, path):
+    assert "there is nothing at" in assert_json_error(client.get(path), 404)["message"]
+
+
+def test_posting_to_a_page_is_a_json_error(client):
+    assert_json_error(client.post("/index.html", json={"expression": "x"}), 405)
+
+
+def test_refused_host_is_a_json_error():
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
+        r = c.post("/api/derive", json={"expression": "x"}, headers={"host": "evil.example"})
+        assert "testserver" in assert_json_error(r, 400)["message"]
+        r = c.get("/", headers={"host": "testserver:8000"})
+        assert r.status_code == 200
+
+
+def test_a_server_bug_is_a_json_error(monkeypatch):
+    def broken(body):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(jobs, "to_request", broken)
+    with TestClient(create_app(workers=1), raise_server_exceptions=False) as c:
+        error = assert_json_error(post(c, {"expression": "x"}), 500, "internal")
+        assert "secret internals" not in error["message"]
+        assert "RuntimeError" not in error["message"]
+
+
+def test_steps_false_is_no_steps(client):
+    body = {"expression": "C/2 * sum(W.^2)", "wrt": ["W"], "steps": False}
+    r = post(client, body)
+    assert r.status_code == 200
+    assert r.json() == cli_json(body["expression"], "--wrt", "W")
+    assert "steps" not in r.json()["results"][0]
+    r = post(client, {**body, "steps": "index"})
+    assert r.json() == cli_json(body["expression"], "--wrt", "W", "--steps", "index")
+
+
+def test_a_check_without_a_finite_point_is_valid_json(client):
+    body = {"expression": "sum(log(-exp(x)))", "check": True}
+    r = post(client, body)
+    assert r.status_code == 200
+    json.loads(r.text, parse_constant=lambda c: pytest.fail(f"{c} in the answer"))
+    assert r.json() == cli_json(body["expression"], "--check")
+    assert r.json()["results"][0]["check"]["max_rel_error"] is None
+
+
+def test_answers_with_notes_and_skipped_are_the_cli_s(client):
+    for expression in ("C/2*sum(j, norm(W[:, j])^2)", "kron(X,X) + Y"):
+        r = post(client, {"expression": expression})
+        assert r.status_code == 200 and r.json() == cli_json(expression)
+
+
 # ---- the time limit and failures --------------------------------------------------------------
 
-def slow_derive(ns):
+def slow_derive(request):
     """A worker target for the tests: 'sleep' takes a minute, anything else is derived."""
-    if ns.expression == "sleep":
+    if request.expression == "sleep":
         time.sleep(60)
-    return jobs.derive(ns)
+    return jobs.derive(request)
 
 
-def broken_derive(ns):
+def broken_derive(request):
     raise RuntimeError("boom")
 
 
@@ -286,7 +357,7 @@ def test_foreign_host_names_are_refused():
         assert c.get("/", headers={"host": "attacker.example"}).status_code == 400
 
 
-# ---- the command line -----------------------------------------------------------------------------
+# ---- the command line ---------------------------------------------------------------------------
 
 def test_serve_subcommand(capsys):
     with pytest.raises(SystemExit) as e:

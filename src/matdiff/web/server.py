@@ -48,6 +48,8 @@ MAX_BODY = 10_000
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
 LOOPBACK = ("127.0.0.1", "localhost")
+#: The API answers every method itself: POST, or a JSON 405 saying to use POST.
+EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -192,7 +194,7 @@ def create_app(*, timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKE
     if allowed_hosts is not None:
         middleware.append(Middleware(AllowedHosts, hosts=list(allowed_hosts)))
     app = Starlette(
-        routes=[Route("/api/derive", derive, methods=["GET", "POST"]),
+        routes=[Route("/api/derive", derive, methods=EVERY_METHOD),
                 Mount("/", StaticFiles(directory=STATIC, html=True), name="static")],
         middleware=middleware,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
