@@ -83,6 +83,14 @@ def test_bad_options_are_error_answers(request_, words):
     assert not a.ok and words in a.to_json()["error"]["message"]
 
 
+def test_request_takes_one_name_or_a_list():
+    assert api.Request("x'*x", "x").wrt == ("x",)
+    assert api.Request("x'*A*x", ["x"], ["A: symmetric matrix"]).declarations == \
+        ("A: symmetric matrix",)
+    assert api.answer(api.Request("x'*A*x", "x", "A: symmetric matrix")).results[0].text == \
+        "2*A*x"
+
+
 def test_request_is_frozen_and_picklable():
     import pickle
 

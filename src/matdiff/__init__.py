@@ -71,7 +71,9 @@ def compile(expr: str, wrt: str | list[str], backend: str = "numpy", hessian: bo
         return value_only(expr, [], backend, hessian, **declarations)
     request = Request(expr, names, declarations_from(**declarations), hessian=hessian,
                       code=backend)
-    return load(answered(request).generated)
+    generated = answered(request).generated
+    assert generated is not None  # code was asked for
+    return load(generated)
 
 
 def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Any:

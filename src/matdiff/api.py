@@ -265,6 +265,13 @@ class Request:
     check: bool = False
     expect: str | None = None
 
+    def __post_init__(self) -> None:  # one name or a list is taken as a tuple
+        for name in ("wrt", "declarations"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, (value,) if isinstance(value, str) else
+                                   tuple(value))
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -349,7 +356,7 @@ def finite(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [finite(v) for v in value]
     return value
 
@@ -453,7 +460,7 @@ def _add_verdict(req: Request, results: list[Result]) -> None:
 
 def _generate(req: Request, decls: tuple[Declaration, ...], program: Program,
               results: list[Result]) -> Generated | None:
-    if not req.code:
+    if req.code is None:
         return None
     from .codegen import build
 

@@ -144,25 +144,27 @@ def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list
     known = {s for a in parser._actions for s in a.option_strings}
     out: list[str] = []
     expression = None
-    i = 0
-    while i < len(argv):
-        a = argv[i]
+    rest = list(argv)
+    while rest:
+        a = rest.pop(0)
         if a == "--":
-            return out + argv[i:] if expression is None else argv
+            return out + [a] + rest if expression is None else list(argv)
         option = _option(a, known)
-        if option in VALUED_OPTIONS and "=" not in a and i + 1 < len(argv):
-            value = argv[i + 1]
-            dashed = value.startswith("-") and _option(value, known) is None
-            out += [f"{a}={value}"] if dashed else [a, value]
-            i += 2
-            continue
-        if expression is None and a.startswith("-") and option is None \
+        if option in VALUED_OPTIONS and "=" not in a and rest:
+            out += _with_value(a, rest.pop(0), known)
+        elif expression is None and a.startswith("-") and option is None \
                 and not a.lstrip("-").isidentifier():
             expression = a
         else:
             out.append(a)
-        i += 1
     return out + ["--", expression] if expression is not None else out
+
+
+def _with_value(option: str, value: str, known: set[str]) -> list[str]:
+    """``--verify -2*x`` as ``--verify=-2*x``: argparse would take ``-2*x`` for an option."""
+    if value.startswith("-") and value != "--" and _option(value, known) is None:
+        return [f"{option}={value}"]
+    return [option, value]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
