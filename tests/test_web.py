@@ -277,6 +277,39 @@ def test_a_server_bug_is_a_json_error(monkeypatch):
         assert "RuntimeError" not in error["message"]
 
 
+def test_too_many_requests_at_once_is_a_json_error():
+    import asyncio
+
+    from matdiff.web.server import ConcurrencyLimit
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+
+    async def scenario():
+        limiter = ConcurrencyLimit(slow_app, limit=1)
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+        first = asyncio.create_task(limiter(scope, None, None))
+        await asyncio.sleep(0)
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await limiter(scope, None, send)
+        release.set()
+        await first
+        return sent, limiter.active
+
+    sent, active = asyncio.run(scenario())
+    assert active == 0
+    assert sent[0]["status"] == 503
+    assert (b"content-type", b"application/json") in sent[0]["headers"]
+    error = json.loads(sent[1]["body"])["error"]
+    assert error["kind"] == "busy" and "too many requests" in error["message"]
+
+
 def test_steps_false_is_no_steps(client):
     body = {"expression": "C/2 * sum(W.^2)", "wrt": ["W"], "steps": False}
     r = post(client, body)

@@ -48,6 +48,10 @@ MAX_BODY = 10_000
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
 LOOPBACK = ("127.0.0.1", "localhost")
+#: Requests handled at once (more get a JSON 503 ``busy``), and the connections uvicorn
+#: accepts at once, a backstop far above it (uvicorn answers beyond it in plain text).
+MAX_CONCURRENT = 64
+MAX_CONNECTIONS = 4 * MAX_CONCURRENT
 #: The API answers every method itself: POST, or a JSON 405 saying to use POST.
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -83,6 +87,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class ConcurrencyLimit:
+    """At most ``limit`` HTTP requests in progress; one more is refused with a JSON 503."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_CONCURRENT):
+        self.app, self.limit, self.active = app, limit, 0  # one event loop: no lock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            busy = jobs.JobError("the server has too many requests in progress; try again",
+                                 503, "busy")
+            await _error(busy)(scope, receive, send)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
 
 
 class AllowedHosts:
@@ -190,7 +216,7 @@ def create_app(*, timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKE
             return _error(e)
         return _json(out, 400 if "error" in out else 200)
 
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = [Middleware(SecurityHeaders), Middleware(ConcurrencyLimit)]
     if allowed_hosts is not None:
         middleware.append(Middleware(AllowedHosts, hosts=list(allowed_hosts)))
     app = Starlette(
@@ -236,6 +262,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not loopback:
         print(f"matdiff: warning: listening on {args.host}, not only on this machine: "
               "anyone who can reach it can use it", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", limit_concurrency=64,
-                server_header=False)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
+                limit_concurrency=MAX_CONNECTIONS, server_header=False)
     return 0
