@@ -134,6 +134,29 @@ def test_code_passed_to_the_cli(client):
     assert r.status_code == 400 and '"code" must be one of' in r.json()["error"]["message"]
 
 
+def _golden_json_cases() -> list[tuple[list[str], dict]]:
+    from test_cli_table import _golden
+
+    return [(g["argv"], json.loads(g["stdout"])) for g in _golden() if "--json" in g["argv"]]
+
+
+def _body(argv: list[str]) -> dict:
+    """The request body for the command line ``argv``."""
+    parser = cli.build_parser()
+    args = parser.parse_args(cli.protect_expression(argv, parser))
+    return {"expression": args.expression, "wrt": args.wrt, "declarations": args.declare,
+            "hessian": args.hessian, "check": args.check, "steps": args.steps,
+            "verify": args.verify, "code": args.code, "latex_input": args.latex_input}
+
+
+@pytest.mark.parametrize("argv,expected", _golden_json_cases(),
+                         ids=lambda v: str(v)[:40] if isinstance(v, list) else "")
+def test_the_pinned_cli_answers(client, argv, expected):
+    r = post(client, _body(argv))
+    assert r.status_code == (400 if "error" in expected else 200)
+    assert r.json() == expected
+
+
 def test_every_example_of_the_page_derives(client):
     examples = json.loads((STATIC / "examples.json").read_text())
     expressions = {ex["expression"] for ex in examples}
