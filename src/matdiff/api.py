@@ -32,17 +32,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CheckResult:
-    max_rel_error: float
+    """The numeric check of a derivative. ``outcome`` is passed, failed, or unchecked (no
+    point was found where the function is finite); when no error could be measured,
+    ``max_rel_error`` is None and ``message`` says why."""
+
+    max_rel_error: float | None
     passed: bool
+    outcome: str = "passed"
+    message: str | None = None
 
     def to_json(self) -> dict:
-        """A NaN or infinite error, which JSON cannot hold, is null with a ``message``."""
+        """JSON holds no NaN or infinity: an error that is not finite is null with a message."""
         out: dict[str, Any] = {"max_rel_error": self.max_rel_error, "passed": self.passed}
-        if math.isnan(self.max_rel_error):
-            out.update(max_rel_error=None, message="no error could be measured: at no random "
-                       "point were the function and the derivative both finite")
-        elif math.isinf(self.max_rel_error):
+        if self.max_rel_error is not None and math.isinf(self.max_rel_error):
             out.update(max_rel_error=None, message="the largest relative error is infinite")
+        elif self.max_rel_error is None or math.isnan(self.max_rel_error):
+            out.update(max_rel_error=None, outcome=self.outcome, message=self.message or (
+                "no error could be measured: at no random point were the function and the "
+                "derivative both finite"))
         return out
 
 
@@ -94,15 +101,14 @@ class Result:
     def check(self, seed: int = 0) -> CheckResult:
         """Compare with central finite differences on random data of the declared kinds."""
         if self._check is None:
-            from .check import check
+            from .check import check, combine_reports
 
             f = self.program.expr if self.of is None else self.of
             rep = check(f, self.var, self.expr, self.kind, rng_seed=seed)
-            error, passed = float(rep.max_rel_error), bool(rep.passed)
             if self.map is not None:
-                m = check(f, self.var, self.map, "map", rng_seed=seed)
-                error, passed = max(error, float(m.max_rel_error)), passed and bool(m.passed)
-            self._check = CheckResult(error, passed)
+                rep = combine_reports(rep, check(f, self.var, self.map, "map", rng_seed=seed))
+            error = None if rep.max_rel_error is None else float(rep.max_rel_error)
+            self._check = CheckResult(error, bool(rep.passed), rep.outcome, rep.message)
         return self._check
 
     def _repr_latex_(self) -> str:

@@ -105,7 +105,11 @@ def _result_lines(r: api.Result, req: api.Request) -> list[str]:
     if req.check:
         c = r.check()
         verdict = "passed" if c.passed else "FAILED"
-        lines.append(f"  check:  max relative error {c.max_rel_error:.1e} ({verdict})")
+        if c.max_rel_error is None:
+            verdict = "not checked" if c.outcome == "unchecked" else verdict
+            lines.append(f"  check:  {c.message} ({verdict})")
+        else:
+            lines.append(f"  check:  max relative error {c.max_rel_error:.1e} ({verdict})")
     return lines
 
 
