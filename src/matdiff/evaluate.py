@@ -212,8 +212,9 @@ def _eval_mul(node: ir.Mul, args, dims) -> np.ndarray:
             scale = value if scale is None else scale * value
         else:
             chain = value if chain is None else chain @ value
-    if chain is None:
-        return scale  # every factor was a scalar (Mul has at least two factors)
+    if chain is None:  # every factor was a scalar (Mul has at least two factors)
+        assert scale is not None
+        return scale
     return chain if scale is None else scale[0, 0] * chain
 
 

@@ -130,7 +130,8 @@ class Derivation:
         target = Differential(self.var)
         terms = _frob_form(factor(df))
         for _ in range(40):
-            moved, rules = [], []
+            moved: list[tuple[Expr, Frob]] = []
+            rules: list[str] = []
             for coeff, fr in terms:
                 new, rule = _move(fr, target)
                 moved.extend((A.mul(coeff, c), x) for c, x in new)
@@ -547,7 +548,8 @@ def _index_of_function(f: Expr, printer: IndexPrinter, taken: set[str]) -> str:
     terms = f.terms if isinstance(f, Add) else (f,)
     out = []
     for t in terms:
-        c, rest = A.ONE, t
+        c: Expr = A.ONE
+        rest = t
         if isinstance(t, Mul):
             main = [g for g in t.factors if isinstance(g, Sum) or (
                 isinstance(g, Pow) and isinstance(g.base, Norm))]
@@ -557,19 +559,24 @@ def _index_of_function(f: Expr, printer: IndexPrinter, taken: set[str]) -> str:
         pre = "" if A.is_one(c) else text.paren(c, 3) + " * "
         if isinstance(rest, Pow) and isinstance(rest.base, Norm) and rest.exponent == Num(2):
             x = rest.base.arg
-            ij = ("i", "j") if x.shape[1] != 1 else ("i", None)
-            sub = ",".join(k for k in ij if k)
-            inner = printer.entry(x, *ij, taken)
+            i, j = _entry_indices(x)
+            sub = ",".join(k for k in (i, j) if k)
+            inner = printer.entry(x, i, j, taken)
             inner = inner if inner.startswith("(") and inner.endswith(")") else f"({inner})"
             out.append(f"{pre}sum_{sub} {inner}^2")
         elif isinstance(rest, Sum):
             x = rest.arg
-            ij = ("i", "j") if x.shape[1] != 1 else ("i", None)
-            sub = ",".join(k for k in ij if k)
-            out.append(f"{pre}sum_{sub} {printer.entry(x, *ij, taken)}")
+            i, j = _entry_indices(x)
+            sub = ",".join(k for k in (i, j) if k)
+            out.append(f"{pre}sum_{sub} {printer.entry(x, i, j, taken)}")
         else:
             out.append(pre + text.text(rest))
     return " + ".join(out)
+
+
+def _entry_indices(x: Expr) -> tuple[str, str | None]:
+    """The indices of x's entries: (i, j) for a matrix, (i, None) for a column vector."""
+    return ("i", "j") if x.shape[1] != 1 else ("i", None)
 
 
 def _index_latex(s: str) -> str:

@@ -15,11 +15,12 @@ so ``X*W - Y`` prints as typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 
 from .ir import (
     Add, Commutation, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
-    MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
+    MatPow, Mul, Norm, Num, Number, Ones, Pow, Reshape, Sym,
     Transpose, Zero,
 )
 from .algebra import add_list, neg, split_product, transpose, transpose_count
@@ -168,14 +169,8 @@ class TextPrinter(Printer):
         return self.paren(t, MUL)
 
     # -- products
-    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
-        numer, denom = [], []
-        for f in sorted(scalars, key=self.scalar_key):
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def scalar_part(self, coeff: Number, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
         many = len(numer) + (abs(coeff.numerator) != 1) > 1 or has_more
         dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
         dparts += [self.scalar_factor(f, True) for f in denom]
@@ -187,7 +182,7 @@ class TextPrinter(Printer):
         parts = [self.scalar_factor(f, many) for f in numer]
         if numer and not has_more and not dparts and not trailing and isinstance(numer[-1], Mul):
             parts[-1] = self.text(numer[-1])  # -2*(y - a*X*w)'*X*w: the last needs no ()
-        decimal = _decimal(abs(coeff))
+        decimal = _decimal(coeff)
         if decimal is not None and not denom:
             dparts = []
             parts.insert(0, decimal)
@@ -235,18 +230,15 @@ class TextPrinter(Printer):
                 return sign + (s if p >= MUL else self.wrap(s)), MUL
             return sign + chain_s, MUL
         numer = [f for f in scalars if not _negative_power(f)]
-        if coeff.numerator in (1, -1) and not numer and _decimal(abs(coeff)) is None:
+        if coeff.numerator in (1, -1) and not numer and _decimal(coeff) is None:
             # only a denominator: (X*W - Y)/N, x/norm(x), 1./(2*sqrt(x))
             den = self.scalar_part(Fraction(1, coeff.denominator), scalars, True)[2:]
-            if len(chain) == 1 and _negative_power(chain[0]):
-                pw = chain[0]
-                q = -pw.exponent.value
-                body = pw.base if q == 1 else Pow(pw.base, Num(q))
+            body = _reciprocal(chain[0]) if len(chain) == 1 else None
+            if body is not None:
                 parts = [str(coeff.denominator)] if coeff.denominator != 1 else []
-                for f in sorted(scalars, key=self.scalar_key):  # all negative powers here
-                    p = -f.exponent.value
-                    parts.append(self.scalar_factor(f.base if p == 1 else Pow(f.base, Num(p)),
-                                                    True))
+                # the scalars are all negative powers here: their reciprocals
+                _, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
+                parts += [self.scalar_factor(f, True) for f in denom]
                 d = "*".join(parts + [self.paren(body, POW)])
                 return sign + "1./(" + d + ")", MUL
             return sign + chain_s + "/" + den, MUL
@@ -255,13 +247,7 @@ class TextPrinter(Printer):
         return sign + pre + sep + chain_s, MUL
 
     def print_Hadamard(self, e: Hadamard):
-        numer, denom = [], []
-        for f in e.factors:
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+        numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         denom.sort(key=self.display_key)
         s = ".*".join(self.paren(f, POW) for f in numer) if numer else "1"
@@ -342,8 +328,9 @@ class TextPrinter(Printer):
         return f"commutation({e.m}, {e.n})", ATOM
 
 
-def _decimal(v: Fraction) -> str | None:
-    """1/500 -> '0.002' (a decimal when the denominator is a large power of 2 and 5)."""
+def _decimal(v: Number) -> str | None:
+    """|v| as a decimal: -1/500 -> '0.002' (when the denominator is a large power of 2 and 5)."""
+    v = -v if v < 0 else v
     d = v.denominator
     if d <= 10:
         return None
@@ -361,6 +348,27 @@ def _negative_power(f: Expr) -> bool:
     return isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0
 
 
+def _reciprocal(f: Expr) -> Expr | None:
+    """``b.^q`` (``b`` when q = 1) for a negative power ``f = b.^-q``, else None."""
+    if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+        q = -f.exponent.value
+        return f.base if q == 1 else Pow(f.base, Num(q))
+    return None
+
+
+def _numerator_denominator(factors: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Factors as (numerator, denominator): a negative power ``b.^-q`` goes below as ``b.^q``."""
+    numer: list[Expr] = []
+    denom: list[Expr] = []
+    for f in factors:
+        r = _reciprocal(f)
+        if r is None:
+            numer.append(f)
+        else:
+            denom.append(r)
+    return numer, denom
+
+
 def _looser_than_power(s: str) -> bool:
     depth = 0
     for ch in s:
@@ -373,7 +381,7 @@ def _looser_than_power(s: str) -> bool:
     return False
 
 
-def _coeff(t: Expr) -> Fraction:
+def _coeff(t: Expr) -> Number:
     if isinstance(t, Num):
         return t.value
     if isinstance(t, Mul) and isinstance(t.factors[0], Num):
@@ -417,14 +425,8 @@ class LatexPrinter(TextPrinter):
     def broadcast_term(self, t: Expr, parent: Add) -> str:
         return super().broadcast_term(t, parent)
 
-    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
-        numer, denom = [], []
-        for f in sorted(scalars, key=self.scalar_key):
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def scalar_part(self, coeff: Number, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
         parts = [self.scalar_factor(f, len(numer) > 1 or has_more) for f in numer]
         c = abs(coeff.numerator)
         dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
@@ -454,13 +456,7 @@ class LatexPrinter(TextPrinter):
         return sign + " ".join(parts), MUL
 
     def print_Hadamard(self, e: Hadamard):
-        numer, denom = [], []
-        for f in e.factors:
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+        numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         s = " \\odot ".join(self.paren(f, POW) for f in numer) if numer else "\\mathbf{1}"
         for f in sorted(denom, key=self.display_key):
