@@ -22,13 +22,36 @@ elementwise functions, ...) have their constructors in :mod:`matdiff.functions`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
-from typing import Iterable
 
 from .ir import (
-    SCALAR, Add, Commutation, Diag, Dim, Expr, Func, Hadamard, Identity,
-    Inv, Kron, MatPow, Mul, Num, Number, Ones, Pow, Reshape, Shape,
-    Sum, Sym, Transpose, Vec, Zero, chain_shape, dim_product,
+    SCALAR,
+    Add,
+    Commutation,
+    Diag,
+    Dim,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    Kron,
+    MatPow,
+    Mul,
+    Num,
+    Number,
+    Ones,
+    Pow,
+    Reshape,
+    Shape,
+    Sum,
+    Sym,
+    Transpose,
+    Vec,
+    Zero,
+    chain_shape,
+    dim_product,
 )
 
 ONE = Num(1)
@@ -568,7 +591,8 @@ def one_plus_exp(e: Expr) -> Expr | None:
     if isinstance(e, Add) and len(e.terms) == 2:
         a, b = e.terms
         for one_, ex in ((a, b), (b, a)):
-            if (is_one(one_) or isinstance(one_, Ones)) and isinstance(ex, Func) and ex.name == "exp":
+            unit = is_one(one_) or isinstance(one_, Ones)
+            if unit and isinstance(ex, Func) and ex.name == "exp":
                 return ex.arg
     return None
 

@@ -24,13 +24,37 @@ from typing import Any, TypeVar
 from . import algebra as A
 from . import functions as F
 from .errors import UnsupportedError
+from .ir import (
+    Add,
+    Det,
+    Diag,
+    DiagPart,
+    Differential,
+    Dim,
+    Expr,
+    Func,
+    Hadamard,
+    Inv,
+    Kron,
+    LogDet,
+    LogSumExp,
+    MatPow,
+    Mul,
+    Norm,
+    Num,
+    Pow,
+    Reshape,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    Vec,
+    differential_tag,
+    dim_product,
+)
 from .ops import ELEMENTWISE
 from .printing import to_text
-from .ir import (
-    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Inv, Kron,
-    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Pow, Reshape, Softmax, Sum, Sym, Trace,
-    Transpose, Vec, Dim, dim_product, differential_tag,
-)
 
 D = Callable[[Expr], Expr]  # the differential of an operand (already computed)
 Dep = Callable[[Expr], bool]  # does a node depend on the differential?

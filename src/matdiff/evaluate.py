@@ -27,14 +27,14 @@ explicit stack, so deep expressions do not hit Python's recursion limit.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
 from . import ir
 from .ops import ELEMENTWISE
 
-__all__ = ["evaluate", "resolve_dim", "resolve_shape", "EvaluationError"]
+__all__ = ["EvaluationError", "evaluate", "resolve_dim", "resolve_shape"]
 
 
 class EvaluationError(ValueError):

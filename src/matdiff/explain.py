@@ -23,8 +23,26 @@ from .differentiate import differential
 from .errors import UnsupportedError
 from .factor import factor
 from .ir import (
-    Add, Det, Differential, Expr, Func, Hadamard, Identity, Inv, LogDet, LogSumExp, Mul, Norm, Num,
-    Pow, Softmax, Sum, Sym, Trace, Transpose, differential_tag,
+    Add,
+    Det,
+    Differential,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    LogDet,
+    LogSumExp,
+    Mul,
+    Norm,
+    Num,
+    Pow,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    differential_tag,
 )
 from .printing import LatexPrinter, TextPrinter
 
@@ -177,10 +195,9 @@ def _worth_naming(e: Expr, var: Sym) -> bool:
         return False
     if isinstance(e, Transpose) and isinstance(e.arg, Sym):
         return False
-    if isinstance(e, Mul) and all(f.is_scalar or isinstance(f, Sym) for f in e.factors) and \
-            sum(not f.is_scalar for f in e.factors) <= 1:
-        return False
-    return True
+    # a product of scalars and at most one variable (2*a*X) reads well as it is
+    return not (isinstance(e, Mul) and all(f.is_scalar or isinstance(f, Sym) for f in e.factors)
+                and sum(not f.is_scalar for f in e.factors) <= 1)
 
 
 def _replace(e: Expr, replaced: dict[int, Expr]) -> Expr:
@@ -207,7 +224,8 @@ def _display_frob(e: Expr, moving: set[str]) -> Side:
         scalars, rest = _coeff_and_rest(t, moving)
         if isinstance(rest, Pow) and isinstance(rest.base, Norm) and rest.exponent == Num(2):
             out.append((scalars, Frob(rest.base.arg, rest.base.arg)))
-        elif isinstance(rest, Sum) and isinstance(rest.arg, Hadamard) and len(rest.arg.factors) == 2:
+        elif isinstance(rest, Sum) and isinstance(rest.arg, Hadamard) and \
+                len(rest.arg.factors) == 2:
             out.append((scalars, Frob(*rest.arg.factors)))
         else:
             out.append((scalars, Frob(A.ONE, rest)))

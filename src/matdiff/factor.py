@@ -55,9 +55,9 @@ def _common_prefix(chains: list[list[Expr]], reverse: bool) -> int:
     k = 0
     shortest = min(len(c) for c in chains)
     while k < shortest - 1:
-        pick = (lambda c: c[-1 - k]) if reverse else (lambda c: c[k])
-        first = pick(chains[0])
-        if all(pick(c) is first for c in chains[1:]):
+        at = -1 - k if reverse else k
+        first = chains[0][at]
+        if all(c[at] is first for c in chains[1:]):
             k += 1
         else:
             break

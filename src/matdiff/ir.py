@@ -35,9 +35,10 @@ the raw constructors here only check shapes (the IR checker).
 from __future__ import annotations
 
 import functools
+import inspect
 import zlib
-from fractions import Fraction
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any, ClassVar, Protocol, Self
 
 Dim = int | str
@@ -109,11 +110,11 @@ class Expr:
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        own = cls.__dict__.get("__annotations__", {})
+        own = inspect.get_annotations(cls)  # this class's own fields, as written
         cls.fields = tuple(n for n, t in own.items() if not str(t).startswith("ClassVar"))
-        # The node's positional ``match`` pattern. Set through setattr: the attribute is made
-        # here, per subclass, so mypy cannot see it declared on the class.
-        setattr(cls, "__match_args__", cls.fields)
+        # The node's positional ``match`` pattern, made here per subclass. Set through setattr:
+        # mypy refuses an assignment to __match_args__ (it reads the class body's only).
+        setattr(cls, "__match_args__", cls.fields)  # noqa: B010
         for i, name in enumerate(cls.fields):  # named read-only access to args
             setattr(cls, name, _field_property(i))
 
@@ -164,7 +165,7 @@ class Expr:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(map(repr, self.args))})"
 
-    def walk(self, children: Callable[["Expr"], tuple] | None = None) -> Iterator["Expr"]:
+    def walk(self, children: Callable[[Expr], tuple] | None = None) -> Iterator[Expr]:
         """Every distinct node of the DAG, children before parents (``children`` may pick
         which operands to follow; by default all of them)."""
         kids = children or (lambda n: n.children)

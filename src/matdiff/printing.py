@@ -18,21 +18,39 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 
-from .ir import (
-    Add, Commutation, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
-    MatPow, Mul, Norm, Num, Number, Ones, Pow, Reshape, Sym,
-    Transpose, Zero,
-)
 from .algebra import add_list, neg, split_product, transpose, transpose_count
+from .ir import (
+    Add,
+    Commutation,
+    Differential,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    Kron,
+    MatPow,
+    Mul,
+    Norm,
+    Num,
+    Number,
+    Ones,
+    Pow,
+    Reshape,
+    Sym,
+    Transpose,
+    Zero,
+)
 from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
 
-GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-    "rho sigma tau upsilon phi chi psi omega"
-).split()
+GREEK = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega",
+]
 GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
 GREEK_UPPER_UNICODE = dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))
 _IDENT = re.compile(r"[^\W\d]\w*")
@@ -143,10 +161,10 @@ class TextPrinter(Printer):
         for t in e.terms:
             negative = _coeff(t) < 0
             body = _negate(t) if negative else t
-            terms.append((negative, self.display_key(body), body, t))
+            terms.append((negative, self.display_key(body), body))
         terms.sort(key=lambda x: (x[0], x[1]))
         out = []
-        for i, (negative, _, body, t) in enumerate(terms):
+        for i, (negative, _, body) in enumerate(terms):
             s = self.broadcast_term(body, e)
             if i == 0:
                 out.append("-" + self.paren_neg(body, s) if negative else s)
@@ -535,7 +553,8 @@ class LatexPrinter(TextPrinter):
 
 
 def latex_name(name: str) -> str:
-    """``lambda`` -> ``\\lambda``, ``x_1`` -> ``x_{1}``, ``λ`` -> ``\\lambda``, ``lr`` -> ``\\mathit{lr}``."""
+    """``lambda`` -> ``\\lambda``, ``x_1`` -> ``x_{1}``, ``λ`` -> ``\\lambda``,
+    ``lr`` -> ``\\mathit{lr}``."""
     base, _, sub = name.partition("_")
     m = re.fullmatch(r"([^\W\d_]+?)(\d+)", base) if not sub else None
     if m:

@@ -83,7 +83,7 @@ def _values(result: Result, seed: int):
         values = sample_values(syms, dims, rng, domain)
         try:
             ref = _eval(result.expr, values, dims)
-        except Exception:  # noqa: BLE001 - a singular draw: try the next domain
+        except Exception:  # a singular draw: try the next domain
             continue
         if np.all(np.isfinite(ref)):
             return values, dims
