@@ -16,6 +16,7 @@ tests can check each one on random data (:func:`step_values`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import algebra as A
 from . import functions as F
@@ -45,6 +46,10 @@ from .ir import (
     differential_tag,
 )
 from .printing import LatexPrinter, TextPrinter
+
+if TYPE_CHECKING:
+    from .api import Result
+    from .typecheck import Program
 
 MATRIX_NAMES = ["R", "S", "T", "Q", "Z", "E", "H", "G"]
 VECTOR_NAMES = ["r", "s", "t", "q", "z", "e", "h", "g"]
@@ -83,7 +88,7 @@ class Step:
 class Derivation:
     """Builds the steps for the gradient of a scalar f with respect to one variable."""
 
-    def __init__(self, program, result):
+    def __init__(self, program: Program, result: Result) -> None:
         self.program = program
         self.result = result
         self.var: Sym = result.var
@@ -380,7 +385,7 @@ def _rules_of(e: Expr, moving: set[str]) -> str:
 # ----------------------------------------------------------------------------- printing
 
 
-def _render(step: Step, order, sized) -> None:
+def _render(step: Step, order: dict[str, int], sized: frozenset[str]) -> None:
     text = TextPrinter(order, sized)
     latex = LatexPrinter(order)
     rhs_t, rhs_l = _render_side(step.rhs, text, latex)
@@ -439,7 +444,7 @@ def side_value(side: Side) -> Expr:
     return A.add_list(A.mul(c, fr.value()) for c, fr in side)
 
 
-def steps(program, result) -> list[Step]:
+def steps(program: Program, result: Result) -> list[Step]:
     """The derivation of ``result`` (a gradient), every step rendered as text and LaTeX."""
     if result.kind != "gradient":
         raise UnsupportedError("step-by-step derivations are given for gradients of scalar "
@@ -516,7 +521,7 @@ class IndexPrinter:
         sub = ",".join(x for x in (i, j) if x)
         return f"[{self.text.text(e)}]_{{{sub}}}"
 
-    def product(self, e: Mul, i, j, taken: set[str]) -> str:
+    def product(self, e: Mul, i: str | None, j: str | None, taken: set[str]) -> str:
         scalars = [f for f in e.factors if f.is_scalar]
         chain = [f for f in e.factors if not f.is_scalar]
         idx = [i]
@@ -536,7 +541,7 @@ class IndexPrinter:
         return f"sum_{','.join(sums)} {body}" if sums else body
 
 
-def index_steps(program, result) -> list[Step]:
+def index_steps(program: Program, result: Result) -> list[Step]:
     """The entry-by-entry view: f in indices, then each entry of the gradient."""
     if result.kind != "gradient":
         raise UnsupportedError("the index view is given for gradients of scalar functions")

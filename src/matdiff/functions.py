@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .algebra import (
     ONE,
     add_list,
@@ -251,7 +253,7 @@ def rebuild(e: Expr, args: tuple) -> Expr:
     return t(*args)
 
 
-def map_bottom_up(e: Expr, fn) -> Expr:
+def map_bottom_up(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     """Rebuild the DAG bottom-up, applying ``fn`` to every rebuilt node (shared nodes once)."""
     done: dict[int, Expr] = {}
     for node in e.walk():

@@ -142,7 +142,8 @@ class Expr:
         Expr._table[lookup] = node
         return node
 
-    def __reduce__(self):  # pickling / copying goes through the interning constructor
+    def __reduce__(self) -> tuple[type[Expr], tuple[Any, ...]]:
+        # pickling / copying goes through the interning constructor
         return (type(self), self.args)
 
     def _infer_shape(self) -> Shape:

@@ -22,6 +22,9 @@ from .algebra import add_list, neg, split_product, transpose, transpose_count
 from .ir import (
     Add,
     Commutation,
+    Det,
+    Diag,
+    DiagPart,
     Differential,
     Expr,
     Func,
@@ -29,6 +32,8 @@ from .ir import (
     Identity,
     Inv,
     Kron,
+    LogDet,
+    LogSumExp,
     MatPow,
     Mul,
     Norm,
@@ -37,14 +42,19 @@ from .ir import (
     Ones,
     Pow,
     Reshape,
+    Softmax,
+    Sum,
     Sym,
+    Trace,
     Transpose,
+    Vec,
     Zero,
 )
 from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+Shown = tuple[str, int]  # a node's text and the precedence of its outermost operator
 
 GREEK = [
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -65,14 +75,14 @@ class Printer:
         self.order = order or {}
         self.sized = sized  # dimension names that may be printed (declared ones)
         self.orient = orient  # show 1 x 1 products in the orientation of the input
-        self.memo: dict[int, tuple[str, int]] = {}
+        self.memo: dict[int, Shown] = {}
         self._keys: TextPrinter | None = None
         self._key_memo: dict[int, tuple] = {}
 
     def text(self, e: Expr) -> str:
         return self.show(e)[0]
 
-    def show(self, e: Expr) -> tuple[str, int]:
+    def show(self, e: Expr) -> Shown:
         got = self.memo.get(id(e))
         if got is None:
             method = getattr(self, "print_" + type(e).__name__)
@@ -128,35 +138,35 @@ def _scalar_rank(f: Expr) -> int:
 class TextPrinter(Printer):
     """The matdiff language."""
 
-    def print_Sym(self, e: Sym):
+    def print_Sym(self, e: Sym) -> Shown:
         return e.name, ATOM
 
-    def print_Differential(self, e: Differential):
+    def print_Differential(self, e: Differential) -> Shown:
         return "d" + e.var.name, ATOM
 
-    def print_Num(self, e: Num):
+    def print_Num(self, e: Num) -> Shown:
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
         return f"{v.numerator}/{v.denominator}", MUL
 
-    def sized_call(self, name: str, dims: tuple) -> tuple[str, int]:
+    def sized_call(self, name: str, dims: tuple) -> Shown:
         """``eye(n)``: sizes always shown, so that the text parses back on its own."""
         return f"{name}({', '.join(str(d) for d in dims)})", ATOM
 
-    def print_Zero(self, e: Zero):
+    def print_Zero(self, e: Zero) -> Shown:
         r, c = e.shape
         return self.sized_call("zeros", (r,) if c == 1 else (r, c))
 
-    def print_Ones(self, e: Ones):
+    def print_Ones(self, e: Ones) -> Shown:
         r, c = e.shape
         return self.sized_call("ones", (r,) if c == 1 else (r, c))
 
-    def print_Identity(self, e: Identity):
+    def print_Identity(self, e: Identity) -> Shown:
         return self.sized_call("eye", (e.n,))
 
     # -- sums
-    def print_Add(self, e: Add):
+    def print_Add(self, e: Add) -> Shown:
         terms = []
         for t in e.terms:
             negative = _coeff(t) < 0
@@ -228,7 +238,7 @@ class TextPrinter(Printer):
             return self.wrap(s)
         return s
 
-    def print_Mul(self, e: Mul):
+    def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -264,7 +274,7 @@ class TextPrinter(Printer):
         sep = " * " if "/" in pre else "*"
         return sign + pre + sep + chain_s, MUL
 
-    def print_Hadamard(self, e: Hadamard):
+    def print_Hadamard(self, e: Hadamard) -> Shown:
         numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         denom.sort(key=self.display_key)
@@ -273,7 +283,7 @@ class TextPrinter(Printer):
             s += "./" + self.paren(f, POW)
         return s, MUL
 
-    def print_Pow(self, e: Pow):
+    def print_Pow(self, e: Pow) -> Shown:
         base, p = e.base, e.exponent
         op = "^" if e.is_scalar else ".^"
         if isinstance(p, Num) and p.value < 0:
@@ -288,61 +298,61 @@ class TextPrinter(Printer):
             ex = self.paren(p, POSTFIX)
         return self.paren(base, POSTFIX) + op + ex, POW
 
-    def print_MatPow(self, e: MatPow):
+    def print_MatPow(self, e: MatPow) -> Shown:
         return self.paren(e.base, POSTFIX) + "^" + str(e.k), POW
 
-    def print_Transpose(self, e: Transpose):
+    def print_Transpose(self, e: Transpose) -> Shown:
         return self.paren(e.arg, POSTFIX) + "'", POSTFIX
 
-    def call(self, name: str, *args: Expr, extra: str = "") -> tuple[str, int]:
+    def call(self, name: str, *args: Expr, extra: str = "") -> Shown:
         inner = ", ".join(self.text(a) for a in args)
         return f"{name}({inner}{extra})", ATOM
 
-    def print_Func(self, e: Func):
+    def print_Func(self, e: Func) -> Shown:
         return self.call(e.name, e.arg)
 
-    def print_Trace(self, e):
+    def print_Trace(self, e: Trace) -> Shown:
         return self.call("tr", e.arg)
 
-    def print_Det(self, e):
+    def print_Det(self, e: Det) -> Shown:
         return self.call("det", e.arg)
 
-    def print_LogDet(self, e):
+    def print_LogDet(self, e: LogDet) -> Shown:
         return self.call("logdet", e.arg)
 
-    def print_Inv(self, e):
+    def print_Inv(self, e: Inv) -> Shown:
         return self.call("inv", e.arg)
 
-    def print_Diag(self, e):
+    def print_Diag(self, e: Diag) -> Shown:
         return self.call("diag", e.arg)
 
-    def print_DiagPart(self, e):
+    def print_DiagPart(self, e: DiagPart) -> Shown:
         return self.call("diag", e.arg)
 
-    def print_Sum(self, e):
+    def print_Sum(self, e: Sum) -> Shown:
         return self.call("sum", e.arg)
 
-    def print_Norm(self, e: Norm):
+    def print_Norm(self, e: Norm) -> Shown:
         if e.arg.shape[1] == 1:
             return self.call("norm", e.arg)
         return self.call("norm", e.arg, extra=", 'fro'")
 
-    def print_LogSumExp(self, e):
+    def print_LogSumExp(self, e: LogSumExp) -> Shown:
         return self.call("logsumexp", e.arg)
 
-    def print_Softmax(self, e):
+    def print_Softmax(self, e: Softmax) -> Shown:
         return self.call("softmax", e.arg)
 
-    def print_Kron(self, e: Kron):
+    def print_Kron(self, e: Kron) -> Shown:
         return self.call("kron", e.left, e.right)
 
-    def print_Vec(self, e):
+    def print_Vec(self, e: Vec) -> Shown:
         return self.call("vec", e.arg)
 
-    def print_Reshape(self, e: Reshape):
+    def print_Reshape(self, e: Reshape) -> Shown:
         return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
 
-    def print_Commutation(self, e: Commutation):
+    def print_Commutation(self, e: Commutation) -> Shown:
         return f"commutation({e.m}, {e.n})", ATOM
 
 
@@ -418,26 +428,26 @@ class LatexPrinter(TextPrinter):
     def wrap(self, s: str) -> str:
         return f"({s})"
 
-    def print_Sym(self, e: Sym):
+    def print_Sym(self, e: Sym) -> Shown:
         return latex_name(e.name), ATOM
 
-    def print_Differential(self, e: Differential):
+    def print_Differential(self, e: Differential) -> Shown:
         return "\\mathrm{d}" + latex_name(e.var.name), ATOM
 
-    def print_Num(self, e: Num):
+    def print_Num(self, e: Num) -> Shown:
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
         sign = "-" if v < 0 else ""
         return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", MUL
 
-    def print_Zero(self, e):
+    def print_Zero(self, e: Zero) -> Shown:
         return "0", ATOM
 
-    def print_Ones(self, e):
+    def print_Ones(self, e: Ones) -> Shown:
         return "\\mathbf{1}", ATOM
 
-    def print_Identity(self, e):
+    def print_Identity(self, e: Identity) -> Shown:
         return "I", ATOM
 
     def broadcast_term(self, t: Expr, parent: Add) -> str:
@@ -460,7 +470,7 @@ class LatexPrinter(TextPrinter):
         s, p = self.show(f)
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
-    def print_Mul(self, e: Mul):
+    def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -473,7 +483,7 @@ class LatexPrinter(TextPrinter):
         parts += [self.chain_factor(f) for f in chain]
         return sign + " ".join(parts), MUL
 
-    def print_Hadamard(self, e: Hadamard):
+    def print_Hadamard(self, e: Hadamard) -> Shown:
         numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         s = " \\odot ".join(self.paren(f, POW) for f in numer) if numer else "\\mathbf{1}"
@@ -481,7 +491,7 @@ class LatexPrinter(TextPrinter):
             s += " \\oslash " + self.paren(f, POW)
         return s, MUL
 
-    def print_Pow(self, e: Pow):
+    def print_Pow(self, e: Pow) -> Shown:
         base, p = e.base, e.exponent
         if isinstance(p, Num) and p.value < 0 and base.is_scalar:
             pos = base if p.value == -1 else Pow(base, Num(-p.value))
@@ -493,62 +503,62 @@ class LatexPrinter(TextPrinter):
             ex = "\\circ " + ex if not ex.startswith("-") else "\\circ(" + ex + ")"
         return f"{self.paren(base, POSTFIX)}^{{{ex}}}", POW
 
-    def print_MatPow(self, e: MatPow):
+    def print_MatPow(self, e: MatPow) -> Shown:
         return f"{self.paren(e.base, POSTFIX)}^{{{e.k}}}", POW
 
-    def print_Transpose(self, e: Transpose):
+    def print_Transpose(self, e: Transpose) -> Shown:
         if isinstance(e.arg, Inv):
             return f"{self.paren(e.arg.arg, POSTFIX)}^{{-\\top}}", POSTFIX
         return self.paren(e.arg, POSTFIX) + "^\\top", POSTFIX
 
-    def op(self, name: str, arg: Expr) -> tuple[str, int]:
+    def op(self, name: str, arg: Expr) -> Shown:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
-    def print_Func(self, e: Func):
+    def print_Func(self, e: Func) -> Shown:
         return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
-    def print_Trace(self, e):
+    def print_Trace(self, e: Trace) -> Shown:
         return self.op("\\operatorname{tr}", e.arg)
 
-    def print_Det(self, e):
+    def print_Det(self, e: Det) -> Shown:
         return self.op("\\det", e.arg)
 
-    def print_LogDet(self, e):
+    def print_LogDet(self, e: LogDet) -> Shown:
         return f"\\log\\left|\\det\\left({self.text(e.arg)}\\right)\\right|", ATOM
 
-    def print_Inv(self, e):
+    def print_Inv(self, e: Inv) -> Shown:
         return f"{self.paren(e.arg, POSTFIX)}^{{-1}}", POSTFIX
 
-    def print_Diag(self, e):
+    def print_Diag(self, e: Diag) -> Shown:
         return self.op("\\operatorname{diag}", e.arg)
 
-    def print_DiagPart(self, e):
+    def print_DiagPart(self, e: DiagPart) -> Shown:
         return self.op("\\operatorname{diag}", e.arg)
 
-    def print_Sum(self, e):
+    def print_Sum(self, e: Sum) -> Shown:
         return self.op("\\operatorname{sum}", e.arg)
 
-    def print_Norm(self, e: Norm):
+    def print_Norm(self, e: Norm) -> Shown:
         sub = "2" if e.arg.shape[1] == 1 else "F"
         return f"\\left\\|{self.text(e.arg)}\\right\\|_{sub}", ATOM
 
-    def print_LogSumExp(self, e):
+    def print_LogSumExp(self, e: LogSumExp) -> Shown:
         return self.op("\\operatorname{logsumexp}", e.arg)
 
-    def print_Softmax(self, e):
+    def print_Softmax(self, e: Softmax) -> Shown:
         return self.op("\\operatorname{softmax}", e.arg)
 
-    def print_Kron(self, e: Kron):
+    def print_Kron(self, e: Kron) -> Shown:
         return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
 
-    def print_Vec(self, e):
+    def print_Vec(self, e: Vec) -> Shown:
         return self.op("\\operatorname{vec}", e.arg)
 
-    def print_Reshape(self, e: Reshape):
+    def print_Reshape(self, e: Reshape) -> Shown:
         return (f"\\operatorname{{reshape}}\\left({self.text(e.arg)}, {e.rows}, {e.cols}\\right)",
                 ATOM)
 
-    def print_Commutation(self, e: Commutation):
+    def print_Commutation(self, e: Commutation) -> Shown:
         return f"K_{{{e.m},{e.n}}}", ATOM
 
 
