@@ -166,7 +166,7 @@ class Expr:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(map(repr, self.args))})"
 
-    def walk(self, children: Callable[[Expr], tuple] | None = None) -> Iterator[Expr]:
+    def walk(self, children: Callable[[Expr], tuple[Expr, ...]] | None = None) -> Iterator[Expr]:
         """Every distinct node of the DAG, children before parents (``children`` may pick
         which operands to follow; by default all of them)."""
         kids = children or (lambda n: n.children)
