@@ -23,8 +23,8 @@ elementwise functions, ...) have their constructors in :mod:`matdiff.functions`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from fractions import Fraction
 
+from .exact import exact_power
 from .ir import (
     SCALAR,
     Add,
@@ -80,13 +80,6 @@ def ones(shape: Shape) -> Expr:
 
 def identity(n: Dim) -> Expr:
     return ONE if n == 1 else Identity(n)
-
-
-def is_symmetric(e: Expr) -> bool:
-    """Structurally symmetric: e' is e."""
-    if e.shape[0] != e.shape[1]:
-        return False
-    return transpose(e) is e
 
 
 # ----------------------------------------------------------------------------- coefficients
@@ -296,7 +289,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
         if p == 0:
             continue
         if isinstance(base, Num):  # a number to a power: exact when rational, else kept
-            exact = _exact_power(base.value, p)
+            exact = exact_power(base.value, p)
             if exact is not None:
                 coeff *= exact
                 continue
@@ -608,7 +601,7 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
         return base
     if isinstance(p, Num):
         if isinstance(base, Num):
-            exact = _exact_power(base.value, p.value)
+            exact = exact_power(base.value, p.value)
             if exact is not None:
                 return Num(exact)
         if isinstance(base, (Ones,)):
@@ -634,36 +627,6 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
             return mul_list([elem_pow(f, p) for f in base.factors]) if all(
                 f.is_scalar for f in base.factors) else Pow(base, p)
     return Pow(base, p)
-
-
-MAX_EXACT_BITS = 4000  # numbers folded exactly stay below about 1,200 digits
-
-
-def _exact_power(b: Number, p: Number) -> Fraction | None:
-    """``b^p`` as an exact number when it is rational (``3^-1 = 1/3``, ``4^(1/2) = 2``,
-    ``(8/27)^(2/3) = 4/9``) and not huge; else None (the power stays symbolic)."""
-    b, p = Fraction(b), Fraction(p)
-    if (b == 0 and p < 0) or (b < 0 and p.denominator != 1):
-        return None
-    size = max(b.numerator.bit_length(), b.denominator.bit_length())
-    if abs(p) * size > MAX_EXACT_BITS:
-        return None
-    root = Fraction(_int_root(b.numerator, p.denominator), _int_root(b.denominator,
-                                                                     p.denominator) or 1)
-    if root ** p.denominator != b:
-        return None
-    return root ** p.numerator
-
-
-def _int_root(n: int, k: int) -> int:
-    """The integer r with r^k = n when there is one (else a number whose k-th power is not n)."""
-    if k == 1 or n in (0, 1):
-        return n
-    r = round(float(n) ** (1.0 / k)) if n.bit_length() < 1000 else 0
-    for c in (r - 1, r, r + 1):
-        if c >= 0 and c ** k == n:
-            return c
-    return r
 
 
 def div(a: Expr, b: Expr) -> Expr:

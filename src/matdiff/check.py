@@ -419,6 +419,7 @@ def candidate_points(
     syms: list[ir.Sym],
     rng_seed: int = 0,
     fixed_dims: Mapping[str, int] | None = None,
+    scale: float = 1.0,
 ) -> Iterator[Point]:
     """The points the check tries, in order (deterministic): at most ATTEMPTS_PER_SEED for
     each of the 1 + REDRAWS seeds.
@@ -441,6 +442,8 @@ def candidate_points(
             dims = sample_dims(exprs, rng, fixed_dims)
             values = sample_values(syms, dims, rng, domain)
             change(values)
+            if scale != 1.0:  # a tamer point: every variable's draw scaled towards 0
+                _scale(values, [s.name for s in syms if _adjustable(s, dims)], scale)
             if seed != rng_seed:
                 text = f"redrawn with seed {seed}" + ("" if text is None else f", {text}")
             yield Point(domain, text, dims, values, rng)
@@ -726,6 +729,7 @@ def check(
     rng_seed: int = 0,
     tol: float = 1e-6,
     fixed_dims: Mapping[str, int] | None = None,
+    scale: float = 1.0,
 ) -> CheckReport:
     """Check numerically that ``result`` is the derivative of ``f`` with respect to ``wrt``.
 
@@ -743,7 +747,8 @@ def check(
     * ``"map"``: result contains ``Differential(wrt)``, linear in it;
       ``df = result`` evaluated with ``d<wrt> = V``.
 
-    ``fixed_dims`` pins the sizes of some dimensions.  See the module docstring
+    ``fixed_dims`` pins the sizes of some dimensions; ``scale`` multiplies every
+    variable's draw (masks and dimension sizes excepted).  See the module docstring
     for the domains, the finite differences and the error formula.
     """
     _validate(f, wrt, result, kind)
@@ -751,7 +756,7 @@ def check(
     syms = _collect_syms(exprs)
     dims: dict[str, int] = {}
     furthest = 0  # how far the check got at the points that could not be used
-    for point in candidate_points(exprs, syms, rng_seed, fixed_dims):
+    for point in candidate_points(exprs, syms, rng_seed, fixed_dims, scale):
         dims = point.dims
         outcome = _try_point(f, wrt, result, kind, point.values, dims, point.rng)
         if isinstance(outcome, tuple):
