@@ -21,9 +21,9 @@ from matdiff.check import sample_dims, sample_values
 from matdiff.cli import main
 from matdiff.errors import MatdiffError, MatdiffSyntaxError, UnsupportedError
 from matdiff.evaluate import evaluate
-from matdiff.index_notation import IndexSum, Slice, parse_plain
+from matdiff.index_notation.resolve import parse_plain
 from matdiff.latex_input import looks_like_latex, parse_latex, read_index_tree
-from matdiff.syntax import Binary, Call, Name, Number, Transpose, Unary
+from matdiff.syntax import Binary, Call, IndexSum, Name, Number, Slice, Transpose, Unary
 
 SEED3 = (r"\dfrac{1}{2}\sum_{(i,j)\in{\Omega}}(M_{ij}-u_iv_{j}^T)^2 + "
          r"\frac{\lambda}{2}(||U||^2_F + ||V||^2_F)")

@@ -161,7 +161,7 @@ def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
     index sums (``sum(j, norm(W[:, j])^2)``), rewritten by :mod:`matdiff.index_notation`.
     """
     _deep_enough()
-    from .index_notation import parse_plain
+    from .index_notation.resolve import parse_plain
 
     if latex:
         parsed = parse_latex(expr, declarations)

@@ -48,14 +48,9 @@ from fractions import Fraction
 from typing import NoReturn
 
 from .errors import MatdiffError, MatdiffSyntaxError
-from .index_notation import (
-    IndexSum,
-    Slice,
-    Translated,
-    declaration_text,
-    resolve,
-    to_plain,
-)
+from .index_notation.resolve import resolve
+from .syntax import IndexSum, Slice, Translated
+from .unparse import declaration_text, to_plain
 from .parse import parse_declarations
 from .printing import GREEK_UNICODE, GREEK_UPPER_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Span, String, Transpose, Unary
@@ -1108,7 +1103,7 @@ class _Parser:
                 self.error(f"bad subscript: the index {txt} is not bound by a sum here", at)
         if not 1 <= len(indices) <= 2:
             self.error("bad subscript: one or two indices", sc.span.start)
-        from .index_notation import has_index_nodes
+        from .syntax import has_index_nodes
 
         if has_index_nodes(node):
             self.error("unsupported: an entry of an expression that itself uses the indices",
