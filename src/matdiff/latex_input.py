@@ -52,7 +52,7 @@ from .index_notation.resolve import resolve
 from .syntax import IndexSum, Slice, Translated
 from .unparse import declaration_text, to_plain
 from .parse import parse_declarations
-from .printing import GREEK_UNICODE, GREEK_UPPER_UNICODE
+from .names import GREEK_UNICODE, GREEK_UPPER_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Span, String, Transpose, Unary
 
 __all__ = ["LatexToken", "looks_like_latex", "parse_latex", "tokenize_latex"]

@@ -23,7 +23,7 @@ from .errors import (
     MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
 )
 from .ir import ELEMENTWISE_FUNCS, Expr, Sym, shape_text
-from .printing import GREEK, GREEK_UNICODE
+from .names import GREEK, GREEK_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, String, Transpose, Unary
 
 CONSTANTS = ("eye", "ones", "zeros")
