@@ -14,8 +14,22 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from .lex import COLON, COMMA, EOF, KEYWORD_WHERE, LPAREN, NAME, NUMBER, OPERATOR, RPAREN
-from .lex import SEMICOLON, STRING, Token, TokenStream, describe
+from .lex import (
+    COLON,
+    COMMA,
+    EOF,
+    KEYWORD_WHERE,
+    LPAREN,
+    NAME,
+    NUMBER,
+    OPERATOR,
+    RPAREN,
+    SEMICOLON,
+    STRING,
+    Token,
+    TokenStream,
+    describe,
+)
 from .syntax import Declaration, Span
 
 # A declaration's dimensions: names or positive integers, with their spans.

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 __all__ = ["GREEK", "GREEK_UNICODE", "GREEK_UPPER_UNICODE"]
 
-GREEK: list[str] = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-    "rho sigma tau upsilon phi chi psi omega"
-).split()
+GREEK: list[str] = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega"]
 GREEK_UNICODE: dict[str, str] = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
 GREEK_UPPER_UNICODE: dict[str, str] = dict(
     zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))

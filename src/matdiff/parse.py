@@ -80,7 +80,6 @@ from .lex import (
     RPAREN,
     STRING,
     TRANSPOSE,
-    Token,
     describe,
     tokenize,
 )
@@ -402,7 +401,7 @@ class _Parser(DeclarationParser):
         """The token closing the '(' at ``opening`` (brackets count as parentheses; None
         if the text or the summand ends first, or 'where' comes) and the commas at its
         top level."""
-        depth, commas = 0, []
+        depth, commas = 0, list[int]()
         for k in range(opening, self.limit):
             token = self.tokens[k]
             if token.kind in (LPAREN, LBRACKET):
@@ -446,9 +445,9 @@ class _Parser(DeclarationParser):
         opening = self.index + 1
         close, commas = self._scan_parentheses(opening)
         if close is None:
-            first = self.tokens[opening + 1]
+            after = self.tokens[opening + 1]
             found = self._index_at(opening + 1)
-            if first.kind == LPAREN or found is not None and self.tokens[found[1]].kind == COMMA:
+            if after.kind == LPAREN or found is not None and self.tokens[found[1]].kind == COMMA:
                 self.error("unbalanced '(': no matching ')'", self.tokens[opening].start)
             return None
         if not commas:

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .syntax import Binary, Call, Declaration, IndexSum, Name, Node, Number, Slice, String
-from .syntax import Transpose, Unary
+from .syntax import (
+    Binary,
+    Call,
+    Declaration,
+    IndexSum,
+    Name,
+    Node,
+    Number,
+    Slice,
+    String,
+    Transpose,
+    Unary,
+)
 
 __all__ = ["declaration_text", "to_plain"]
 

@@ -34,8 +34,8 @@ from ..syntax import (
     Parsed,
     Slice,
     Span,
-    Transpose,
     Translated,
+    Transpose,
     Unary,
     has_index_nodes,
     rebuild,
@@ -81,8 +81,8 @@ def resolve(expr: Node, declarations: tuple[Declaration, ...], text: str,
         return Resolution(expr, declarations)
     declared: dict[str, str] = {}
     for d in declarations + extra:
-        for n, _ in d.names:
-            declared[n] = "symmetric" if d.symmetric else d.kind
+        for declared_name, _ in d.names:
+            declared[declared_name] = "symmetric" if d.symmetric else d.kind
     pins: dict[str, Declaration] = {}
     shown: list[Declaration] = []
     notes: list[str] = []
@@ -156,16 +156,17 @@ def resolve(expr: Node, declarations: tuple[Declaration, ...], text: str,
                           tuple(shown))
     # report what the formula as written meets
     first_error = errors.get((False, False)) or errors[(False, True)]
-    entries = sorted({n.text for n in walk(expr) if isinstance(n, Slice) and n.kind == "entry"
-                      and n.expr is None and len(n.indices) == 1})
-    if entries and first_error.message and "declare" not in first_error.message:
-        were = "was read as an entry of a vector" if len(entries) == 1 else \
-            "were read as entries of vectors"
-        first_error.message += (f" (note: {', '.join(entries)} {were}; if "
-                                f"{'it is' if len(entries) == 1 else 'one is'} a row or a column "
+    vector_entries = sorted({n.text for n in walk(expr) if isinstance(n, Slice)
+                             and n.kind == "entry" and n.expr is None and len(n.indices) == 1})
+    if vector_entries and first_error.message and "declare" not in first_error.message:
+        first = vector_entries[0]
+        one = len(vector_entries) == 1
+        were = "was read as an entry of a vector" if one else "were read as entries of vectors"
+        first_error.message += (f" (note: {', '.join(vector_entries)} {were}; if "
+                                f"{'it is' if one else 'one is'} a row or a column "
                                 "of a matrix, say so, as in "
-                                f"'where {entries[0]}: row {_index_of(entries[0])} of "
-                                f"{entries[0][0].upper()}')")
+                                f"'where {first}: row {_index_of(first)} of "
+                                f"{first[0].upper()}')")
         first_error.args = (first_error.message,)
     raise first_error.with_text(text)
 
@@ -196,20 +197,20 @@ def _surrogate(expr: Node, flip_rows: bool) -> _Surrogate:
             # the 2-norm of a row or column per index (matrix norms do not arise there)
             return dataclasses.replace(node, args=(rebuild(node.args[0], fn),))
         if isinstance(node, Slice):
-            name = f"{node.text}#{counter[0]}"
+            placeholder = f"{node.text}#{counter[0]}"
             counter[0] += 1
-            placeholders[name] = (node, flip_rows)
+            placeholders[placeholder] = (node, flip_rows)
             kind = "scalar" if node.kind == "entry" else "vector"
-            decls.append(_decl(name, kind, node.span))
-            leaf = Name(name, node.span)
+            decls.append(_decl(placeholder, kind, node.span))
+            leaf = Name(placeholder, node.span)
             if node.kind == "row" and not flip_rows:
                 return Transpose(leaf, node.span, Span(node.span.end, node.span.end))
             return leaf
         if isinstance(node, IndexSum):
             body = rebuild(node.body, fn)
-            marker = Unary("+", body, node.span)
-            sums[id(marker)] = node
-            return marker
+            sum_marker = Unary("+", body, node.span)
+            sums[id(sum_marker)] = node
+            return sum_marker
         return None
 
     out = rebuild(expr, fn)

@@ -73,7 +73,8 @@ class SumReducer:
         if kind == "pow2":
             base: Val = tag[1]
             if len(base.axes) == 1:
-                return make_binary("^", make_call("norm", (base.node,), src), make_number(2, src), src)
+                norm = make_call("norm", (base.node,), src)
+                return make_binary("^", norm, make_number(2, src), src)
             return fro2(base.node, src)
         if kind == "hprod" and len(v.axes) == 1:
             a, b = tag[1], tag[2]
@@ -135,6 +136,7 @@ class SumReducer:
             self.fail("a sum over the entries of a mask inside another sum", src)
         i, j = info.indices
         mask = info.domain
+        assert mask is not None
         if v.elem != "scalar":
             self.fail("a sum over the entries of a mask of a vector or matrix per entry", src)
         if not set(v.axes) <= {i, j} or not v.axes:

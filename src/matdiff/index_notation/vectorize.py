@@ -13,9 +13,21 @@ themselves are reduced by :class:`~.sums.SumReducer`.
 from __future__ import annotations
 
 from ..ir import ELEMENTWISE_FUNCS
-from ..syntax import Binary, Call, IndexSum, Name, Node, Number, Slice, String, Transpose, Unary
-from ..syntax import children, map_children
-from ..typecheck import Checker
+from ..shapes import Checker
+from ..syntax import (
+    Binary,
+    Call,
+    IndexSum,
+    Name,
+    Node,
+    Number,
+    Slice,
+    String,
+    Transpose,
+    Unary,
+    children,
+    map_children,
+)
 from ..unparse import to_plain
 from .sums import SumReducer
 from .values import T, Val, is_two_norm, make_binary, make_call, make_number, ones_at, same
@@ -61,6 +73,7 @@ class Vectorizer(SumReducer):
     def rebuild(self, node: Node) -> Node:
         if id(node) in self.sums:
             info = self.sums[id(node)]
+            assert isinstance(node, Unary)
             val = self.vec(node.operand)
             out = self.reduce(val, info, node, outermost=True).node
             self.notes.append(f"read {info.source} as {to_plain(out)}")
@@ -89,6 +102,7 @@ class Vectorizer(SumReducer):
     def _vec(self, node: Node) -> Val:
         if id(node) in self.sums:
             info = self.sums[id(node)]
+            assert isinstance(node, Unary)
             return self.reduce(self.vec(node.operand), info, node, outermost=False)
         if id(node) in self.entries:
             return self.expression_entry(node)
@@ -139,6 +153,7 @@ class Vectorizer(SumReducer):
     def expression_entry(self, marker: Node) -> Val:
         """``(E)_{ij}``: the surrogate is ``sum(E)`` (a scalar, with E's shape checked)."""
         sl, inner = self.entries[id(marker)]
+        assert sl.expr is not None
         cls = self.cls(inner)
         if len(sl.indices) == 2:
             if cls != "matrix":
@@ -245,7 +260,8 @@ class Vectorizer(SumReducer):
             s, o = (a, b) if la == "scalar" and a.elem == "plain" else (b, a)
             if o.elem == "outer":
                 A, B = o.tag[1], o.tag[2]
-                scaled = make_binary("*", s.node, A, node) if s is a else make_binary("*", A, s.node, node)
+                scaled = (make_binary("*", s.node, A, node) if s is a
+                          else make_binary("*", A, s.node, node))
                 return Val(make_binary("*", scaled, B, node), o.axes, "outer",
                            ("outer", scaled, B))
             return Val(make_binary("*", a.node, b.node, node), o.axes, o.elem,
@@ -264,9 +280,11 @@ class Vectorizer(SumReducer):
                 return Val(make_binary("*", s.node, o.node, node), s.axes, "row")
             self.fail("a matrix times a scalar per index (a matrix per index)", node)
         if o.axes == s.axes and o.elem == "col":
-            return Val(make_binary("*", o.node, make_call("diag", (s.node,), node), node), s.axes, "col")
+            diag = make_call("diag", (s.node,), node)
+            return Val(make_binary("*", o.node, diag, node), s.axes, "col")
         if o.axes == s.axes and o.elem == "row":
-            return Val(make_binary("*", make_call("diag", (s.node,), node), o.node, node), s.axes, "row")
+            diag = make_call("diag", (s.node,), node)
+            return Val(make_binary("*", diag, o.node, node), s.axes, "row")
         self.fail("a product of values that depend on different indices", node)
 
     def hadamard(self, node, a: Val, b: Val, la: str, lb: str) -> Val:
@@ -282,7 +300,8 @@ class Vectorizer(SumReducer):
                 return Val(make_binary("*", make_call("diag", (fixed.node,), node), per.node, node),
                            per.axes, "col")
             if fixed.elem == "plain" and per.elem == "row" and cls_fixed == "row":
-                return Val(make_binary("*", per.node, make_call("diag", (T(fixed.node),), node), node),
+                diag = make_call("diag", (T(fixed.node),), node)
+                return Val(make_binary("*", per.node, diag, node),
                            per.axes, "row")
         self.fail("'.*' between values that depend on the indices differently", node)
 
@@ -310,7 +329,7 @@ class Vectorizer(SumReducer):
         if a.elem == "scalar":
             if b.elem == "plain":
                 return Val(make_binary(".^", a.node, b.node, node), a.axes, "scalar",
-                           ("pow2", a) if two else None)
+                           ("pow2", a) if two else ())
             if b.elem == "scalar":
                 x, y, axes = self.align(a, b, node)
                 return Val(make_binary(".^", x, y, node), axes, "scalar")
