@@ -22,7 +22,8 @@ from matdiff.cli import main
 from matdiff.errors import MatdiffError, MatdiffSyntaxError, UnsupportedError
 from matdiff.evaluate import evaluate
 from matdiff.index_notation.resolve import parse_plain
-from matdiff.latex_input import looks_like_latex, parse_latex, read_index_tree
+from matdiff.latex.reader import parse_latex, read_index_tree
+from matdiff.latex.tokens import looks_like_latex
 from matdiff.syntax import Binary, Call, IndexSum, Name, Number, Slice, Transpose, Unary
 
 SEED3 = (r"\dfrac{1}{2}\sum_{(i,j)\in{\Omega}}(M_{ij}-u_iv_{j}^T)^2 + "

@@ -143,7 +143,7 @@ def _deep_enough() -> None:
 def parse_latex(text: str, declarations: tuple[Declaration, ...] = ()) -> Parsed:
     """Parse a LaTeX formula (with an optional plain ``where`` clause); the result also
     carries ``.plain`` (the formula in the plain language) and ``.notes`` (how it was read)."""
-    from .latex_input import parse_latex as _parse_latex
+    from .latex.reader import parse_latex as _parse_latex
 
     return _parse_latex(text, tuple(declarations))
 

@@ -92,7 +92,7 @@ def options(body: Any) -> argparse.Namespace:
         if name in actions and body.get(name) is not None:
             setattr(ns, name, _option_value(name, body[name], actions[name]))
     if body.get("latex_input") is None and hasattr(ns, "latex_input"):
-        from ..latex_input import looks_like_latex
+        from ..latex.tokens import looks_like_latex
 
         ns.latex_input = looks_like_latex(expression)  # pasted LaTeX is recognised
     return ns
