@@ -1,15 +1,17 @@
 """Lowering: the syntax tree, with the shapes the checker found, to the IR through the
-smart constructors of :mod:`matdiff.algebra`."""
+smart constructors of :mod:`matdiff.algebra` and :mod:`matdiff.functions`."""
 
 from __future__ import annotations
 
 from . import algebra as A
+from . import functions as F
 from .dims import DimVar, dim_names
 from .errors import MatdiffTypeError
-from .ir import ELEMENTWISE_FUNCS, Expr, Sym, dim_product, shape_text
+from .ir import Expr, Sym, dim_product, shape_text
+from .ops import ELEMENTWISE
 from .shapes import (
+    BUILTINS,
     CONSTANTS,
-    FUNCTIONS,
     Checker,
     Decl,
     collect_names,
@@ -29,7 +31,7 @@ class Lowerer:
         used: dict[str, int] = {}
         collect_names(parsed.expr, used, set())
         self.order = {n: i for i, n in enumerate(used)}
-        self.names = dim_names(ch.u, set(used) | set(ch.named) | FUNCTIONS)
+        self.names = dim_names(ch.u, set(used) | set(ch.named) | BUILTINS | set(ELEMENTWISE))
         self.syms: dict[str, Sym] = {}
 
     def dim(self, d: DimVar) -> int | str:
@@ -113,7 +115,7 @@ class Lowerer:
         if op == "^" and not self.ch.is_scalar(self.ch.node_shapes[id(node.left)]):
             k = integer_exponent(node.right)
             assert k is not None
-            return A.matpow(self.lower(node.left), k)
+            return F.matpow(self.lower(node.left), k)
         if op in ("+", "-"):  # a whole chain a + b - c + ... in one sum
             terms = []
             term: Node = node
@@ -140,27 +142,27 @@ class Lowerer:
             return self.constant(node, "ones" if f in ("vector", "matrix") else f)
         if f == "reshape":
             r, c = self.shape_of(node)
-            return A.reshape(self.lower(node.args[0]), r, c)
+            return F.reshape(self.lower(node.args[0]), r, c)
         if f == "commutation":
             m, n = (self.dim(self.ch.named_dim(dim_argument(a))) for a in node.args)  # type: ignore[arg-type]
             return A.commutation(m, n)
         args = [self.lower(a) for a in node.args if not isinstance(a, String)]
         x = args[0]
-        if f in ELEMENTWISE_FUNCS:
-            return A.func(f, x)
-        simple = {"tr": A.trace, "trace": A.trace, "det": A.det, "logdet": A.logdet,
-                  "inv": A.inv, "sum": A.sum_, "logsumexp": A.logsumexp, "softmax": A.softmax,
-                  "vec": A.vec, "norm2": A.norm}
+        if f in ELEMENTWISE:
+            return F.func(f, x)
+        simple = {"tr": F.trace, "trace": F.trace, "det": F.det, "logdet": F.logdet,
+                  "inv": A.inv, "sum": A.sum_, "logsumexp": F.logsumexp, "softmax": F.softmax,
+                  "vec": A.vec, "norm2": F.norm}
         if f in simple:
             return simple[f](x)
         if f == "diag":
-            return A.diag(x) if x.shape[1] == 1 else A.diag_part(x)
+            return F.diag(x) if x.shape[1] == 1 else F.diag_part(x)
         if f == "norm1":
-            return A.sum_(A.func("abs", x))
+            return A.sum_(F.func("abs", x))
         if f == "norm":
             if len(node.args) == 2 and norm_order(node.args[1]) == 1:
-                return A.sum_(A.func("abs", x))
-            return A.norm(x)
+                return A.sum_(F.func("abs", x))
+            return F.norm(x)
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)

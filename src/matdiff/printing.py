@@ -22,7 +22,9 @@ from .ir import (
     MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
     Transpose, Zero,
 )
+from .algebra import add_list, neg, split_product, transpose, transpose_count
 from .names import GREEK, GREEK_UNICODE, GREEK_UPPER_UNICODE
+from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
@@ -64,7 +66,6 @@ class Printer:
     def oriented(self, e: Mul) -> Mul:
         """A 1 x 1 product reads either way (``x'*y = y'*x``): show the one that follows
         the input's order, with no more transposes."""
-        from .algebra import transpose, transpose_count
 
         if not (self.orient and e.is_scalar and not any(f.is_scalar for f in e.factors)):
             return e
@@ -210,7 +211,6 @@ class TextPrinter(Printer):
         return s
 
     def print_Mul(self, e: Mul):
-        from .algebra import split_product
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -221,7 +221,6 @@ class TextPrinter(Printer):
         if (coeff == 1 or coeff == -1) and not scalars:
             if len(chain) == 1 and sign and isinstance(chain[0], Add) and any(
                     _coeff(t) < 0 for t in chain[0].terms):  # -(a - b) prints as b - a
-                from .algebra import add_list
 
                 return self.show(add_list(_negate(t) for t in chain[0].terms))
             if len(chain) == 1:  # -y.*x is (-y).*x: a unary minus needs no parentheses
@@ -378,7 +377,6 @@ def _coeff(t: Expr) -> Fraction:
 
 
 def _negate(t: Expr) -> Expr:
-    from .algebra import neg
 
     return neg(t)
 
@@ -438,7 +436,6 @@ class LatexPrinter(TextPrinter):
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
     def print_Mul(self, e: Mul):
-        from .algebra import split_product
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -488,19 +485,8 @@ class LatexPrinter(TextPrinter):
     def op(self, name: str, arg: Expr) -> tuple[str, int]:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
-    LATEX_FUNCS = {
-        "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
-        "tanh": "\\tanh", "sinh": "\\sinh", "cosh": "\\cosh", "sigmoid": "\\sigma",
-        "sign": "\\operatorname{sign}", "softplus": "\\operatorname{softplus}",
-        "relu": "\\operatorname{relu}",
-    }
-
     def print_Func(self, e: Func):
-        if e.name == "sqrt":
-            return f"\\sqrt{{{self.text(e.arg)}}}", ATOM
-        if e.name == "abs":
-            return f"\\left|{self.text(e.arg)}\\right|", ATOM
-        return self.op(self.LATEX_FUNCS[e.name], e.arg)
+        return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
     def print_Trace(self, e):
         return self.op("\\operatorname{tr}", e.arg)

@@ -16,14 +16,20 @@ from .errors import (
     MatdiffTypeError,
     UnsupportedError,
 )
-from .ir import ELEMENTWISE_FUNCS
+from .ops import ELEMENTWISE
 from .syntax import Binary, Call, Name, Node, Number, String, Transpose, Unary
 
 CONSTANTS = ("eye", "ones", "zeros")
-FUNCTIONS = set(ELEMENTWISE_FUNCS) | {
+BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
+
+
+def is_function(name: str) -> bool:
+    return name in BUILTINS or name in ELEMENTWISE
+
+
 MAX_MATRIX_POWER = 64
 
 
@@ -214,7 +220,7 @@ class Checker:
         f, args, pos = node.func, node.args, node.func_span.start
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, f, args)
-        if f not in FUNCTIONS:
+        if not is_function(f):
             self.fail(MatdiffSyntaxError, f"unknown function '{f}'", pos)
         strings = [a for a in args if isinstance(a, String)]
         if f == "norm":
@@ -232,7 +238,7 @@ class Checker:
             return self.commutation_call(node)
         shapes = [self.shape(a) for a in args]
         s = shapes[0]
-        if f in ELEMENTWISE_FUNCS:
+        if f in ELEMENTWISE:
             return s
         if f in ("tr", "trace", "det", "logdet", "inv"):
             if not self.u.unify(s[0], s[1]):

@@ -12,7 +12,7 @@ themselves are reduced by :class:`~.sums.SumReducer`.
 
 from __future__ import annotations
 
-from ..ir import ELEMENTWISE_FUNCS
+from ..ops import ELEMENTWISE
 from ..shapes import Checker
 from ..syntax import (
     Binary,
@@ -356,7 +356,7 @@ class Vectorizer(SumReducer):
         v = self.vec(args[0])
         if v.elem == "outer":
             self.fail(f"'{f}' of an outer product per index", node)
-        if f in ELEMENTWISE_FUNCS:
+        if f in ELEMENTWISE:
             return Val(make_call(f, (v.node,), node), v.axes, v.elem)
         one = f == "norm1" or (f == "norm" and len(node.args) == 2
                                and isinstance(node.args[1], Number) and node.args[1].value == 1)
