@@ -23,12 +23,9 @@ from .sums import Sums
 from .tokens import Tok
 from .vocabulary import (
     ACCENTS,
-    BARE_FUNCTIONS,
     BARS,
     CLOSERS,
     EQUALS_CMDS,
-    FUNCTION_CMDS,
-    FUNCTION_WORDS,
     GREEK,
     OPENERS,
     PRODUCT_CMDS,
@@ -36,6 +33,9 @@ from .vocabulary import (
     SIZES_OPEN,
     STRIP_STYLES,
     WORD_STYLES,
+    bare_function,
+    function_command,
+    function_word,
     letter_name,
 )
 from .where import SliceDecl, split_where, where_clause
@@ -212,9 +212,10 @@ class LatexReader(Sums):
             arg = self.argument()
             return self.postfix(Call("sqrt", (arg,), Span(t.start, arg.span.end),
                                       Span(t.start, t.end)))
-        if name in FUNCTION_CMDS:
+        func = function_command(name)
+        if func is not None:
             self.next()
-            return self.function(FUNCTION_CMDS[name], t.start, Span(t.start, t.end))
+            return self.function(func, t.start, Span(t.start, t.end))
         if name in STRIP_STYLES:
             self.next()
             return self.styled(t)
@@ -291,11 +292,13 @@ class LatexReader(Sums):
             k += 1
         word = "".join(x.text for x in run)
         after = self.peek(k)
-        if len(run) > 1 and word in BARE_FUNCTIONS and (
+        if bare_function(word) and (
                 (after.kind, after.text) in OPENERS and after.text not in BARS
                 or after.kind == "cmd" and after.text in ("left", *SIZES_OPEN, *SIZES_EITHER)):
             self.i += k
-            return self.function(FUNCTION_WORDS[word], t.start, Span(t.start, run[-1].end))
+            func = function_word(word)
+            assert func is not None
+            return self.function(func, t.start, Span(t.start, run[-1].end))
         if len(run) >= 3 and word in GREEK and word not in self.declared:
             self.i += k
             self.notes.append(f"read the letters {word} as the Greek letter \\{word}")

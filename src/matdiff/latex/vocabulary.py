@@ -4,6 +4,7 @@ commands, delimiters and the commands that are skipped or refused."""
 from __future__ import annotations
 
 from ..names import GREEK_UNICODE, GREEK_UPPER_UNICODE
+from ..ops import ELEMENTWISE
 
 GREEK = {g: g for g in (
     "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
@@ -13,18 +14,42 @@ GREEK = {g: g for g in (
 GREEK.update({"varepsilon": "epsilon", "vartheta": "theta", "varkappa": "kappa",
               "varpi": "pi", "varrho": "rho", "varsigma": "sigma", "varphi": "phi"})
 
-# Commands that are functions of one argument (the name matdiff uses).
-FUNCTION_CMDS = {"log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos",
-                 "tan": "tan", "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "det": "det",
-                 "tr": "tr", "Tr": "tr", "trace": "tr", "Trace": "tr", "sgn": "sign",
+# Functions of one argument that are not elementwise: commands and words (in
+# \operatorname{..}, \mathrm{..}, \text{..}, or bare before '(') -> the name matdiff uses.
+# The elementwise functions and their LaTeX spellings are the records of matdiff.ops
+# (Elementwise.latex_commands and latex_words), read at each lookup: a function
+# registered at run time is read too.
+FUNCTION_CMDS = {"det": "det", "tr": "tr", "Tr": "tr", "trace": "tr", "Trace": "tr",
                  "diag": "diag", "logdet": "logdet"}
-# Words (in \operatorname{..}, \mathrm{..}, \text{..}, or bare before '(') that are functions.
-FUNCTION_WORDS = {**FUNCTION_CMDS, "diag": "diag", "Diag": "diag", "vec": "vec",
-                  "logdet": "logdet", "sigmoid": "sigmoid", "softmax": "softmax",
-                  "softplus": "softplus", "relu": "relu", "ReLU": "relu", "sign": "sign",
-                  "abs": "abs", "logsumexp": "logsumexp", "LSE": "logsumexp", "sqrt": "sqrt",
-                  "sum": "sum", "tr": "tr", "Tr": "tr", "TR": "tr"}
-BARE_FUNCTIONS = {w for w in FUNCTION_WORDS if len(w) > 1} - {"sum"}
+FUNCTION_WORDS = {**FUNCTION_CMDS, "Diag": "diag", "vec": "vec", "softmax": "softmax",
+                  "logsumexp": "logsumexp", "LSE": "logsumexp", "sum": "sum", "TR": "tr"}
+
+
+def function_command(name: str) -> str | None:
+    """The function a command means (``\\log`` -> ``log``, ``\\det`` -> ``det``), or None."""
+    if name in FUNCTION_CMDS:
+        return FUNCTION_CMDS[name]
+    for record in ELEMENTWISE.values():
+        if name in record.latex_commands:
+            return record.name
+    return None
+
+
+def function_word(word: str) -> str | None:
+    """The function a word means (``\\operatorname{ReLU}`` -> ``relu``; a command's name is
+    a word too: ``\\mathrm{log}``), or None."""
+    if word in FUNCTION_WORDS:
+        return FUNCTION_WORDS[word]
+    for record in ELEMENTWISE.values():
+        if word in record.latex_aliases:
+            return record.name
+    return None
+
+
+def bare_function(word: str) -> bool:
+    """Whether letters written together before a bracket are a function (``tr(``,
+    ``log(``): a word of more than one letter, ``sum`` excepted."""
+    return len(word) > 1 and word != "sum" and function_word(word) is not None
 
 # Style commands: the content is the formula (\mathbf{Wu - v} is W*u - v).
 STRIP_STYLES = {"mathbf", "boldsymbol", "bm", "pmb", "mathbfit", "mathcal", "mathscr",

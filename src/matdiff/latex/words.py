@@ -15,14 +15,14 @@ from .delimiters import Delimiters
 from .tokens import Tok
 from .vocabulary import (
     ACCENTS,
-    FUNCTION_CMDS,
-    FUNCTION_WORDS,
     GREEK,
     OPENERS,
     SIZES_EITHER,
     SIZES_OPEN,
     STRIP_STYLES,
     WORD_STYLES,
+    function_command,
+    function_word,
     letter_name,
 )
 
@@ -109,8 +109,9 @@ class Words(Delimiters):
                 inner[k].end == inner[k + 1].start for k in range(len(inner) - 1)):
             word = "".join(x.text for x in inner)
             self.i = nxt
-            if word in FUNCTION_WORDS:
-                return self.function(FUNCTION_WORDS[word], cmd.start, Span(cmd.start, end))
+            func = function_word(word)
+            if func is not None:
+                return self.function(func, cmd.start, Span(cmd.start, end))
             if word in ("max", "min", "argmax", "argmin", "rank", "arg", "sup", "inf", "E",
                         "Var", "Cov", "prox", "dom", "lim") and len(word) > 1:
                 self.error(f"unsupported function {word}", cmd.start)
@@ -196,7 +197,8 @@ class Words(Delimiters):
         return OPENERS.get((t.kind, t.text)) in ("(", "[", "\\{")
 
     def function_start(self, t: Tok) -> bool:
-        return t.kind == "cmd" and (t.text in FUNCTION_CMDS or t.text in ("sum", "sqrt")
+        return t.kind == "cmd" and (function_command(t.text) is not None
+                                    or t.text in ("sum", "sqrt")
                                     or t.text in WORD_STYLES and self.word_is_function())
 
     def word_is_function(self) -> bool:
@@ -207,4 +209,4 @@ class Words(Delimiters):
         while k < len(self.toks) and self.toks[k].kind == "letter":
             word += self.toks[k].text
             k += 1
-        return word in FUNCTION_WORDS
+        return function_word(word) is not None
