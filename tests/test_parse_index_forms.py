@@ -6,6 +6,8 @@ of them."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import matdiff
 from matdiff import api
@@ -215,3 +217,20 @@ def test_parse_plain_error_in_the_where_clause_points_into_the_text():
     text = "sum(i, x[i]) where x: vektor"
     e = syntax_error(text)
     assert e.position == text.index("vektor") and "unknown kind" in e.message
+
+
+# -- random text ---------------------------------------------------------------------------
+
+FRAGMENTS = ["sum(", "i", "j", "k'", ",", " ", "x", "[", "]", ":", "(", ")", "W", "M", "*",
+             "+", "-", "^2", "'", ".T", " in ", "Omega", "norm(", "'fro'", "2", " where ",
+             "x: vector", "λ", ".*", "/", ";"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30).map("".join))
+def test_random_index_text_gets_an_answer_or_a_positioned_error(text):
+    try:
+        parse_plain(text)
+    except MatdiffError as e:
+        assert e.message
+        assert e.position is None or 0 <= e.position <= len(text)
