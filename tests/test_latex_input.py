@@ -21,9 +21,10 @@ from matdiff.check import sample_dims, sample_values
 from matdiff.cli import main
 from matdiff.errors import MatdiffError, MatdiffSyntaxError, UnsupportedError
 from matdiff.evaluate import evaluate
-from matdiff.index_notation import IndexSum, Slice, parse_plain
-from matdiff.latex_input import looks_like_latex, parse_latex, read_index_tree
-from matdiff.syntax import Binary, Call, Name, Number, Transpose, Unary
+from matdiff.index_notation.resolve import parse_plain
+from matdiff.latex.reader import parse_latex, read_index_tree
+from matdiff.latex.tokens import looks_like_latex
+from matdiff.syntax import Binary, Call, IndexSum, Name, Number, Slice, Transpose, Unary
 
 SEED3 = (r"\dfrac{1}{2}\sum_{(i,j)\in{\Omega}}(M_{ij}-u_iv_{j}^T)^2 + "
          r"\frac{\lambda}{2}(||U||^2_F + ||V||^2_F)")
@@ -606,3 +607,36 @@ def test_sums_in_matrix_form_equal_the_loops(seed):
         checked += 1
         np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-9, err_msg=text)
     assert checked > 60
+
+
+# -- the elementwise functions come from the operation records -------------------------------
+
+
+def test_latex_input_reads_a_function_registered_at_run_time():
+    from matdiff import functions as F
+    from matdiff.ops import Elementwise, register, unregister
+
+    def kernel(x):
+        return x / (1.0 + np.abs(x))
+
+    record = Elementwise(
+        name="softsign",
+        derivative=lambda x, fx: F.func("sign", x),  # not used here
+        numpy=kernel,
+        fold=lambda v: v / (1.0 + abs(v)),
+        latex="\\operatorname{{softsign}}\\left({x}\\right)",
+        latex_commands=("softsign",),
+        latex_words=("SoftSign",),
+    )
+    texts = [r"\sum_i \operatorname{softsign}(x_i)", r"\sum_i \softsign(x_i)",
+             r"\sum_i \mathrm{SoftSign}(x_i)", r"\sum_i softsign(x_i)"]
+    with pytest.raises(MatdiffSyntaxError):
+        parse_latex(texts[1])
+    register(record)
+    try:
+        for text in texts:
+            assert parse_latex(text).plain == "sum(softsign(x))", text
+    finally:
+        unregister("softsign")
+    with pytest.raises(MatdiffSyntaxError, match=r"unsupported LaTeX command \\softsign"):
+        parse_latex(texts[1])

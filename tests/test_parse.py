@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matdiff.errors import MatdiffSyntaxError
-from matdiff.parse import MAX_DEPTH, MAX_TREE_DEPTH, parse, parse_declarations, tokenize
+from matdiff.lex import tokenize
+from matdiff.parse import MAX_DEPTH, MAX_TREE_DEPTH, parse, parse_declarations
 from matdiff.syntax import (
     Binary,
     Call,

@@ -65,7 +65,8 @@ def test_gradient_requires_scalar():
 
 
 @pytest.mark.parametrize("expr, error, position, words", [
-    ("A*x where A: matrix(m, n), x: vector(k)", MatdiffShapeError, 1, ["matrix(m, n)", "vector(k)"]),
+    ("A*x where A: matrix(m, n), x: vector(k)", MatdiffShapeError, 1,
+     ["matrix(m, n)", "vector(k)"]),
     ("x + y where x: vector(n), y: vector(m)", MatdiffShapeError, 2, ["vector(n)", "vector(m)"]),
     ("X/Y where Y: matrix", MatdiffShapeError, 1, ["'/' divides by a scalar"]),
     ("tr(x) where x: vector", MatdiffShapeError, 0, ["square"]),

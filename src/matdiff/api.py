@@ -166,7 +166,7 @@ def _deep_enough() -> None:
 def parse_latex(text: str, declarations: tuple[Declaration, ...] = ()) -> Parsed:
     """Parse a LaTeX formula (with an optional plain ``where`` clause); the result also
     carries ``.plain`` (the formula in the plain language) and ``.notes`` (how it was read)."""
-    from .latex_input import parse_latex as _parse_latex
+    from .latex.reader import parse_latex as _parse_latex
 
     return _parse_latex(text, tuple(declarations))
 
@@ -184,7 +184,7 @@ def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
     index sums (``sum(j, norm(W[:, j])^2)``), rewritten by :mod:`matdiff.index_notation`.
     """
     _deep_enough()
-    from .index_notation import parse_plain
+    from .index_notation.resolve import parse_plain
 
     if latex:
         parsed = parse_latex(expr, declarations)

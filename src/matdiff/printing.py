@@ -50,19 +50,13 @@ from .ir import (
     Vec,
     Zero,
 )
+from .names import GREEK, GREEK_UNICODE, GREEK_UPPER_UNICODE
 from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
 Shown = tuple[str, int]  # a node's text and the precedence of its outermost operator
 
-GREEK = [
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
-    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
-    "psi", "omega",
-]
-GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
-GREEK_UPPER_UNICODE = dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))
 _IDENT = re.compile(r"[^\W\d]\w*")
 KEY_CHARS = 160  # how much of a term's text orders it among its siblings
 

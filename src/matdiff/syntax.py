@@ -1,4 +1,4 @@
-"""The abstract syntax tree produced by :mod:`matdiff.parse`.
+"""The abstract syntax tree produced by :mod:`matdiff.parse` and :mod:`matdiff.latex`.
 
 Grammar of the tree (every node carries ``span``, 0-based code-point offsets,
 end exclusive)::
@@ -10,16 +10,24 @@ end exclusive)::
          | Unary(op: "-" | "+", operand)
          | Binary(op, left, right, op_span)      op in + - * @ .* ./ / ^ .^
          | Transpose(operand, op_span)           both x' and x.T
+         | IndexSum(indices, domain: Name | None, body, source)
+         | Slice(base, kind, indices, text, expr: Node | None)
 
     Declaration(names: tuple[(str, Span)], kind, symmetric, dims: tuple[(str | int, Span)])
         kind in "scalar" | "vector" | "matrix" | "mask"
 
 ``∘`` and ``⊙`` are normalised to ``.*``. Sized constants (``eye(n)``) and
 ``vector(1)`` / ``matrix(1)`` are ordinary calls; the type checker reads them.
+
+``IndexSum`` and ``Slice`` come from index notation (``sum(j, W[:, j])``,
+``\\sum_j W^{j}``); :func:`matdiff.index_notation.resolve.resolve` replaces them by
+matrix expressions before type checking, which never sees them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -52,7 +60,7 @@ class String:
 @dataclass(frozen=True)
 class Call:
     func: str
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
     span: Span
     func_span: Span
 
@@ -60,27 +68,57 @@ class Call:
 @dataclass(frozen=True)
 class Unary:
     op: str
-    operand: "Node"
+    operand: Node
     span: Span
 
 
 @dataclass(frozen=True)
 class Binary:
     op: str
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
     span: Span
     op_span: Span
 
 
 @dataclass(frozen=True)
 class Transpose:
-    operand: "Node"
+    operand: Node
     span: Span
     op_span: Span
 
 
-Node = Name | Number | String | Call | Unary | Binary | Transpose
+@dataclass(frozen=True)
+class Slice:
+    """An entry, a row or a column of a named matrix or vector, at summation indices.
+
+    ``kind`` is ``"entry"`` (``x_i``: indices ``(i,)``; ``M_{ij}``: ``(i, j)``), ``"row"``
+    (``u_i``, a row vector) or ``"col"`` (``W^{j}``, a column vector).  ``text`` is the
+    slice as written; ``expr`` the bracketed expression of an entry such as ``(U*V')_{ij}``
+    (``base`` is then its plain text).
+    """
+
+    base: str
+    kind: str
+    indices: tuple[str, ...]
+    span: Span
+    text: str
+    expr: Node | None = None
+
+
+@dataclass(frozen=True)
+class IndexSum:
+    """A sum over ``indices`` (each over its whole range) or over the observed entries
+    ``(i, j)`` of the mask ``domain``; ``source`` is the sum as written, for notes."""
+
+    indices: tuple[str, ...]
+    domain: Name | None
+    body: Node
+    span: Span
+    source: str
+
+
+Node = Name | Number | String | Call | Unary | Binary | Transpose | IndexSum | Slice
 
 
 @dataclass(frozen=True)
@@ -99,3 +137,88 @@ class Parsed:
     expr: Node
     declarations: tuple[Declaration, ...]
     text: str
+
+
+@dataclass(frozen=True)
+class Translated(Parsed):
+    """A :class:`Parsed` read from LaTeX or index notation.
+
+    ``plain`` is the expression in the plain language (with the declarations it needs),
+    ``notes`` says how sums and conventions were read.
+    """
+
+    plain: str = ""
+    notes: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------
+# Walking trees
+# ---------------------------------------------------------------------------------------
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of a node (a slice's bracketed expression is not one:
+    it is the slice's own content, resolved with it)."""
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, (Unary, Transpose)):
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, IndexSum):
+        return (node.body,)
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """The node and all nodes below it, in prefix order (left to right), including the
+    bracketed expression of a slice."""
+    yield node
+    if isinstance(node, Slice):
+        if node.expr is not None:
+            yield from walk(node.expr)
+        return
+    for child in children(node):
+        yield from walk(child)
+
+
+def rebuild(node: Node, fn: Callable[[Node], Node | None]) -> Node:
+    """Rebuild a tree top-down: where ``fn(node)`` gives a replacement it is used as is,
+    elsewhere the children are rebuilt (the node itself is kept when none changed)."""
+    out = fn(node)
+    if out is not None:
+        return out
+    if isinstance(node, Call):
+        args = tuple(rebuild(a, fn) for a in node.args)
+        if all(a is b for a, b in zip(args, node.args)):
+            return node
+        return dataclasses.replace(node, args=args)
+    if isinstance(node, (Unary, Transpose)):
+        operand = rebuild(node.operand, fn)
+        return node if operand is node.operand else dataclasses.replace(node, operand=operand)
+    if isinstance(node, Binary):
+        left, right = rebuild(node.left, fn), rebuild(node.right, fn)
+        if left is node.left and right is node.right:
+            return node
+        return dataclasses.replace(node, left=left, right=right)
+    if isinstance(node, IndexSum):
+        body = rebuild(node.body, fn)
+        return node if body is node.body else dataclasses.replace(node, body=body)
+    return node
+
+
+def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:
+    """The node with ``fn`` applied to each direct child (of a call, sign, transpose or
+    binary operator; other nodes are returned unchanged)."""
+    if isinstance(node, Call):
+        return dataclasses.replace(node, args=tuple(fn(a) for a in node.args))
+    if isinstance(node, (Unary, Transpose)):
+        return dataclasses.replace(node, operand=fn(node.operand))
+    if isinstance(node, Binary):
+        return dataclasses.replace(node, left=fn(node.left), right=fn(node.right))
+    return node
+
+
+def has_index_nodes(node: Node) -> bool:
+    """Whether the tree holds an index sum or a slice."""
+    return any(isinstance(n, (IndexSum, Slice)) for n in walk(node))

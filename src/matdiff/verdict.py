@@ -66,7 +66,7 @@ def _unknown_name(program: Program, text: str) -> str | None:
 
 
 def _names(node: Node) -> set[str]:
-    from .typecheck import collect_names
+    from .shapes import collect_names
 
     out: dict[str, int] = {}
     collect_names(node, out, set())

@@ -82,7 +82,7 @@ def to_request(body: Any) -> api.Request:
     verify = _optional_text(body, "verify")
     code = _choice(body, "code", api.BACKENDS)
     if body.get("latex_input") is None:
-        from ..latex_input import looks_like_latex
+        from ..latex.tokens import looks_like_latex
 
         latex_input = looks_like_latex(expression)
     else:

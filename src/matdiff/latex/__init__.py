@@ -1,0 +1,53 @@
+"""LaTeX input: formulas as they appear in papers, lecture notes and Q&A sites.
+
+:func:`~matdiff.latex.reader.parse_latex` reads a LaTeX formula, optionally followed by a
+``where`` clause in the plain language (plus index declarations such as ``u_i: row i of U``,
+``W^{j}: column j of W``), into the same :class:`~matdiff.syntax.Parsed` tree the plain
+parser produces.  Every node's span, and every error position, is an offset into the
+ORIGINAL text, so errors show a caret under the offending LaTeX character; an
+unsupported macro is named (``unsupported LaTeX command \\foo``).
+
+What is read (a hand-written tokenizer and recursive-descent parser, no eval):
+
+* fractions ``\\frac{a}{b}``, ``\\dfrac``, ``\\tfrac``, ``\\cfrac``, and their one-token
+  arguments ``\\frac1N``, ``\\frac 2N``, ``\\frac12``;
+* products: implicit (``XW``, ``2X^T(XW-Y)``, ``\\lambda U``), ``*``, ``\\cdot``,
+  ``\\times`` (ordinary products), ``\\odot`` and ``\\circ`` (elementwise), ``\\otimes``
+  (``kron``), ``/``;
+* ``^T``, ``^\\top``, ``^{T}``, ``^{\\mathsf T}``, ``^\\intercal``, ``^\\prime`` and ``'``
+  (transpose), ``^{-1}`` (inverse), ``^{-T}``, other exponents (powers);
+* norms ``\\|x\\|``, ``\\left\\| .. \\right\\|``, ``||x||``, ``\\lVert .. \\rVert``,
+  ``\\Vert``, with ``_F``, ``_{\\text{F}}``, ``_{Fro}`` (``norm(X, 'fro')``), ``_2``,
+  ``_1`` (``norm1``) and powers in either order; ``|x|`` is ``abs``;
+  ``\\langle A, B \\rangle`` is ``sum(A.*B)``;
+* brackets ``( ) [ ] { } \\{ \\}`` with ``\\left``/``\\right`` and ``\\big``-style sizes;
+* styles stripped: ``\\mathbf``, ``\\boldsymbol``, ``\\bm``, ``\\mathcal``, ...;
+  ``\\mathrm``, ``\\text``, ``\\operatorname``, ``\\mbox``, ``\\mathsf``: a function name
+  (``\\operatorname{tr}``, ``\\mathrm{Tr}``), a letter, or a multi-letter name;
+* functions ``\\log \\ln \\exp \\sin \\cos \\tan \\sinh \\cosh \\tanh \\det \\sqrt``,
+  ``\\operatorname{tr/diag/vec/logdet/sigmoid/...}``, bare ``tr(``, ``log(`` ...;
+  with brackets or applied to the product that follows (``\\log\\det X``);
+* Greek letters (``\\lambda`` -> ``lambda``, ``\\Sigma`` -> ``Sigma``), subscripted
+  names (``x_1`` -> ``x_1``, ``W_{2}`` -> ``W_2``), accents (``\\hat y`` -> ``y_hat``);
+* ``e^{..}`` is ``exp(..)``, ``I`` / ``\\mathbf{I}`` the identity, ``\\mathbf{1}`` the
+  all-ones vector (each unless declared a variable; each gives a note);
+* ``F(U, V) = ...``: the right-hand side is read;
+* sums in index notation (see :mod:`matdiff.index_notation`): ``\\sum_{j=1}^{m}``,
+  ``\\sum^{m}_{j'=1}``, ``\\sum_{i,j}``, ``\\sum_{ij}``, ``\\sum_i\\sum_j``,
+  ``\\sum_{(i,j)\\in\\Omega}``, with entries ``x_i``, ``M_{ij}``, rows and columns
+  ``u_i``, ``W^{j}``, ``W_{:,j}``, ``W_{i,:}`` (declared in the where clause, or
+  inferred: a superscript index on an uppercase matrix is a column).
+
+The modules, in the order they build on each other:
+
+* :mod:`.vocabulary` -- the commands and words read (Greek letters, functions, styles,
+  delimiters);
+* :mod:`.tokens` -- the tokenizer (:func:`~.tokens.tokenize_latex`) and
+  :func:`~.tokens.looks_like_latex`;
+* :mod:`.where` -- the where clause: plain declarations and index declarations;
+* the reader, one recursive-descent parser built in layers: :mod:`.cursor` (tokens,
+  errors), :mod:`.scripts` (subscripts and superscripts), :mod:`.indexed` (names with
+  their scripts, index uses, transposes and powers), :mod:`.delimiters` (brackets, bars,
+  norms), :mod:`.words` (styles, words, accents, functions), :mod:`.sums` (``\\sum``) and
+  :mod:`.reader` (expressions, commands, and the entry :func:`~.reader.parse_latex`).
+"""

@@ -1,0 +1,160 @@
+"""Brackets, bars and norms: ``( )``, ``\\left[ \\right]``, ``|x|``, ``\\|x\\|_F^2``,
+``\\langle A, B \\rangle``."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..syntax import (
+    Binary,
+    Call,
+    Node,
+    Number,
+    Span,
+    String,
+)
+from .cursor import Script, describe, widen
+from .indexed import IndexedNames
+from .tokens import Tok
+from .vocabulary import (
+    BARS,
+    CLOSE_TEXT,
+    CLOSERS,
+    OPEN_TEXT,
+    OPENERS,
+    SIZES_CLOSE,
+    SIZES_EITHER,
+    SIZES_OPEN,
+)
+
+
+class Delimiters(IndexedNames):
+    def delimited(self, postfix: bool = True) -> Node:
+        first = self.peek()
+        sized = None
+        if first.kind == "cmd" and first.text == "left":
+            self.next()
+            sized = "left"
+        elif first.kind == "cmd" and (first.text in SIZES_OPEN or first.text in SIZES_EITHER):
+            self.next()
+            sized = "big"
+        d = self.peek()
+        kind = OPENERS.get((d.kind, d.text))
+        if kind is None:
+            if d.kind == "sym" and d.text == "." and sized == "left":
+                self.error("unsupported: an invisible delimiter \\left.", d.start)
+            self.error(f"expected a delimiter after \\{first.text}, found {describe(d)}",
+                       d.start)
+        if kind == "{" and sized:
+            self.error("use \\{ for a brace after \\left", d.start)
+        self.next()
+        bars = kind in BARS and sized != "left"
+        saved_bars = self.bar_depth
+        # inside bare bars a bar closes; inside any other bracket a bar may open again
+        self.bar_depth = 1 if bars else 0
+        try:
+            if kind in BARS and self.at("cmd", "cdot"):
+                self.placeholder_error(self.peek())
+            if kind == "<":
+                a = self.expr()
+                if not self.at("sym", ","):
+                    self.error("expected ',' between the two sides of \\langle .. \\rangle",
+                               self.peek().start)
+                self.next()
+                b = self.expr()
+                inner: Node = Binary(".*", a, b, Span(a.span.start, b.span.end),
+                                     Span(a.span.end, b.span.start))
+            else:
+                inner = self.expr()
+        finally:
+            self.bar_depth = saved_bars
+        end = self.closer(kind, first, sized)
+        span = Span(first.start, end)
+        if kind in ("(", "[", "{", "\\{"):
+            node = widen(inner, span)
+            return self.postfix(node) if postfix else node
+        if kind == "<":
+            node = Call("sum", (inner,), span, Span(first.start, first.end))
+            return self.postfix(node)
+        if kind == "|":
+            return self.postfix(Call("abs", (inner,), span, Span(first.start, first.end)))
+        return self.norm(inner, first, span)
+
+    def closer(self, kind: str, first: Tok, sized: str | None) -> int:
+        t = self.peek()
+        if sized == "left":
+            if not (t.kind == "cmd" and t.text == "right"):
+                self.error(f"unbalanced \\left{OPEN_TEXT[kind]}: no matching "
+                           f"\\right{CLOSE_TEXT[kind]}", first.start)
+            self.next()
+            d = self.peek()
+            got = CLOSERS.get((d.kind, d.text))
+            if got != kind:
+                if d.kind == "sym" and d.text == ".":
+                    self.error("unsupported: an invisible delimiter \\right.", d.start)
+                self.error(f"\\right{d.text if d.kind == 'sym' else chr(92) + d.text} does not "
+                           f"match \\left{OPEN_TEXT[kind]} at {first.start} (expected "
+                           f"\\right{CLOSE_TEXT[kind]})", d.start)
+            self.next()
+            return d.end
+        if t.kind == "cmd" and (t.text in SIZES_CLOSE or t.text in SIZES_EITHER):
+            self.next()
+            t = self.peek()
+        got = CLOSERS.get((t.kind, t.text))
+        if got == kind:
+            self.next()
+            return t.end
+        if t.kind == "cmd" and t.text == "right":
+            self.error("'\\right' without a matching '\\left'", t.start)
+        self.error(f"unbalanced '{OPEN_TEXT[kind]}' at {first.start}: expected "
+                   f"'{CLOSE_TEXT[kind]}', found {describe(t)}", t.start)
+
+    def norm(self, inner: Node, first: Tok, span: Span) -> Node:
+        order: Node | None = None
+        end = span.end
+        sub_seen = sup_seen = False
+        node: Node | None = None
+        power: tuple[Node, Span] | None = None
+        while self.at("sym", "_") or self.at("sym", "^"):
+            s = self.next()
+            if s.text == "_":
+                if sub_seen:
+                    self.error("bad subscript: a second subscript on a norm", s.start)
+                sub_seen = True
+                sc = self.script("subscript")
+                order = self.norm_order(sc)
+                end = max(end, sc.span.end)
+            else:
+                if sup_seen:
+                    self.error("double superscript (use braces)", s.start)
+                sup_seen = True
+                sc = self.script()
+                if self.is_transpose(sc):
+                    self.error("a transpose of a norm (a scalar)", sc.span.start)
+                power = (self.parse_range(sc.a, sc.b, self.expr), Span(s.start, s.end))
+                end = max(end, sc.span.end)
+        if isinstance(order, Number) and order.value == 1:
+            node = Call("norm1", (inner,), span, Span(first.start, first.end))
+            self.note_once("read a 1-norm ||.||_1 as norm1, the sum of the absolute values "
+                           "of the entries")
+        else:
+            args = (inner,) if order is None else (inner, order)
+            node = Call("norm", args, Span(span.start, span.end if power else end),
+                        Span(first.start, first.end))
+        if power is not None:
+            node = Binary("^", node, power[0], Span(span.start, end), power[1])
+        return self.postfix(node)
+
+    def norm_order(self, sc: Script) -> Node:
+        core = self.core_tokens(sc)
+        word = "".join(t.text for t in core if t.kind in ("letter", "num"))
+        if core and all(t.kind in ("letter", "num") for t in core):
+            if word.lower() in ("f", "fro", "frob", "frobenius"):
+                return String("fro", sc.span)
+            if word == "2":
+                return Number(Fraction(2), "2", sc.span)
+            if word == "1":
+                return Number(Fraction(1), "1", sc.span)
+        what = self.text[sc.span.start:sc.span.end]
+        self.error(f"unsupported norm {what!s} (matdiff reads _F, _{{Fro}}, _2 and _1)",
+                   sc.span.start)
