@@ -384,7 +384,7 @@ def test_snapshot(name):
 @pytest.mark.parametrize("name", ["numpy", "jax", "torch"])
 def test_commutation_helper_of_each_backend(name):
     """One helper builds K(m, n) with NumPy; each backend converts it to its own array."""
-    from matdiff.codegen.printer import Backend
+    from matdiff.codegen.backend_base import Backend
 
     module = {"numpy": "matdiff.codegen.numpy_backend", "jax": "matdiff.codegen.jax_backend",
               "torch": "matdiff.codegen.torch_backend"}[name]
@@ -427,3 +427,11 @@ def test_user_text_never_reaches_generated_code(expr, latex, backend, capsys):
     assert prints == []
     doc = ast.get_docstring(module, clean=False)
     assert doc is not None and doc.split("\n")[2] == "    " + expr
+
+
+def test_every_low_level_operation_has_a_printer():
+    """The printer's dispatch table covers the closed set of LIR operations, no more."""
+    from matdiff.codegen.lir import OPS
+    from matdiff.codegen.printer import EMITTERS
+
+    assert set(EMITTERS) == set(OPS)

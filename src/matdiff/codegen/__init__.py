@@ -26,7 +26,8 @@ from typing import Any
 
 from ..errors import UnsupportedError
 from ..ir import shape_text
-from .printer import Output, Spec, VarInfo, _py
+from .pytext import py_name
+from .spec import Output, Spec, VarInfo
 
 BACKENDS = {
     "numpy": "numpy_backend",
@@ -103,7 +104,7 @@ def build(expr: str, wrt, backend_name: str = "numpy", hessian: bool = False,
     dimset = set()
     for name in sorted(program.syms, key=lambda n: program.order.get(n, 0)):
         s = program.syms[name]
-        variables.append(VarInfo(name, _py(name), s.shape, s.kind))
+        variables.append(VarInfo(name, py_name(name), s.shape, s.kind))
         for d in s.shape:
             dimset.update(p for p in str(d).split("*") if not p.isdigit())
     for v in variables:
@@ -122,10 +123,10 @@ def build(expr: str, wrt, backend_name: str = "numpy", hessian: bool = False,
     for g in grads:
         kind = g.kind
         prefix = {"gradient": "grad", "jacobian": "jac", "derivative": "deriv"}[kind]
-        outputs.append(Output(oname(f"{prefix}_{_py(g.wrt)}"), nodes[id(g.expr)], kind, g.wrt,
+        outputs.append(Output(oname(f"{prefix}_{py_name(g.wrt)}"), nodes[id(g.expr)], kind, g.wrt,
                               f"{kind} wrt {g.wrt} ({shape_text(g.expr.shape)})"))
     for h in hesss:
-        outputs.append(Output(oname(f"hess_{_py(h.wrt)}"), nodes[id(h.expr)], "hessian", h.wrt,
+        outputs.append(Output(oname(f"hess_{py_name(h.wrt)}"), nodes[id(h.expr)], "hessian", h.wrt,
                               f"Hessian wrt {h.wrt} ({shape_text(h.expr.shape)}"
                               + (", of vec(" + h.wrt + "))" if h.var.shape[1] != 1 else ")")))
     # dimensions no variable's shape gives (eye(k) with k only in a constant)
@@ -143,10 +144,9 @@ def build(expr: str, wrt, backend_name: str = "numpy", hessian: bool = False,
                 spec.notes.append(
                     f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
                     f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
-                    f"{h.map_text} (hessian_map_{_py(h.wrt)} below).")
+                    f"{h.map_text} (hessian_map_{py_name(h.wrt)} below).")
                 mapnode = Lowering([h.map]).lower(h.map)  # its own function: nothing shared
-                spec.map_output = spec.map_output or []
-                spec.map_output.append(Output(f"hessian_map_{_py(h.wrt)}", mapnode, "map", h.wrt,
+                spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}", mapnode, "map", h.wrt,
                                               f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
     from .module import render
 
@@ -212,6 +212,6 @@ def load(gen: Generated):
     call.check = mod.check
     call.spec = gen.spec
     call.__doc__ = mod.f.__doc__
-    for out in gen.spec.map_output or []:
+    for out in gen.spec.map_outputs:
         setattr(call, out.name, getattr(mod, out.name))
     return call

@@ -10,7 +10,7 @@ Kronecker scatters) raise ``UnsupportedError`` when the code is generated.
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class DaskBackend(Backend):

@@ -7,7 +7,7 @@ A block-diagonal Kronecker term is a scatter-add (``.at[...].add``).
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class JaxBackend(Backend):

@@ -6,7 +6,10 @@ import textwrap
 
 from ..ir import shape_text
 from .lir import layout
-from .printer import Backend, Printer, Spec, VarInfo, _atoms
+from .backend_base import Backend
+from .printer import Printer
+from .pytext import atoms
+from .spec import Spec, VarInfo
 
 CHECK_SOURCE = '''
 _SIZES = {sizes}  # default sizes of the dimensions for check()
@@ -158,7 +161,7 @@ def render(be: Backend, spec: Spec) -> str:
     funcs = ["\n".join(lines)]
     funcs += be.wrap_function(fname)
     # ---------------------------------------------------------------- the Hessian maps
-    for mo in spec.map_output or []:
+    for mo in spec.map_outputs:
         mspec = Spec(spec.expression, spec.types, spec.variables, [mo], spec.domain, spec.wrt,
                      False, spec.extra_dims)
         dvar = next(v for v in spec.variables if v.name == mo.wrt)
@@ -225,16 +228,16 @@ def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict]:
         for axis, d in dims:
             what = "rows" if (lay == "mat" and axis == 0) else ("columns" if lay == "mat" else "entries")
             got = f"{v.py}.shape[{axis}]"
-            atoms = _atoms(d)
-            if len(atoms) == 1 and isinstance(atoms[0], str) and atoms[0] not in bound:
+            parts = atoms(d)
+            if len(parts) == 1 and isinstance(parts[0], str) and parts[0] not in bound:
                 lines.append(f"{pr.dim(d)} = {got}")
-                bound[atoms[0]] = f"the {what} of {v.name}"
+                bound[parts[0]] = f"the {what} of {v.name}"
                 continue
-            deferred.append((v, text, got, d, atoms))
-    for v, text, got, d, atoms in deferred:
-        if all(isinstance(a, int) or a in bound for a in atoms):
-            src = ", ".join(f"{a} = {{{pr.dim(a)}}}" for a in atoms if isinstance(a, str))
-            origin = "; ".join(bound[a] for a in atoms if isinstance(a, str))
+            deferred.append((v, text, got, d, parts))
+    for v, text, got, d, parts in deferred:
+        if all(isinstance(a, int) or a in bound for a in parts):
+            src = ", ".join(f"{a} = {{{pr.dim(a)}}}" for a in parts if isinstance(a, str))
+            origin = "; ".join(bound[a] for a in parts if isinstance(a, str))
             msg = (f"{v.name} must be a {text}" + (f" with {src} ({origin})" if src else "")
                    + f"; got shape {{tuple({v.py}.shape)}}")
             lines.append(f"if {got} != {pr.dim(d)}:")
@@ -258,7 +261,7 @@ def _kind_text(v: VarInfo) -> str:
 def _check_source(pr: Printer, be: Backend, spec: Spec) -> str:
     sizes = {}
     pool = [3, 4, 5, 6, 2, 7, 8, 9, 10, 11]
-    taken_ints = {a for v in spec.variables for d in v.shape for a in _atoms(d)
+    taken_ints = {a for v in spec.variables for d in v.shape for a in atoms(d)
                   if isinstance(a, int)}
     pool = [p for p in pool if p not in taken_ints]
     names = sorted(pr.dimname)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class TorchBackend(Backend):
