@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from .ir import (
-    SCALAR, Add, Commutation, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
+    FUNCTIONS, SCALAR, Add, Commutation, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
     Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Shape,
     Softmax, Sum, Sym, Trace, Transpose, Vec, Zero, chain_shape, dim_product,
 )
@@ -806,7 +806,7 @@ def func(name: str, x: Expr) -> Expr:
             return sub(x.arg, LogSumExp(x.arg))
     if name == "exp" and is_zero(x):
         return ones(x.shape)
-    if name in ("sin", "tan", "tanh", "sinh", "sqrt", "abs", "sign", "relu") and is_zero(x):
+    if is_zero(x) and FUNCTIONS[name].zero_at_zero:
         return x
     return Func(name, x)
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 from . import algebra as A
 from .errors import UnsupportedError
+from .ops import ELEMENTWISE
 from .printing import to_text
 from .ir import (
     Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Inv, Kron,
@@ -66,30 +67,8 @@ def _d_matpow(e: MatPow, d: D) -> Expr:
     return A.add_list(A.mul(A.matpow(x, i), dx, A.matpow(x, k - 1 - i)) for i in range(k))
 
 
-def func_derivative(name: str, x: Expr, fx: Expr) -> Expr:
-    """f'(x), elementwise, given the node fx = f(x)."""
-    two = Num(2)
-    table: dict[str, Callable[[], Expr]] = {
-        "exp": lambda: fx,
-        "log": lambda: A.elem_pow(x, A.MINUS_ONE),
-        "sin": lambda: A.func("cos", x),
-        "cos": lambda: A.neg(A.func("sin", x)),
-        "tan": lambda: A.add(A.ONE, A.elem_pow(fx, two)),
-        "tanh": lambda: A.sub(A.ONE, A.elem_pow(fx, two)),
-        "sinh": lambda: A.func("cosh", x),
-        "cosh": lambda: A.func("sinh", x),
-        "sqrt": lambda: A.mul(Num(Fraction(1, 2)), A.elem_pow(fx, A.MINUS_ONE)),
-        "abs": lambda: A.func("sign", x),
-        "sign": lambda: A.zero(x.shape),
-        "sigmoid": lambda: A.hadamard(fx, A.sub(A.ONE, fx)),
-        "softplus": lambda: A.func("sigmoid", x),
-        "relu": lambda: A.func("sign", fx),  # the step function, 0 at 0
-    }
-    return table[name]()
-
-
-def _d_func(e: Func, d: D) -> Expr:
-    return A.hadamard(func_derivative(e.name, e.arg, e), d(e.arg))
+def _d_func(e: Func, d: D) -> Expr:  # d f(u) = f'(u) .* du, f' from the function's record
+    return A.hadamard(ELEMENTWISE[e.name].derivative(e.arg, e), d(e.arg))
 
 
 def _d_norm(e: Norm, d: D) -> Expr:  # d||x|| = x : dx / ||x||

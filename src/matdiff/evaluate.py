@@ -32,6 +32,7 @@ from typing import Callable, Iterator, Mapping
 import numpy as np
 
 from . import ir
+from .ops import ELEMENTWISE
 
 __all__ = ["evaluate", "resolve_dim", "resolve_shape", "EvaluationError"]
 
@@ -235,10 +236,10 @@ def _eval_matpow(node: ir.MatPow, args, dims) -> np.ndarray:
 
 
 def _eval_func(node: ir.Func, args, dims) -> np.ndarray:
-    func = _ELEMENTWISE.get(node.name)
-    if func is None:
+    record = ELEMENTWISE.get(node.name)
+    if record is None:
         raise EvaluationError(f"unknown elementwise function {node.name}")
-    return func(args[0])
+    return record.numpy(args[0])
 
 
 def _eval_reshape(node: ir.Reshape, args, dims) -> np.ndarray:
@@ -264,46 +265,6 @@ _STRUCTURAL: dict[type, Callable[..., np.ndarray]] = {
     ir.MatPow: _eval_matpow,
     ir.Func: _eval_func,
     ir.Reshape: _eval_reshape,
-}
-
-
-# --------------------------------------------------------------------------- elementwise functions
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x| for real x."""
-    if np.iscomplexobj(x):
-        return 1.0 / (1.0 + np.exp(-x))
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus(x: np.ndarray) -> np.ndarray:
-    """log(1 + exp(x)), stably for real x."""
-    if np.iscomplexobj(x):
-        return np.log(1.0 + np.exp(x))
-    return np.logaddexp(0.0, x)
-
-
-def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0)
-
-
-_ELEMENTWISE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "exp": np.exp,
-    "log": np.log,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "tanh": np.tanh,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-    "sign": np.sign,
-    "sigmoid": _sigmoid,
-    "softplus": _softplus,
-    "relu": _relu,
 }
 
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .errors import MatdiffError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError
-from .ir import ELEMENTWISE_FUNCS
+from .ops import ELEMENTWISE
 from .parse import parse as parse_text
 from .syntax import (
     Binary,
@@ -635,7 +635,7 @@ class _Vectorizer:
         v = self.vec(args[0])
         if v.elem == "outer":
             self.fail(f"'{f}' of an outer product per index", node)
-        if f in ELEMENTWISE_FUNCS:
+        if f in ELEMENTWISE:
             return Val(_call(f, (v.node,), node), v.axes, v.elem)
         one = f == "norm1" or (f == "norm" and len(node.args) == 2
                                and isinstance(node.args[1], Number) and node.args[1].value == 1)

@@ -37,16 +37,25 @@ from __future__ import annotations
 import functools
 import zlib
 from fractions import Fraction
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar, Protocol, Self
 
 Dim = int | str
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
 
-ELEMENTWISE_FUNCS = (
-    "exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt",
-    "abs", "sign", "sigmoid", "softplus", "relu",
-)
+
+
+class FunctionInfo(Protocol):
+    """What the IR and the rewrite rules need of an elementwise function's record."""
+
+    name: str
+    zero_at_zero: bool
+
+
+# The elementwise functions ``Func`` may name, filled by :mod:`matdiff.ops.elementwise`
+# (the records live there; the IR only needs to know that a name is one).
+FUNCTIONS: dict[str, FunctionInfo] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -71,22 +80,32 @@ def _stable_hash(value: Any) -> int:
 
 
 class Expr:
-    """Base of all IR nodes. Subclasses declare ``fields`` and compute ``shape``."""
+    """Base of all IR nodes. A subclass declares its fields as annotations, in the order of
+    the constructor's arguments, and computes ``shape``; the fields become read-only
+    properties over ``args`` and the node's ``match`` pattern."""
 
-    __slots__ = ("args", "shape", "key", "_free", "children", "__weakref__")
-    fields: tuple[str, ...] = ()
-    _table: dict[tuple, "Expr"] = {}
+    __slots__ = ("__weakref__", "_free", "args", "children", "key", "shape")
+    fields: ClassVar[tuple[str, ...]] = ()
+    _table: ClassVar[dict[tuple, Expr]] = {}
+    args: tuple[Any, ...]
+    shape: Shape
+    key: int
+    children: tuple[Expr, ...]
+    _free: frozenset[str] | None
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
+        own = cls.__dict__.get("__annotations__", {})
+        cls.fields = tuple(n for n, t in own.items() if not str(t).startswith("ClassVar"))
+        cls.__match_args__ = cls.fields
         for i, name in enumerate(cls.fields):  # named read-only access to args
             setattr(cls, name, property(lambda self, i=i: self.args[i]))
 
-    def __new__(cls, *args: Any) -> "Expr":
+    def __new__(cls, *args: Any) -> Self:
         lookup = (cls, args)
-        node = Expr._table.get(lookup)
-        if node is not None:
-            return node
+        found = Expr._table.get(lookup)
+        if found is not None:
+            return found  # type: ignore[return-value]  # the table maps (cls, args) to a cls
         node = object.__new__(cls)
         node.args = args
         kids: list[Expr] = []
@@ -127,9 +146,7 @@ class Expr:
         return self._free
 
     def __repr__(self) -> str:
-        from .printing import to_text
-
-        return f"<{type(self).__name__} {to_text(self)}>"
+        return f"{type(self).__name__}({', '.join(map(repr, self.args))})"
 
     def walk(self, children: Callable[["Expr"], tuple] | None = None) -> Iterator["Expr"]:
         """Every distinct node of the DAG, children before parents (``children`` may pick
@@ -190,7 +207,9 @@ def chain_shape(factors: tuple[Expr, ...]) -> Shape:
 
 
 class Sym(Expr):
-    fields = ("name", "dims", "kind")
+    name: str
+    dims: Shape
+    kind: str
 
     def _infer_shape(self) -> Shape:
         return self.args[1]
@@ -201,7 +220,7 @@ class Sym(Expr):
 
 
 class Differential(Expr):
-    fields = ("var",)
+    var: Sym
 
     def _infer_shape(self) -> Shape:
         return self.args[0].shape
@@ -212,36 +231,36 @@ class Differential(Expr):
 
 
 class Num(Expr):
-    fields = ("value",)
+    value: int | Fraction
 
-    def __new__(cls, value: Any) -> "Num":
+    def __new__(cls, value: Any) -> Self:
         """The value is an ``int`` when whole (fast arithmetic), else a ``Fraction``."""
         if type(value) is not int:
             value = Fraction(value)
             if value.denominator == 1:
                 value = value.numerator
-        return super().__new__(cls, value)  # type: ignore[return-value]
+        return super().__new__(cls, value)
 
     def _infer_shape(self) -> Shape:
         return SCALAR
 
 
 class Zero(Expr):
-    fields = ("dims",)
+    dims: Shape
 
     def _infer_shape(self) -> Shape:
         return self.args[0]
 
 
 class Ones(Expr):
-    fields = ("dims",)
+    dims: Shape
 
     def _infer_shape(self) -> Shape:
         return self.args[0]
 
 
 class Identity(Expr):
-    fields = ("n",)
+    n: Dim
 
     def _infer_shape(self) -> Shape:
         return (self.args[0], self.args[0])
@@ -251,7 +270,7 @@ class Identity(Expr):
 
 
 class Add(Expr):
-    fields = ("terms",)
+    terms: tuple[Expr, ...]
 
     def _infer_shape(self) -> Shape:
         terms = self.args[0]
@@ -262,7 +281,7 @@ class Add(Expr):
 
 
 class Mul(Expr):
-    fields = ("factors",)
+    factors: tuple[Expr, ...]
 
     def _infer_shape(self) -> Shape:
         _need(len(self.args[0]) >= 2, "Mul needs two factors")
@@ -270,7 +289,7 @@ class Mul(Expr):
 
 
 class Hadamard(Expr):
-    fields = ("factors",)
+    factors: tuple[Expr, ...]
 
     def _infer_shape(self) -> Shape:
         factors = self.args[0]
@@ -284,7 +303,8 @@ class Hadamard(Expr):
 
 
 class Pow(Expr):
-    fields = ("base", "exponent")
+    base: Expr
+    exponent: Expr
 
     def _infer_shape(self) -> Shape:
         base, ex = self.args
@@ -295,7 +315,8 @@ class Pow(Expr):
 
 
 class MatPow(Expr):
-    fields = ("base", "k")
+    base: Expr
+    k: int
 
     def _infer_shape(self) -> Shape:
         s = self.args[0].shape
@@ -304,15 +325,16 @@ class MatPow(Expr):
 
 
 class Func(Expr):
-    fields = ("name", "arg")
+    name: str
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[0] in ELEMENTWISE_FUNCS, f"unknown function {self.args[0]}")
+        _need(self.args[0] in FUNCTIONS, f"unknown function {self.args[0]}")
         return self.args[1].shape
 
 
 class Transpose(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         r, c = self.args[0].shape
@@ -326,7 +348,7 @@ def _square(node: Expr) -> Dim:
 
 
 class Trace(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _square(self.args[0])
@@ -334,7 +356,7 @@ class Trace(Expr):
 
 
 class Det(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _square(self.args[0])
@@ -342,7 +364,7 @@ class Det(Expr):
 
 
 class LogDet(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _square(self.args[0])
@@ -350,7 +372,7 @@ class LogDet(Expr):
 
 
 class Inv(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         n = _square(self.args[0])
@@ -358,7 +380,7 @@ class Inv(Expr):
 
 
 class Diag(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _need(self.args[0].shape[1] == 1, "Diag of a non-vector")
@@ -367,28 +389,28 @@ class Diag(Expr):
 
 
 class DiagPart(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         return (_square(self.args[0]), 1)
 
 
 class Sum(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         return SCALAR
 
 
 class Norm(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         return SCALAR
 
 
 class LogSumExp(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _need(self.args[0].shape[1] == 1, "logsumexp of a non-vector")
@@ -396,7 +418,7 @@ class LogSumExp(Expr):
 
 
 class Softmax(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         _need(self.args[0].shape[1] == 1, "softmax of a non-vector")
@@ -416,7 +438,8 @@ def dim_product(a: Dim, b: Dim) -> Dim:
 
 
 class Kron(Expr):
-    fields = ("left", "right")
+    left: Expr
+    right: Expr
 
     def _infer_shape(self) -> Shape:
         (a, b), (c, d) = self.args[0].shape, self.args[1].shape
@@ -424,7 +447,7 @@ class Kron(Expr):
 
 
 class Vec(Expr):
-    fields = ("arg",)
+    arg: Expr
 
     def _infer_shape(self) -> Shape:
         r, c = self.args[0].shape
@@ -434,7 +457,9 @@ class Vec(Expr):
 class Reshape(Expr):
     """Column-major reshape of a vector into a ``rows x cols`` matrix (the inverse of vec)."""
 
-    fields = ("arg", "rows", "cols")
+    arg: Expr
+    rows: Dim
+    cols: Dim
 
     def _infer_shape(self) -> Shape:
         return (self.args[1], self.args[2])
@@ -443,7 +468,8 @@ class Reshape(Expr):
 class Commutation(Expr):
     """The commutation matrix K(m, n): K(m, n)*vec(A) = vec(A') for an m x n matrix A."""
 
-    fields = ("m", "n")
+    m: Dim
+    n: Dim
 
     def _infer_shape(self) -> Shape:
         size = dim_product(self.args[0], self.args[1])

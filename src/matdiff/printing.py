@@ -22,6 +22,7 @@ from .ir import (
     MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
     Transpose, Zero,
 )
+from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
@@ -493,19 +494,8 @@ class LatexPrinter(TextPrinter):
     def op(self, name: str, arg: Expr) -> tuple[str, int]:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
-    LATEX_FUNCS = {
-        "exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
-        "tanh": "\\tanh", "sinh": "\\sinh", "cosh": "\\cosh", "sigmoid": "\\sigma",
-        "sign": "\\operatorname{sign}", "softplus": "\\operatorname{softplus}",
-        "relu": "\\operatorname{relu}",
-    }
-
     def print_Func(self, e: Func):
-        if e.name == "sqrt":
-            return f"\\sqrt{{{self.text(e.arg)}}}", ATOM
-        if e.name == "abs":
-            return f"\\left|{self.text(e.arg)}\\right|", ATOM
-        return self.op(self.LATEX_FUNCS[e.name], e.arg)
+        return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
     def print_Trace(self, e):
         return self.op("\\operatorname{tr}", e.arg)

@@ -22,12 +22,13 @@ from . import algebra as A
 from .errors import (
     MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
 )
-from .ir import ELEMENTWISE_FUNCS, Expr, Sym, shape_text
+from .ir import Expr, Sym, shape_text
+from .ops import ELEMENTWISE
 from .printing import GREEK, GREEK_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, String, Transpose, Unary
 
 CONSTANTS = ("eye", "ones", "zeros")
-FUNCTIONS = set(ELEMENTWISE_FUNCS) | {
+FUNCTIONS = set(ELEMENTWISE) | {
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
@@ -360,7 +361,7 @@ class Checker:
             return self.commutation_call(node)
         shapes = [self.shape(a) for a in args]
         s = shapes[0]
-        if f in ELEMENTWISE_FUNCS:
+        if f in ELEMENTWISE:
             return s
         if f in ("tr", "trace", "det", "logdet", "inv"):
             if not self.u.unify(s[0], s[1]):
@@ -767,7 +768,7 @@ class Lowerer:
             return A.commutation(m, n)
         args = [self.lower(a) for a in node.args if not isinstance(a, String)]
         x = args[0]
-        if f in ELEMENTWISE_FUNCS:
+        if f in ELEMENTWISE:
             return A.func(f, x)
         simple = {"tr": A.trace, "trace": A.trace, "det": A.det, "logdet": A.logdet,
                   "inv": A.inv, "sum": A.sum_, "logsumexp": A.logsumexp, "softmax": A.softmax,
