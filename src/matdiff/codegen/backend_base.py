@@ -7,6 +7,7 @@ import textwrap
 from typing import ClassVar, NoReturn
 
 from ..errors import UnsupportedError
+from ..ops import ELEMENTWISE
 
 
 class Backend:
@@ -45,24 +46,12 @@ class Backend:
         return f"{self.xp}.eye({n})"
 
     def func(self, name: str, x: str) -> str:
-        xp = self.xp
-        simple = {"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt", "abs",
-                  "sign"}
-        if name in simple:
-            return f"{xp}.{name}({x})"
-        if name == "relu":
-            return f"{xp}.maximum({x}, 0.0)"
-        if name == "softplus":
-            return f"{xp}.logaddexp(0.0, {x})"
-        if name == "sigmoid":
-            self.helper("_sigmoid", f'''
-                def _sigmoid(x):
-                    """1/(1 + exp(-x)) without overflow: exp of -|x| only."""
-                    e = {xp}.exp(-{xp}.abs(x))
-                    return {xp}.where(x >= 0, 1.0, e) / (1.0 + e)
-            ''')
-            return f"_sigmoid({x})"
-        raise AssertionError(name)
+        """An elementwise function, as its operation record spells it for this backend."""
+        code = ELEMENTWISE[name].code_for(self.name)
+        if code.helper is not None:
+            assert code.helper_name is not None, name
+            self.helper(code.helper_name, code.helper.format(xp=self.xp))
+        return code.call.format(xp=self.xp, x=x)
 
     def outer(self, a: str, b: str) -> str:
         return f"{self.xp}.outer({a}, {b})"

@@ -20,13 +20,6 @@ class DaskBackend(Backend):
     imports = ["import numpy as np", "import dask", "import dask.array as da"]
     supports_scatter = False
 
-    def func(self, name: str, x: str) -> str:
-        if name == "softplus":
-            return f"da.logaddexp(0.0, {x})"
-        if name == "relu":
-            return f"da.maximum({x}, 0.0)"
-        return super().func(name, x)
-
     def full(self, shape_code: str, value: str) -> str:
         return f"(da.zeros({shape_code}) + {value})"
 

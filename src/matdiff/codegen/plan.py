@@ -24,10 +24,10 @@ one node, computed once.  Rules, each with the identity it rests on:
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 from .. import ir
+from ..ops import ELEMENTWISE
 from . import chain as C
 from . import tensor as TS
 from .lir import Builder, Node, layout
@@ -251,7 +251,7 @@ class Lowering:
             case ir.Func():
                 x = self.lower(e.arg)
                 if x.op == "const":
-                    return self.const(_fold(e.name, x.attr))
+                    return self.const(float(ELEMENTWISE[e.name].fold(x.attr)))
                 s = self.bcast(x)
                 if s is not None:
                     return self.full(self.func(e.name, s), shape)
@@ -737,15 +737,3 @@ def _span(tree) -> tuple[int, int]:
     if len(tree) == 3:
         return tree[0], tree[1]
     return _span(tree[0])[0], _span(tree[1])[1]
-
-
-_FOLD = {
-    "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan,
-    "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh, "sqrt": math.sqrt, "abs": abs,
-    "sign": lambda x: float((x > 0) - (x < 0)), "relu": lambda x: max(x, 0.0),
-    "sigmoid": lambda x: 1 / (1 + math.exp(-x)), "softplus": lambda x: math.log1p(math.exp(x)),
-}
-
-
-def _fold(name: str, x: float) -> float:
-    return float(_FOLD[name](x))

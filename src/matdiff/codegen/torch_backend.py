@@ -23,15 +23,6 @@ class TorchBackend(Backend):
     def eye(self, n: str) -> str:
         return f"torch.eye({n}, dtype=torch.float64)"
 
-    def func(self, name: str, x: str) -> str:
-        if name == "sigmoid":
-            return f"torch.sigmoid({x})"
-        if name == "softplus":  # log(1 + exp(x)) = logaddexp(x, 0), stable
-            return f"torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))"
-        if name == "relu":
-            return f"torch.relu({x})"
-        return super().func(name, x)
-
     def dot_mat(self, a: str, b: str, b_transposed: bool) -> str:
         if b_transposed:
             return f"torch.einsum('ij,ji->', {a}, {b})"
