@@ -24,8 +24,8 @@ Pure Python: no numpy here (``import matdiff`` must stay light).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 Dim = int | str
 Tree = int | tuple  # a leaf index, or (left, right)
@@ -70,7 +70,7 @@ def sample_sizes(names: Sequence[str], count: int = N_SAMPLES, seed: int = 0) ->
     rng = random.Random(seed)
     out = [{n: 100 for n in names}, {n: 1000 for n in names}]
     for _ in range(count):
-        out.append({n: int(round(10 ** rng.uniform(0.3, 4.0))) for n in names})
+        out.append({n: round(10 ** rng.uniform(0.3, 4.0)) for n in names})
     return out
 
 
@@ -171,7 +171,7 @@ def tree_cost(tree: Tree, shapes, kinds) -> float:
 
 
 def cost_text(tree: Tree, shapes: Sequence[tuple[Dim, Dim]], kinds: Sequence[str],
-              name: Callable[[Dim], str]) -> str:
+              name: Callable[[str], str]) -> str:
     """The cost of a tree as a Python expression in the size variables."""
     terms: list[str] = []
 
@@ -212,7 +212,7 @@ def plan(factors: Sequence[CFactor], known: Callable[[int, int], bool] = lambda 
     samples = sample_sizes(names)
     for sizes in samples:
         num = [(dim_value(a, sizes), dim_value(b, sizes)) for a, b in shapes]
-        t, c = best_tree(num, kinds, known)
+        t, _ = best_tree(num, kinds, known)
         wins.setdefault(t, 0)
         wins[t] += 1
     ranked = sorted(wins, key=lambda t: -wins[t])

@@ -17,7 +17,7 @@ class DaskBackend(Backend):
     name = "dask"
     xp = "da"
     operator_reductions = True
-    imports = ["import numpy as np", "import dask", "import dask.array as da"]
+    imports = ("import numpy as np", "import dask", "import dask.array as da")
     supports_scatter = False
 
     def full(self, shape_code: str, value: str) -> str:

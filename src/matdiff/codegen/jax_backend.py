@@ -13,10 +13,11 @@ from .backend_base import Backend
 class JaxBackend(Backend):
     name = "jax"
     xp = "jnp"
-    imports = ["import numpy as np", "import jax", "import jax.numpy as jnp"]
+    imports = ("import numpy as np", "import jax", "import jax.numpy as jnp")
 
     def preamble(self) -> list[str]:
-        return ['\n# matdiff computes in float64, as NumPy does\njax.config.update("jax_enable_x64", True)\n']
+        return ['\n# matdiff computes in float64, as NumPy does\n'
+                'jax.config.update("jax_enable_x64", True)\n']
 
     def logsumexp(self, x: str) -> str:
         return f"jax.nn.logsumexp({x})"

@@ -57,7 +57,7 @@ def layout(shape: Shape) -> str:
 
 
 class Node:
-    __slots__ = ("op", "args", "attr", "shape", "id")
+    __slots__ = ("args", "attr", "id", "op", "shape")
 
     def __init__(self, op: str, args: tuple, attr: Any, shape: Shape, id: int):
         self.op, self.args, self.attr, self.shape, self.id = op, args, attr, shape, id

@@ -8,7 +8,7 @@ from .backend_base import Backend
 class NumpyBackend(Backend):
     name = "numpy"
     xp = "np"
-    imports = ["import numpy as np"]
+    imports = ("import numpy as np",)
 
 
 BACKEND = NumpyBackend

@@ -76,7 +76,7 @@ class Term:
     cols: list[int]
     sizes: dict[int, Size] = field(default_factory=dict)
 
-    def copy(self) -> "Term":
+    def copy(self) -> Term:
         ren = {l: next(_fresh) for l in self.sizes}
         return Term(self.num, list(self.coefs), [(n, [ren[l] for l in ls]) for n, ls in self.ops],
                     [ren[l] for l in self.rows], [ren[l] for l in self.cols],
@@ -192,7 +192,8 @@ def transpose(s: list[Term]) -> list[Term]:
     return out
 
 
-def _merge(a: Term, b: Term) -> Term:
+def _merge(a: Term, b: Term) -> tuple[Term, Term, Term]:
+    """The product term of copies of ``a`` and ``b`` (indices not yet aligned), and the copies."""
     a, b = a.copy(), b.copy()
     return Term(a.num * b.num, a.coefs + b.coefs, a.ops + b.ops, a.rows, b.cols,
                 {**a.sizes, **b.sizes}), a, b
@@ -307,19 +308,20 @@ def make_plan(s: list[Term], shape) -> tuple[TensorPlan, list[Node]]:
     for t in s:
         t.drop_ones()
         names: dict[int, str] = {}
-
-        def nm(l: int) -> str:
-            if l not in names:
-                if len(names) >= len(LETTERS):
-                    raise Unstructured("too many indices")
-                names[l] = LETTERS[len(names)]
-            return names[l]
-
-        ops = tuple((arg(n), tuple(nm(l) for l in ls)) for n, ls in t.ops)
-        out = tuple(nm(l) for l in t.rows + t.cols)
+        ops = tuple((arg(n), tuple(_name(names, l) for l in ls)) for n, ls in t.ops)
+        out = tuple(_name(names, l) for l in t.rows + t.cols)
         # letters summed over that are in no operand (the sum or trace of a delta): each
         # contributes its size as a factor
-        free = tuple(nm(l) for l in t.sizes if l not in names)
+        free = tuple(_name(names, l) for l in t.sizes if l not in names)
         sizes = {names[l]: t.sizes[l] for l in names}
         terms.append(TermPlan(t.num, tuple(arg(c) for c in t.coefs), ops, out, sizes, free))
     return TensorPlan(tuple(terms), shape), args
+
+
+def _name(names: dict[int, str], letter: int) -> str:
+    """The einsum letter of an index, given in order of first use."""
+    if letter not in names:
+        if len(names) >= len(LETTERS):
+            raise Unstructured("too many indices")
+        names[letter] = LETTERS[len(names)]
+    return names[letter]

@@ -9,7 +9,7 @@ class TorchBackend(Backend):
     name = "torch"
     xp = "torch"
     operator_reductions = True
-    imports = ["import numpy as np", "import torch"]
+    imports = ("import numpy as np", "import torch")
 
     def zeros(self, shape_code: str) -> str:
         return f"torch.zeros({shape_code}, dtype=torch.float64)"
@@ -64,7 +64,8 @@ class TorchBackend(Backend):
         return f"torch.as_tensor({x}, dtype=torch.float64)"
 
     def to_numpy(self) -> str:
-        return "(x.detach().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64))"
+        return ("(x.detach().numpy() if isinstance(x, torch.Tensor) "
+                "else np.asarray(x, dtype=np.float64))")
 
     def dim_scalar(self, d: str) -> str:
         return f"torch.tensor(float({d}), dtype=torch.float64)"
