@@ -9,6 +9,7 @@ from fractions import Fraction
 from .lir import Builder, Node, Shape
 
 SCALAR: Shape = (1, 1)
+Signed = tuple[int, Node]  # a term of a sum and its sign (+1 or -1)
 
 
 class NodeArithmetic:
@@ -80,23 +81,7 @@ class NodeArithmetic:
 
     def mul(self, xs: list[Node], shape: Shape) -> Node:
         """Elementwise product (scalars broadcast), constants folded, signs pulled out."""
-        num = 1.0
-        rest: list[Node] = []
-        sign = 1
-        for x in xs:
-            while x.op == "neg":
-                sign, x = -sign, x.args[0]
-            if x.op == "const":
-                num *= x.attr
-            elif x.op == "mul":
-                for y in x.args:
-                    if y.op == "const":
-                        num *= y.attr
-                    else:
-                        rest.append(y)
-            else:
-                rest.append(x)
-        num *= sign
+        num, rest = _factors(xs)
         if num == 0:
             return self.full(self.const(0.0), shape)
         neg = num < 0
@@ -109,29 +94,14 @@ class NodeArithmetic:
             node = args[0]
         else:
             node = self.b.make("mul", tuple(args), None, shape)
-        if node.shape != shape:
-            node = self.full(node, shape) if node.shape == SCALAR else node
+        if node.shape != shape and node.shape == SCALAR:
+            node = self.full(node, shape)
         return self.neg(node) if neg else node
 
     def add(self, xs: list[Node], shape: Shape) -> Node:
-        terms: list[tuple[int, Node]] = []
-        scalars: list[tuple[int, Node]] = []
-        for x in xs:
-            sign = 1
-            while x.op == "neg":
-                sign, x = -sign, x.args[0]
-            if x.op == "add":
-                for s, y in zip(x.attr, x.args):
-                    (scalars if y.shape == SCALAR and shape != SCALAR else terms).append(
-                        (s * sign, y))
-                continue
-            if x.op == "zeros" or (x.op == "const" and x.attr == 0):
-                continue
-            s = self.bcast(x) if shape != SCALAR else None
-            if s is not None:
-                scalars.append((sign, s))
-            else:
-                terms.append((sign, x))
+        """A sum with signs (``a + b - c``): nested sums flattened, zeros dropped, fills added
+        as the scalar they repeat."""
+        terms, scalars = self._terms(xs, shape)
         if not terms:
             if not scalars:
                 return self.full(self.const(0.0), shape)
@@ -147,6 +117,26 @@ class NodeArithmetic:
             return self.neg(self.add([x for _, x in allt], shape))
         return self.b.make("add", tuple(x for _, x in allt), tuple(s for s, _ in allt), shape)
 
+    def _terms(self, xs: list[Node], shape: Shape) -> tuple[list[Signed], list[Signed]]:
+        """The signed terms of a sum: those of its shape, and the scalars broadcast."""
+        terms: list[Signed] = []
+        scalars: list[Signed] = []
+        for x in xs:
+            sign, x = _unsign(x)
+            if x.op == "add":
+                for s, y in zip(x.attr, x.args):
+                    (scalars if y.shape == SCALAR and shape != SCALAR else terms).append(
+                        (s * sign, y))
+                continue
+            if x.op == "zeros" or (x.op == "const" and x.attr == 0):
+                continue
+            s = self.bcast(x) if shape != SCALAR else None
+            if s is not None:
+                scalars.append((sign, s))
+            else:
+                terms.append((sign, x))
+        return terms, scalars
+
     def func(self, name: str, x: Node) -> Node:
         return self.b.make("func", (x,), name, x.shape)
 
@@ -161,3 +151,26 @@ class NodeArithmetic:
         if p == Fraction(-1, 2):
             return self.b.make("div", (self.const(1.0), self.func("sqrt", x)), None, x.shape)
         return self.b.make("pow", (x, self.const(float(p))), None, x.shape)
+
+
+def _unsign(x: Node) -> tuple[int, Node]:
+    """``x`` without the negations around it, and their sign."""
+    sign = 1
+    while x.op == "neg":
+        sign, x = -sign, x.args[0]
+    return sign, x
+
+
+def _factors(xs: list[Node]) -> tuple[float, list[Node]]:
+    """The numeric factor of a product (constants and signs, in order) and the other factors,
+    nested products flattened."""
+    num, sign, rest = 1.0, 1, []
+    for x in xs:
+        s, x = _unsign(x)
+        sign *= s
+        for y in x.args if x.op == "mul" else (x,):
+            if y.op == "const":
+                num *= y.attr
+            else:
+                rest.append(y)
+    return num * sign, rest
