@@ -12,8 +12,17 @@ finite differences.  ``compile(...)`` executes it and returns the callable.
 Backends (``BACKENDS``): ``numpy``, ``jax``, ``torch``, ``dask``; each is
 imported only when asked for, and importing :mod:`matdiff` imports none.
 The efficiency decisions (shared subexpressions, chain order by flop count,
-broadcasts for diag, solves for inv, einsum for kron) are in :mod:`.plan`
-and :mod:`.chain`, the same for every backend.
+broadcasts for diag, solves for inv, einsum for kron) are the same for every backend.
+
+Layout.  Lowering, IR -> low-level nodes (:mod:`.lir`): :mod:`.plan` dispatches on
+the IR node, with :mod:`.arith` (elementwise folding), :mod:`.products` (chains,
+ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products) and
+:mod:`.structured` (Kronecker terms, :mod:`.tensor`).  Printing: :mod:`.printer`
+(one emitter per low-level op), :mod:`.schedule` (order, temporaries),
+:mod:`.tensor_print` (einsum terms) and :mod:`.module` (the module around the
+function); the spelling of each operation is the backend's (:mod:`.backend_base`,
+``*_backend.py``), of an elementwise function its operation record's
+(:mod:`matdiff.ops`).
 """
 
 from __future__ import annotations
