@@ -435,3 +435,39 @@ def test_every_low_level_operation_has_a_printer():
     from matdiff.codegen.printer import EMITTERS
 
     assert set(EMITTERS) == set(OPS)
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_elementwise_spelling_comes_from_the_operation_record(name, monkeypatch):
+    """A backend writes an elementwise function as its record says (the backend's own entry,
+    else the default), adding the record's helper once, with the backend's array module."""
+    import dataclasses
+
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE, Code
+
+    helper = "def _softsign(x):\n    return x / (1.0 + {xp}.abs(x))"
+    record = dataclasses.replace(
+        ELEMENTWISE["exp"], name="softsign",
+        code={"default": Code("_softsign({x})", helper, "_softsign"),
+              "torch": Code("torch.nn.functional.softsign({x})")})
+    monkeypatch.setitem(ELEMENTWISE, "softsign", record)
+    be = backend(name)()
+    calls = {be.func("softsign", "z"), be.func("softsign", "z")}
+    if name == "torch":
+        assert calls == {"torch.nn.functional.softsign(z)"} and be.helpers == {}
+    else:
+        assert calls == {"_softsign(z)"}
+        assert be.helpers == {"_softsign": helper.format(xp=be.xp)}
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_every_elementwise_record_is_written_by_every_backend(name):
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE
+
+    be = backend(name)()
+    for fn in ELEMENTWISE:
+        ast.parse(be.func(fn, "x"), mode="eval")
+    for source in be.helpers.values():
+        ast.parse(source)
