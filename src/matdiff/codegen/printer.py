@@ -10,6 +10,7 @@ one small method each, that leaves the spelling of array calls to the backend
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -384,8 +385,7 @@ class Printer:
 
     def _candidate(self, root: Node) -> str:
         """One order of a chain as a single expression over the slots."""
-        sub = Printer.__new__(Printer)
-        sub.__dict__.update(self.__dict__)
+        sub = copy.copy(self)  # the same names and slots; its own expressions
         sub.code = {}
         order, _ = schedule([root])
         for m in order:
