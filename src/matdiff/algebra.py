@@ -14,9 +14,10 @@ time linear in its size. The rules, each with the identity it rests on:
   ``exp(u)./(1 + exp(u)) = sigmoid(u)``.
 - ``transpose``: pushed to the leaves (``(A*B)' = B'*A'``) but kept outside
   ``inv``; ``A' = A`` for symmetric ``A``, scalars, ``eye`` and ``diag(v)``.
-- ``func``: ``log(1 + exp(u)) = softplus(u)``; ``log(exp(u)) = u``.
-- ``trace``/``sum``: linear (sums and scalars pulled out), ``tr(A') = tr(A)``,
-  ``sum(a.*b) = a'*b`` for vectors, ``tr(a*b') = b'*a``.
+- ``sum``: linear (sums and scalars pulled out), ``sum(a.*b) = a'*b`` for vectors.
+
+The functions of the language built on these (``tr``, ``diag``, ``det``,
+elementwise functions, ...) have their constructors in :mod:`matdiff.functions`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from fractions import Fraction
 from typing import Iterable
 
 from .ir import (
-    FUNCTIONS, SCALAR, Add, Commutation, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
-    Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Shape,
-    Softmax, Sum, Sym, Trace, Transpose, Vec, Zero, chain_shape, dim_product,
+    SCALAR, Add, Commutation, Diag, Dim, Expr, Func, Hadamard, Identity,
+    Inv, Kron, MatPow, Mul, Num, Ones, Pow, Reshape, Shape,
+    Sum, Sym, Transpose, Vec, Zero, chain_shape, dim_product,
 )
 
 ONE = Num(1)
@@ -260,8 +261,11 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
             continue
         if p == 0:
             continue
-        if isinstance(base, Num):
-            continue
+        if isinstance(base, Num):  # a number to a power: exact when rational, else kept
+            exact = _exact_power(base.value, p)
+            if exact is not None:
+                coeff *= exact
+                continue
         scalars.append(base if p == 1 else Pow(base, Num(p)))
     scalars.sort(key=lambda s: s.key)
     out: list[Expr] = ([Num(coeff)] if coeff != 1 else []) + scalars + chain
@@ -536,7 +540,7 @@ def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
                 rest = [x for j, x in enumerate(terms) if j != i and x is not e]
                 return rest + [Func("sigmoid", u)]
         if isinstance(t, Pow) and t.exponent is MINUS_ONE:
-            u = _one_plus_exp(t.base)
+            u = one_plus_exp(t.base)
             if u is None:
                 continue
             e = Func("exp", u)
@@ -546,7 +550,7 @@ def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
     return terms
 
 
-def _one_plus_exp(e: Expr) -> Expr | None:
+def one_plus_exp(e: Expr) -> Expr | None:
     """If e is ``1 + exp(u)`` (the 1 perhaps broadcast), return u."""
     if isinstance(e, Add) and len(e.terms) == 2:
         a, b = e.terms
@@ -583,7 +587,7 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
         if isinstance(base, Hadamard) and p.value.denominator == 1:
             return hadamard_list(elem_pow(f, p) for f in base.factors)
         if p.value == -1:
-            u = _one_plus_exp(base)
+            u = one_plus_exp(base)
             if u is not None:
                 return Func("sigmoid", neg(u))
         if base.is_scalar and isinstance(base, Mul) and p.value.denominator == 1:
@@ -592,12 +596,34 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
     return Pow(base, p)
 
 
-def _exact_power(b: Fraction, p: Fraction) -> Fraction | None:
-    if p.denominator != 1:
+MAX_EXACT_BITS = 4000  # numbers folded exactly stay below about 1,200 digits
+
+
+def _exact_power(b: int | Fraction, p: int | Fraction) -> Fraction | None:
+    """``b^p`` as an exact number when it is rational (``3^-1 = 1/3``, ``4^(1/2) = 2``,
+    ``(8/27)^(2/3) = 4/9``) and not huge; else None (the power stays symbolic)."""
+    b, p = Fraction(b), Fraction(p)
+    if (b == 0 and p < 0) or (b < 0 and p.denominator != 1):
         return None
-    if b == 0 and p < 0:
+    size = max(b.numerator.bit_length(), b.denominator.bit_length())
+    if abs(p) * size > MAX_EXACT_BITS:
         return None
-    return Fraction(b) ** int(p)  # exact: 3^-1 is 1/3, not a float
+    root = Fraction(_int_root(b.numerator, p.denominator), _int_root(b.denominator,
+                                                                     p.denominator) or 1)
+    if root ** p.denominator != b:
+        return None
+    return root ** p.numerator
+
+
+def _int_root(n: int, k: int) -> int:
+    """The integer r with r^k = n when there is one (else a number whose k-th power is not n)."""
+    if k == 1 or n in (0, 1):
+        return n
+    r = round(float(n) ** (1.0 / k)) if n.bit_length() < 1000 else 0
+    for c in (r - 1, r, r + 1):
+        if c >= 0 and c ** k == n:
+            return c
+    return r
 
 
 def div(a: Expr, b: Expr) -> Expr:
@@ -688,32 +714,6 @@ def _cheaper(e: Expr, pushed: Expr) -> Expr:
 # ----------------------------------------------------------------------------- reductions
 
 
-def trace(e: Expr) -> Expr:
-    if e.is_scalar:
-        return e
-    match e:
-        case Add():
-            return add_list(trace(t) for t in e.terms)
-        case Transpose():
-            return trace(e.arg)
-        case Zero():
-            return Num(0)
-        case Identity() if isinstance(e.n, int):
-            return Num(e.n)
-        case Diag():
-            return sum_(e.arg)
-        case Kron():
-            return mul(trace(e.left), trace(e.right))
-        case Mul():
-            scalars, rest = split_scalars(e)
-            if scalars:
-                return mul_list(scalars + [trace(rest)])
-            fs = e.factors
-            if fs[0].shape[1] == 1:  # tr(a*R) = R*a, a 1 x 1 chain, for a column a
-                return mul_list(list(fs[1:]) + [fs[0]])
-    return Trace(e)
-
-
 def sum_(e: Expr) -> Expr:
     if e.is_scalar:
         return e
@@ -742,97 +742,6 @@ def sum_(e: Expr) -> Expr:
     return Sum(e)
 
 
-def diag(v: Expr) -> Expr:
-    """Column vector -> diagonal matrix."""
-    if v.is_scalar:
-        return v
-    match v:
-        case Zero():
-            return Zero((v.shape[0], v.shape[0]))
-        case Ones():
-            return Identity(v.shape[0])
-        case Mul():
-            scalars, rest = split_scalars(v)
-            if scalars:
-                return mul_list(scalars + [diag(rest)])
-    return Diag(v)
-
-
-def diag_part(m: Expr) -> Expr:
-    """Square matrix -> column vector of its diagonal."""
-    if m.is_scalar:
-        return m
-    match m:
-        case Diag():
-            return m.arg
-        case Zero():
-            return Zero((m.shape[0], 1))
-        case Identity():
-            return ones((m.shape[0], 1))
-        case Transpose():
-            return diag_part(m.arg)
-        case Add():
-            return add_list(diag_part(t) for t in m.terms)
-        case Mul():
-            scalars, rest = split_scalars(m)
-            if scalars:
-                return mul_list(scalars + [diag_part(rest)])
-            fs = m.factors
-            for k in range(1, len(fs)):  # diag(P*Q) with P a column: (P).*(Q')
-                left, right = mul_list(fs[:k]), mul_list(fs[k:])
-                if left.shape[1] == 1:
-                    return hadamard(left, transpose(right))
-    return DiagPart(m)
-
-
-def norm(x: Expr) -> Expr:
-    if x.is_scalar:
-        return Func("abs", x)
-    if isinstance(x, Kron):  # norm(kron(A, B)) = norm(A)*norm(B)
-        return mul(norm(x.left), norm(x.right))
-    return Norm(x)
-
-
-def func(name: str, x: Expr) -> Expr:
-    if name == "log":
-        u = _one_plus_exp(x)
-        if u is not None:
-            return Func("softplus", u)
-        if isinstance(x, Func) and x.name == "exp":
-            return x.arg
-        if is_one(x):
-            return Num(0)
-        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z)
-            return sub(x.arg, LogSumExp(x.arg))
-    if name == "exp" and is_zero(x):
-        return ones(x.shape)
-    if is_zero(x) and FUNCTIONS[name].zero_at_zero:
-        return x
-    return Func(name, x)
-
-
-def det(x: Expr) -> Expr:
-    if x.is_scalar:
-        return x
-    if isinstance(x, Transpose):
-        return det(x.arg)
-    if isinstance(x, Identity):
-        return ONE
-    return Det(x)
-
-
-def logdet(x: Expr) -> Expr:
-    if x.is_scalar:
-        return func("log", func("abs", x))
-    if isinstance(x, Transpose):
-        return logdet(x.arg)
-    if isinstance(x, Identity):
-        return Num(0)
-    if isinstance(x, Inv):
-        return neg(logdet(x.arg))
-    return LogDet(x)
-
-
 def inv(x: Expr) -> Expr:
     if x.is_scalar:
         return elem_pow(x, MINUS_ONE)
@@ -848,20 +757,6 @@ def inv(x: Expr) -> Expr:
             if scalars:
                 return mul(elem_pow(mul_list(scalars), MINUS_ONE), inv(rest))
     return Inv(x)
-
-
-def matpow(x: Expr, k: int) -> Expr:
-    if x.is_scalar:
-        return elem_pow(x, Num(k))
-    if k == 0:
-        return Identity(x.shape[0])
-    if k == 1:
-        return x
-    if k < 0:
-        return matpow(inv(x), -k)
-    if isinstance(x, Identity):
-        return x
-    return MatPow(x, k)
 
 
 def kron(a: Expr, b: Expr) -> Expr:
@@ -898,89 +793,8 @@ def vec(x: Expr) -> Expr:
     return Vec(x)
 
 
-def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
-    if cols == 1:
-        return v
-    if rows == 1:
-        return transpose(v)
-    if isinstance(v, Vec) and v.arg.shape == (rows, cols):
-        return v.arg
-    scalars, rest = split_scalars(v)
-    if scalars:
-        return mul_list(scalars + [reshape(rest, rows, cols)])
-    return Reshape(v, rows, cols)
-
-
 def commutation(m: Dim, n: Dim) -> Expr:
     """K(m, n) with K*vec(A) = vec(A') for A m x n; the identity when A is a vector."""
     if m == 1 or n == 1:
         return identity(dim_product(m, n))
     return Commutation(m, n)
-
-
-def logsumexp(x: Expr) -> Expr:
-    return x if x.is_scalar else LogSumExp(x)
-
-
-def softmax(x: Expr) -> Expr:
-    return ONE if x.is_scalar else Softmax(x)
-
-
-def differential(var: Sym) -> Expr:
-    return Differential(var)
-
-
-# ----------------------------------------------------------------------------- rebuilding
-
-_UNARY = {
-    Transpose: transpose, Trace: trace, Sum: sum_, Diag: diag, DiagPart: diag_part,
-    Norm: norm, Det: det, LogDet: logdet, Inv: inv, LogSumExp: logsumexp, Softmax: softmax,
-    Vec: vec,
-}
-
-
-def rebuild(e: Expr, args: tuple) -> Expr:
-    """Build a node of e's type from new arguments, through the smart constructors."""
-    t = type(e)
-    if t in _UNARY:
-        return _UNARY[t](args[0])
-    if t is Add:
-        return add_list(args[0])
-    if t is Mul:
-        return mul_list(args[0])
-    if t is Hadamard:
-        return hadamard_list(args[0])
-    if t is Pow:
-        return elem_pow(args[0], args[1])
-    if t is MatPow:
-        return matpow(args[0], args[1])
-    if t is Func:
-        return func(args[0], args[1])
-    if t is Kron:
-        return kron(args[0], args[1])
-    if t is Reshape:
-        return reshape(args[0], args[1], args[2])
-    return t(*args)
-
-
-def map_bottom_up(e: Expr, fn) -> Expr:
-    """Rebuild the DAG bottom-up, applying ``fn`` to every rebuilt node (shared nodes once)."""
-    done: dict[int, Expr] = {}
-    for node in e.walk():
-        if not node.children:
-            new = node
-        else:
-            args = tuple(
-                tuple(done[id(x)] for x in a) if isinstance(a, tuple)
-                else (done[id(a)] if isinstance(a, Expr) and not isinstance(node, Differential)
-                      else a)
-                for a in node.args
-            )
-            new = node if all(x is y for x, y in zip(args, node.args)) else rebuild(node, args)
-        done[id(node)] = fn(new)
-    return done[id(e)]
-
-
-def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
-    """Replace nodes (by identity) and simplify on the way up."""
-    return map_bottom_up(e, lambda n: mapping.get(n, n))

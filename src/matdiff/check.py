@@ -27,11 +27,35 @@ Sampling
   with both values present; a scalar variable whose name is a dimension takes
   that dimension's size as its value.
 
+Points in the function's domain (:func:`candidate_points`)
+----------------------------------------------------------
+The domains are tried in the order above, one draw each (the same seed); a
+point is abandoned (and the next one tried) when an evaluation gives
+non-finite numbers or a singular matrix.  For most functions the first draw
+works and nothing else is done.  When none of the three works (``log(b - A*x)``
+with ``b - A*x`` negative somewhere, ``log(1 - x'*x)`` with ``x'*x > 1``), the
+draws are moved, a bounded and deterministic sequence (at most
+``ATTEMPTS_PER_SEED`` points for each of ``1 + REDRAWS`` seeds):
+
+* every variable scaled towards 0 (by 0.1, 0.01);
+* one variable shifted by +10, +100 (``ones``, or ``ones + I`` for a square
+  matrix, times the shift), and in the ``normal`` domain by -10, -100 too;
+* one variable shifted and the others scaled by 0.1;
+* all of it again with the seeds ``seed + 1``, ``seed + 2``.
+
+Masks and dimension scalars are never moved; symmetric draws stay symmetric
+and SPD ones SPD (positive factors, positive shifts of ``ones + I``).  The
+report's ``adjustment`` says how the point used was moved (None: as drawn).
+When no point gives a finite function, the report has no error
+(``max_rel_error`` None, ``outcome`` ``"unchecked"``) and the message
+NO_FINITE_POINT, "could not find a point where the function is finite";
+NO_FINITE_DIFFERENCES when the function is finite at points but never around
+them; when the function is finite but the *result* never is, the check fails
+with the message RESULT_NOT_FINITE.  No field of a report is NaN or infinite.
+
 Check procedure (:func:`check`)
 -------------------------------
-The domains are tried in the order above; a domain is abandoned (and the next
-one tried) when any evaluation gives non-finite numbers or a singular matrix.
-In the first domain that works, for ``N_DIRECTIONS`` random directions ``V``
+At the first point that works, for ``N_DIRECTIONS`` random directions ``V``
 (symmetric when ``wrt`` is symmetric; both scaled so that ``max|V_ij| = 1``) the
 directional derivative of ``f`` is estimated by central differences with
 Richardson extrapolation, all entries of ``f`` at once::
@@ -43,7 +67,9 @@ Richardson extrapolation, all entries of ``f`` at once::
 continued (Ridders' method, see :func:`_richardson`) with the steps h/4,
 h/8, ... and higher orders while that lowers the tableau's own error estimate;
 on smooth functions this gives ~1e-10, and it stays accurate next to a pole
-or a nearly singular matrix, where one fixed step is not.  The estimate
+or a nearly singular matrix, where one fixed step is not.  When ``X +- hV``
+leaves the function's domain (``f`` finite at ``X`` but not there), ``h`` is
+divided by STEP_SHRINK = 4 until it is not, at most MAX_STEP_SHRINKS times.  The estimate
 ``est`` is compared with the prediction ``pred`` read from the result (see
 :func:`check`).  The error of one direction is (norms are Frobenius norms
 over all entries)::
@@ -62,8 +88,8 @@ of matdiff imports it lazily.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -71,10 +97,16 @@ from . import ir
 from .evaluate import evaluate, resolve_shape
 
 __all__ = [
-    "CheckReport",
     "DOMAINS",
     "KINDS",
+    "NO_FINITE_DIFFERENCES",
+    "NO_FINITE_POINT",
+    "RESULT_NOT_FINITE",
+    "CheckReport",
+    "Point",
+    "candidate_points",
     "check",
+    "combine_reports",
     "directional_derivative",
     "numeric_gradient",
     "relative_error",
@@ -96,6 +128,19 @@ REL_FLOOR = 1e-6  # the denominator floor of the relative error, so that zeros c
 SIZE_POOL_START = (3, 4, 5, 6, 2, 7)  # dimension sizes, in order of preference
 NORMAL_SHIFT = 0.5  # how far "normal" entries are pushed away from zero
 DIAGONAL_SHIFT = 3.0  # added to the diagonal of square matrices in "normal" / "positive"
+MAX_STEP_SHRINKS = 12  # a step that leaves f's domain is divided by STEP_SHRINK at most this often
+STEP_SHRINK = 4.0
+# Moving a draw into the function's domain (only when the first draws give non-finite values):
+SCALES = (0.1, 0.01)  # every variable scaled towards 0 (1 - x'*x > 0, acos(x), ...)
+SHIFTS = (10.0, 100.0)  # one variable shifted (b - A*x > 0, log(x - 1), ...)
+OTHERS_SCALE = 0.1  # ... and the others scaled towards 0, the last resort
+REDRAWS = 2  # the whole search is repeated with the seeds seed + 1, ..., seed + REDRAWS
+ATTEMPTS_PER_SEED = 40  # at most this many points are tried with each seed
+
+NO_FINITE_POINT = "could not find a point where the function is finite"
+NO_FINITE_DIFFERENCES = ("could not find a point where the function is finite around the "
+                         "point (its finite differences are not finite)")
+RESULT_NOT_FINITE = "the result is not finite at any point tried where the function is finite"
 
 # What makes a domain unusable at a point (besides non-finite values).
 _NUMERIC_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
@@ -103,12 +148,60 @@ _NUMERIC_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionErro
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The outcome of a numeric check."""
+    """The outcome of a numeric check.
 
-    max_rel_error: float  # nan when no domain gave finite values
+    ``outcome`` is ``"passed"``, ``"failed"`` or ``"unchecked"`` (no point was
+    found where the function and its finite differences are finite: the
+    result could not be compared with anything).  No field is ever NaN or
+    infinite: where there is no error to report, ``max_rel_error`` is None
+    and ``message`` says why.
+    """
+
+    max_rel_error: float | None  # None when no point gave finite values (see message)
     passed: bool
     domain: str  # the domain the point was drawn from, or "none"
     dims: dict  # the sizes used for the symbolic dimensions
+    message: str | None = None  # why there is no error (NO_FINITE_POINT, ...), else None
+    adjustment: str | None = None  # how the draw was moved into f's domain; None: as drawn
+
+    @property
+    def outcome(self) -> str:
+        if self.passed:
+            return "passed"
+        if self.max_rel_error is None and self.message != RESULT_NOT_FINITE:
+            return "unchecked"
+        return "failed"
+
+    def to_json(self) -> dict:
+        """The report as JSON-ready data (no NaN, no Infinity)."""
+        out: dict = {"max_rel_error": self.max_rel_error, "passed": self.passed,
+                     "outcome": self.outcome, "domain": self.domain, "dims": dict(self.dims)}
+        if self.message is not None:
+            out["message"] = self.message
+        if self.adjustment is not None:
+            out["adjustment"] = self.adjustment
+        return out
+
+
+def combine_reports(*reports: CheckReport) -> CheckReport:
+    """One report for several checks of one derivative (say its matrix and its linear map).
+
+    Failed if any failed, else unchecked if any was unchecked, else passed;
+    the error is the largest one reported (None when a check that decides the
+    outcome has none).
+    """
+    if not reports:
+        raise ValueError("combine_reports needs at least one report")
+    errors = [r.max_rel_error for r in reports if r.max_rel_error is not None]
+    for outcome in ("failed", "unchecked"):
+        deciding = [r for r in reports if r.outcome == outcome]
+        if deciding:
+            first = deciding[0]
+            error = max(errors) if errors and first.max_rel_error is not None else None
+            return CheckReport(error, False, first.domain, first.dims, first.message,
+                               first.adjustment)
+    first = reports[0]
+    return CheckReport(max(errors), True, first.domain, first.dims, None, first.adjustment)
 
 
 # -------------------------------------------------------------------------------------- dimensions
@@ -129,7 +222,10 @@ def _dims_of(exprs: Iterable[ir.Expr]) -> tuple[set[str], set[int]]:
         for node in expr.walk():
             for dim in node.shape:
                 for part in _dim_parts(dim):
-                    (ints if isinstance(part, int) else names).add(part)
+                    if isinstance(part, int):
+                        ints.add(part)
+                    else:
+                        names.add(part)
     return names, ints
 
 
@@ -159,7 +255,7 @@ def sample_dims(
     names, ints = _dims_of(exprs)
     free = sorted(names - set(fixed))
     sizes = _size_pool(len(free), ints | set(fixed.values()))
-    order = rng.permutation(len(sizes)) if sizes else []
+    order: list[int] = [int(i) for i in rng.permutation(len(sizes))] if sizes else []
     dims = dict(fixed)
     for name, index in zip(free, order):
         dims[name] = int(sizes[index])
@@ -232,6 +328,124 @@ def sample_values(
     return values
 
 
+# ---------------------------------------------------------------- points in the function's domain
+
+
+def _adjustable(sym: ir.Sym, dims: Mapping[str, int]) -> bool:
+    """Whether a variable's draw may be scaled or shifted: not a mask (0/1 data) and not a
+    dimension name used as a scalar (it is the dimension's size)."""
+    return sym.kind != "mask" and not (sym.is_scalar and sym.name in dims)
+
+
+def _shift_pattern(value: np.ndarray) -> np.ndarray:
+    """What a shift adds (times a constant): ones, and for a square matrix ones + I, which is
+    symmetric positive definite and well conditioned (so symmetric and SPD draws stay so,
+    and an inverse stays well defined)."""
+    rows, cols = value.shape
+    pattern = np.ones((rows, cols))
+    if rows == cols and rows > 1:
+        pattern += np.eye(rows)
+    return pattern
+
+
+def _scale(values: dict[str, np.ndarray], names: Iterable[str], factor: float) -> None:
+    for name in names:
+        values[name] = factor * values[name]
+
+
+Change = Callable[[dict[str, np.ndarray]], None]
+
+
+def _unchanged(values: dict[str, np.ndarray]) -> None:
+    return None
+
+
+def _scaling(names: list[str], factor: float) -> Change:
+    def change(values: dict[str, np.ndarray]) -> None:
+        _scale(values, names, factor)
+
+    return change
+
+
+def _shifting(name: str, shift: float, others: list[str], factor: float) -> Change:
+    def change(values: dict[str, np.ndarray]) -> None:
+        _scale(values, others, factor)
+        values[name] = values[name] + shift * _shift_pattern(values[name])
+
+    return change
+
+
+def _adjustments(adjustable: list[str]) -> list[tuple[str | None, Change, tuple[str, ...]]]:
+    """The ways a draw is moved, in order: none; every variable scaled towards 0; one
+    variable shifted (towards large positive values, and in the "normal" domain also
+    towards negative ones: a positive shift keeps "positive" and "spd" draws so); one
+    variable shifted and the others scaled towards 0.  Each is (a description, an in-place
+    change of the values, the domains it applies to)."""
+    out: list[tuple[str | None, Change, tuple[str, ...]]] = [(None, _unchanged, DOMAINS)]
+    if not adjustable:
+        return out
+    for factor in SCALES:
+        out.append((f"every variable scaled by {factor:g}", _scaling(adjustable, factor),
+                    DOMAINS))
+    for others_factor in (1.0, OTHERS_SCALE):
+        if others_factor != 1.0 and len(adjustable) < 2:
+            continue
+        for size in SHIFTS:
+            for name in adjustable:
+                others = [n for n in adjustable if n != name]
+                for shift in (size, -size):
+                    text = f"{name} shifted by {shift:+g}"
+                    if others_factor != 1.0:
+                        text += f", the other variables scaled by {others_factor:g}"
+                    out.append((text, _shifting(name, shift, others, others_factor),
+                                DOMAINS if shift > 0 else ("normal",)))
+    return out
+
+
+@dataclass(frozen=True)
+class Point:
+    """A candidate point for the check: the domain it was drawn in, how it was moved
+    (None: as drawn), the sizes, the values, and the generator to draw directions from."""
+
+    domain: str
+    adjustment: str | None
+    dims: dict
+    values: dict
+    rng: np.random.Generator
+
+
+def candidate_points(
+    exprs: list[ir.Expr],
+    syms: list[ir.Sym],
+    rng_seed: int = 0,
+    fixed_dims: Mapping[str, int] | None = None,
+) -> Iterator[Point]:
+    """The points the check tries, in order (deterministic): at most ATTEMPTS_PER_SEED for
+    each of the 1 + REDRAWS seeds.
+
+    First one draw in each domain of DOMAINS (with the seed ``rng_seed``): the first
+    of these gives finite values for most functions, and the check stops there.  Then
+    each domain's draw moved by :func:`_adjustments` (scaled towards 0, one variable
+    shifted, ...), then all of it again for the seeds ``rng_seed + 1``, ...,
+    ``rng_seed + REDRAWS``.  Every adjustment keeps the declared kinds: masks are not
+    changed, symmetric draws stay symmetric, and SPD draws stay SPD (scaled by a positive
+    factor, or shifted by a positive multiple of ones + I).
+    """
+    for seed in range(rng_seed, rng_seed + REDRAWS + 1):
+        dims = sample_dims(exprs, np.random.default_rng(seed), fixed_dims)
+        adjustable = [s.name for s in syms if _adjustable(s, dims)]
+        schedule = [(domain, text, change) for text, change, domains in _adjustments(adjustable)
+                    for domain in DOMAINS if domain in domains]
+        for domain, text, change in schedule[:ATTEMPTS_PER_SEED]:
+            rng = np.random.default_rng(seed)
+            dims = sample_dims(exprs, rng, fixed_dims)
+            values = sample_values(syms, dims, rng, domain)
+            change(values)
+            if seed != rng_seed:
+                text = f"redrawn with seed {seed}" + ("" if text is None else f", {text}")
+            yield Point(domain, text, dims, values, rng)
+
+
 def _collect_syms(exprs: Iterable[ir.Expr]) -> list[ir.Sym]:
     """Every variable of the expressions (by name, sorted), each name with one declaration."""
     found: dict[str, ir.Sym] = {}
@@ -266,7 +480,9 @@ def _step(x: np.ndarray) -> float:
     return BASE_STEP * max(1.0, float(np.max(np.abs(x))))
 
 
-def _richardson(central: Callable[[float], np.ndarray], h: float) -> np.ndarray:
+def _richardson(
+    central: Callable[[float], np.ndarray], h: float, first: np.ndarray | None = None
+) -> np.ndarray:
     """Ridders' method: repeated Richardson extrapolation of central differences.
 
     ``central(t)`` is the central difference with step ``t`` (error a series in
@@ -281,9 +497,10 @@ def _richardson(central: Callable[[float], np.ndarray], h: float) -> np.ndarray:
     steps (the first steps may straddle a nearby pole of tan, or a nearly
     singular matrix), then until the best estimate has not improved for
     PATIENCE levels (rounding error takes over), is good to CONVERGED, or
-    MAX_LEVELS is reached.  A non-finite difference stops it.
+    MAX_LEVELS is reached.  A non-finite difference stops it.  ``first`` is
+    ``central(h)`` when the caller has it already.
     """
-    previous = [central(h)]
+    previous = [central(h) if first is None else first]
     best, best_error, improved_at = previous[0], math.inf, 0
     for level in range(1, MAX_LEVELS):
         h /= 2
@@ -316,7 +533,9 @@ def directional_derivative(
 
     Central differences ``(f(X + tV) - f(X - tV)) / (2t)`` of all entries of
     ``f`` at once, from ``t = h = 1e-3 * max(1, max|X_ij|)`` down, extrapolated
-    by :func:`_richardson`.
+    by :func:`_richardson`.  When ``X +- hV`` leaves the function's domain (the
+    difference is not finite while ``f(X)`` is), ``h`` is divided by STEP_SHRINK,
+    at most MAX_STEP_SHRINKS times; the result is not finite when no step works.
     """
     x = np.asarray(values[wrt.name], dtype=np.result_type(values[wrt.name], float))
     x = x.reshape(direction.shape)
@@ -329,7 +548,14 @@ def directional_derivative(
     def central(t: float) -> np.ndarray:
         return (f_at(t) - f_at(-t)) / (2 * t)
 
-    return _richardson(central, _step(x))
+    h = _step(x)
+    first = central(h)
+    for _ in range(MAX_STEP_SHRINKS):
+        if _all_finite(first):
+            break
+        h /= STEP_SHRINK
+        first = central(h)
+    return _richardson(central, h, first)
 
 
 def numeric_gradient(
@@ -405,6 +631,10 @@ def _all_finite(*arrays: np.ndarray) -> bool:
     return all(bool(np.all(np.isfinite(a))) for a in arrays)
 
 
+# Why a point could not be used, in increasing order of how far the check got.
+_FUNCTION, _DIFFERENCES, _RESULT = 1, 2, 3
+
+
 def _errors_at_point(
     f: ir.Expr,
     wrt: ir.Sym,
@@ -413,43 +643,57 @@ def _errors_at_point(
     values: dict[str, np.ndarray],
     dims: dict[str, int],
     rng: np.random.Generator,
-) -> tuple[float, float] | None:
+) -> tuple[float, float] | int:
     """The largest relative error at one point, plain and with the rounding allowance (the
-    verdict uses the second), or None when the point gives non-finite values."""
-    f_value = evaluate(f, values, dims)
-    r = None if kind == "map" else evaluate(result, values, dims)
-    if not _all_finite(f_value) or (r is not None and not _all_finite(r)):
-        return None
-    wrt_shape = resolve_shape(wrt.shape, dims)
-    expected = _expected_result_shape(kind, f_value.shape, wrt_shape)
-    if expected is not None and r.shape != expected:
-        raise ValueError(f"a {kind} result must have shape {expected}, it has {r.shape}")
-    errors = []
-    if kind == "hessian" or (kind == "gradient" and wrt.kind == "symmetric"):
-        errors.append((_asymmetry(r), _asymmetry(r)))
-    # rounding in f(x + h v) - f(x - h v) limits what differences can show: a large f
-    # with a small derivative (|f| = 1e7, |df| = 1) is only checked to ~1e-6
-    noise = ROUNDING_ALLOWANCE * np.finfo(float).eps * _norm(f_value) / _step(
-        np.asarray(values[wrt.name]))
-    for _ in range(N_DIRECTIONS):
-        v = _direction(wrt, wrt_shape, rng)
-        est = directional_derivative(f, wrt, values, dims, v)
-        pred = _predict(kind, f_value.shape, wrt, result, r, values, dims, v)
-        if not _all_finite(est, pred):
-            return None
-        scale = max(_norm(est), _norm(pred), REL_FLOOR)
-        errors.append((_norm(est - pred) / scale, max(_norm(est - pred) - noise, 0.0) / scale))
+    verdict uses the second); or, when the point gives non-finite values (or a singular
+    matrix), what was not finite: _FUNCTION (f), _DIFFERENCES (f near the point, for
+    every step tried) or _RESULT (the result, where f and its differences are finite)."""
+    stage = _FUNCTION
+    try:
+        f_value = evaluate(f, values, dims)
+        if not _all_finite(f_value):
+            return _FUNCTION
+        stage = _RESULT
+        r = None if kind == "map" else evaluate(result, values, dims)
+        if r is not None and not _all_finite(r):
+            return _RESULT
+        wrt_shape = resolve_shape(wrt.shape, dims)
+        expected = _expected_result_shape(kind, f_value.shape, wrt_shape)
+        if expected is not None and r is not None and r.shape != expected:
+            raise ValueError(f"a {kind} result must have shape {expected}, it has {r.shape}")
+        errors = []
+        symmetric = kind == "hessian" or (kind == "gradient" and wrt.kind == "symmetric")
+        if r is not None and symmetric:
+            errors.append((_asymmetry(r), _asymmetry(r)))
+        # rounding in f(x + h v) - f(x - h v) limits what differences can show: a large f
+        # with a small derivative (|f| = 1e7, |df| = 1) is only checked to ~1e-6
+        noise = ROUNDING_ALLOWANCE * np.finfo(float).eps * _norm(f_value) / _step(
+            np.asarray(values[wrt.name]))
+        for _ in range(N_DIRECTIONS):
+            v = _direction(wrt, wrt_shape, rng)
+            stage = _DIFFERENCES
+            est = directional_derivative(f, wrt, values, dims, v)
+            if not _all_finite(est):
+                return _DIFFERENCES
+            stage = _RESULT
+            pred = _predict(kind, f_value.shape, wrt, result, r, values, dims, v)
+            if not _all_finite(pred):
+                return _RESULT
+            scale = max(_norm(est), _norm(pred), REL_FLOOR)
+            errors.append((_norm(est - pred) / scale, max(_norm(est - pred) - noise, 0.0) / scale))
+    except _NUMERIC_FAILURES:
+        return stage
     # the reported error is the plain one; the verdict allows for the rounding noise
-    return max(e[0] for e in errors), max(e[1] for e in errors)
+    reported, judged = max(e[0] for e in errors), max(e[1] for e in errors)
+    if not math.isfinite(reported) or not math.isfinite(judged):  # norms that overflow
+        return _DIFFERENCES
+    return reported, judged
 
 
-def _try_point(f, wrt, result, kind, values, dims, rng) -> tuple[float, float] | None:
-    """:func:`_errors_at_point` with numpy's warnings silenced and singularities caught."""
+def _try_point(f, wrt, result, kind, values, dims, rng) -> tuple[float, float] | int:
+    """:func:`_errors_at_point` with numpy's warnings silenced."""
     with np.errstate(all="ignore"):
-        try:
-            return _errors_at_point(f, wrt, result, kind, values, dims, rng)
-        except _NUMERIC_FAILURES:
-            return None
+        return _errors_at_point(f, wrt, result, kind, values, dims, rng)
 
 
 # --------------------------------------------------------------------------------------- the check
@@ -506,12 +750,15 @@ def check(
     exprs = [f, result, wrt]
     syms = _collect_syms(exprs)
     dims: dict[str, int] = {}
-    for domain in DOMAINS:
-        rng = np.random.default_rng(rng_seed)
-        dims = sample_dims(exprs, rng, fixed_dims)
-        values = sample_values(syms, dims, rng, domain)
-        errors = _try_point(f, wrt, result, kind, values, dims, rng)
-        if errors is not None:
-            reported, judged = errors
-            return CheckReport(reported, bool(judged <= tol), domain, dims)
-    return CheckReport(float("nan"), False, "none", dims)
+    furthest = 0  # how far the check got at the points that could not be used
+    for point in candidate_points(exprs, syms, rng_seed, fixed_dims):
+        dims = point.dims
+        outcome = _try_point(f, wrt, result, kind, point.values, dims, point.rng)
+        if isinstance(outcome, tuple):
+            reported, judged = outcome
+            return CheckReport(reported, bool(judged <= tol), point.domain, dims,
+                               adjustment=point.adjustment)
+        furthest = max(furthest, outcome)
+    message = {_RESULT: RESULT_NOT_FINITE, _DIFFERENCES: NO_FINITE_DIFFERENCES}.get(
+        furthest, NO_FINITE_POINT)
+    return CheckReport(None, False, "none", dims, message)

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Callable
 
 from . import algebra as A
+from . import functions as F
 from .errors import UnsupportedError
 from .ops import ELEMENTWISE
 from .printing import to_text
@@ -57,14 +58,14 @@ def _d_pow(e: Pow, d: D) -> Expr:
     if not _is_zero(db):  # d(b.^p) = p .* b.^(p - 1) .* db + b.^p .* log(b) .* dp
         terms.append(A.hadamard(p, A.elem_pow(b, A.sub(p, A.ONE)), db))
     if not _is_zero(dp):
-        terms.append(A.hadamard(e, A.func("log", b), dp))
+        terms.append(A.hadamard(e, F.func("log", b), dp))
     return A.add_list(terms) if terms else A.zero(e.shape)
 
 
 def _d_matpow(e: MatPow, d: D) -> Expr:
     x, k = e.base, e.k
     dx = d(x)
-    return A.add_list(A.mul(A.matpow(x, i), dx, A.matpow(x, k - 1 - i)) for i in range(k))
+    return A.add_list(A.mul(F.matpow(x, i), dx, F.matpow(x, k - 1 - i)) for i in range(k))
 
 
 def _d_func(e: Func, d: D) -> Expr:  # d f(u) = f'(u) .* du, f' from the function's record
@@ -88,18 +89,18 @@ DIFFERENTIAL: dict[type, Callable[[Expr, D], Expr]] = {
     MatPow: _d_matpow,
     Func: _d_func,
     Transpose: lambda e, d: A.transpose(d(e.arg)),
-    Trace: lambda e, d: A.trace(d(e.arg)),
+    Trace: lambda e, d: F.trace(d(e.arg)),
     Sum: lambda e, d: A.sum_(d(e.arg)),
-    Diag: lambda e, d: A.diag(d(e.arg)),
-    DiagPart: lambda e, d: A.diag_part(d(e.arg)),
+    Diag: lambda e, d: F.diag(d(e.arg)),
+    DiagPart: lambda e, d: F.diag_part(d(e.arg)),
     Vec: lambda e, d: A.vec(d(e.arg)),
-    Reshape: lambda e, d: A.reshape(d(e.arg), e.rows, e.cols),
+    Reshape: lambda e, d: F.reshape(d(e.arg), e.rows, e.cols),
     Kron: lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right))),
-    Det: lambda e, d: A.mul(e, A.trace(A.mul(A.inv(e.arg), d(e.arg)))),
-    LogDet: lambda e, d: A.trace(A.mul(A.inv(e.arg), d(e.arg))),
+    Det: lambda e, d: A.mul(e, F.trace(A.mul(A.inv(e.arg), d(e.arg)))),
+    LogDet: lambda e, d: F.trace(A.mul(A.inv(e.arg), d(e.arg))),
     Inv: lambda e, d: A.neg(A.mul(e, d(e.arg), e)),
     Norm: _d_norm,
-    LogSumExp: lambda e, d: A.sum_(A.hadamard(A.softmax(e.arg), d(e.arg))),
+    LogSumExp: lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg))),
     Softmax: _d_softmax,
 }
 
@@ -169,7 +170,7 @@ def _pb_kron(e: Kron, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, 
                                "is used in a quadratic form x'*kron(A, B)*y")
     u, v = rest.factors[0], A.transpose(rest.factors[1])
     (m, n), (p, q) = e.left.shape, e.right.shape
-    x1, y1 = A.reshape(u, p, m), A.reshape(v, q, n)
+    x1, y1 = F.reshape(u, p, m), F.reshape(v, q, n)
     out = []
     if dep(e.left):
         out.append((e.left, A.mul_list(scalars + [A.transpose(x1), e.right, y1])))
@@ -193,9 +194,9 @@ PULLBACK: dict[type, Callable] = {
     Transpose: _each(lambda e, g: A.transpose(g)),
     Trace: _each(lambda e, g: A.mul(g, A.identity(e.arg.shape[0]))),
     Sum: _each(lambda e, g: A.mul(g, A.ones(e.arg.shape))),
-    Diag: _each(lambda e, g: A.diag_part(g)),
-    DiagPart: _each(lambda e, g: A.diag(g)),
-    Vec: _each(lambda e, g: A.reshape(g, *e.arg.shape)),
+    Diag: _each(lambda e, g: F.diag_part(g)),
+    DiagPart: _each(lambda e, g: F.diag(g)),
+    Vec: _each(lambda e, g: F.reshape(g, *e.arg.shape)),
     Reshape: _each(lambda e, g: A.vec(g)),
     Kron: _pb_kron,
 }
@@ -239,7 +240,7 @@ def numel(e: Expr):
 def _diag_selector(n) -> Expr:
     """S with vec(diag(v)) = S*v: n^2 x n, ones where vec(eye(n)) has them."""
     eye = A.identity(n)
-    return A.mul(A.diag(A.vec(eye)), A.kron(A.ones((n, 1)), eye))
+    return A.mul(F.diag(A.vec(eye)), A.kron(A.ones((n, 1)), eye))
 
 
 def vec_jacobian(lin: Expr, target: Differential) -> Expr:
@@ -274,7 +275,7 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
             case Hadamard():
                 (i, f), = [(i, f) for i, f in enumerate(e.factors) if dep(f)]
                 others = A.hadamard_list([h for j, h in enumerate(e.factors) if j != i])
-                return A.mul(A.diag(A.vec(others)), jac(f))
+                return A.mul(F.diag(A.vec(others)), jac(f))
             case Mul():
                 return jac_mul(e)
             case Transpose():
@@ -312,7 +313,7 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
         left = A.mul_list(chain[:j]) if j else A.identity(f.shape[0])
         right = A.mul_list(chain[j + 1:]) if j + 1 < len(chain) else A.identity(f.shape[1])
         if isinstance(f, Diag) and right.shape[1] == 1:  # diag(v)*q = q.*v
-            return A.mul_list(scalars + [left, A.diag(right), jac(f.arg)])
+            return A.mul_list(scalars + [left, F.diag(right), jac(f.arg)])
         outer = A.kron(A.transpose(right), left)
         inner = jac(f)
         if isinstance(inner, Add) and isinstance(outer, Kron):
@@ -353,5 +354,5 @@ def hessian(f: Expr, var: Sym, grad: Expr | None = None) -> tuple[Expr, Expr]:
 
 def derivative(f: Expr, var: Sym) -> Expr:
     """The entrywise derivative of f with respect to a scalar var."""
-    return A.substitute(differential(f, var), {Differential(var): A.ONE})
+    return F.substitute(differential(f, var), {Differential(var): A.ONE})
 

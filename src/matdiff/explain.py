@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import algebra as A
+from . import functions as F
 from .differentiate import differential
 from .errors import UnsupportedError
 from .factor import factor
@@ -119,7 +120,7 @@ class Derivation:
         for sym, definition in reversed(self.pieces):
             d_piece = A.add_list(differential(definition, s) for s in syms + [self.var])
             self.add(_rules_of(definition, moving), "d" + sym.name, factor(d_piece))
-            df = A.substitute(df, {Differential(sym): d_piece})
+            df = F.substitute(df, {Differential(sym): d_piece})
             self.add(f"substitute d{sym.name}", "df", _frob_form(factor(df)))
         self.pull_back(df)
         return self.steps
@@ -193,7 +194,7 @@ def _replace(e: Expr, replaced: dict[int, Expr]) -> Expr:
             args = tuple(tuple(done[id(x)] for x in a) if isinstance(a, tuple)
                          else done[id(a)] if isinstance(a, Expr) else a for a in node.args)
             same = all(x is y for x, y in zip(args, node.args))
-            done[id(node)] = node if same else A.rebuild(node, args)
+            done[id(node)] = node if same else F.rebuild(node, args)
     return done[id(e)]
 
 
@@ -443,7 +444,7 @@ def step_values(step: Step) -> Expr:
     mapping: dict[Expr, Expr] = dict(expand)
     for sym, _ in pieces:
         mapping[Differential(sym)] = differential(expand[sym], step.meta["var"])
-    return A.substitute(value, mapping) if mapping else value
+    return F.substitute(value, mapping) if mapping else value
 
 
 # ----------------------------------------------------------------------------- index notation

@@ -12,12 +12,12 @@ from fractions import Fraction
 from math import gcd
 
 from . import algebra as A
-from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow
-from .printing import to_text
+from . import functions as F
+from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow, size
 
 
 def factor(e: Expr) -> Expr:
-    return A.map_bottom_up(e, factor_sum)
+    return F.map_bottom_up(e, factor_sum)
 
 
 def _parts(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
@@ -85,7 +85,7 @@ def _factor_groups(e: Add) -> Expr:
         if any(len(g) > 1 for g in groups.values()):
             grouped = A.add_list(_factor_all(A.add_list(g)) if len(g) > 1 else g[0]
                                  for g in groups.values())
-            if len(to_text(grouped)) < len(to_text(out)):  # only when it reads shorter
+            if size(grouped) < size(out):  # only when it reads shorter
                 out = grouped
     return out
 
@@ -111,7 +111,7 @@ def _factor_diag(e: Add) -> Expr | None:
     parts = [A.split_scalars(t) for t in e.terms]
     if not all(isinstance(r, Diag) for _, r in parts):
         return None
-    return A.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
+    return F.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
 
 
 def _powers_of(e: Expr) -> dict[Expr, int]:
@@ -143,7 +143,7 @@ def _factor_hadamard(e: Add) -> Expr | None:
         rests.append(A.mul_list(scalars + [A.hadamard_list(left) if left else A.ones(e.shape)]))
     pulled = A.hadamard_list([A.elem_pow(b, Num(k)) for b, k in common.items()])
     out = A.hadamard(pulled, factor_sum(A.add_list(rests)))
-    return out if len(to_text(out)) < len(to_text(e)) else None
+    return out if size(out) < size(e) else None
 
 
 def _factor_all(e: Expr) -> Expr:

@@ -476,6 +476,55 @@ class Commutation(Expr):
         return (size, size)
 
 
+# ----------------------------------------------------------------------------- cost
+
+
+_OPERATOR_SIZE = {"Add": 3, "Mul": 1, "Hadamard": 2}  # " + ", "*", ".*" between operands
+_CALL_NAME = {"Trace": "tr", "Det": "det", "LogDet": "logdet", "Inv": "inv", "Diag": "diag",
+              "DiagPart": "diag", "Sum": "sum", "Norm": "norm", "LogSumExp": "logsumexp",
+              "Softmax": "softmax", "Kron": "kron", "Vec": "vec", "Reshape": "reshape",
+              "Commutation": "commutation", "Zero": "zeros", "Ones": "ones",
+              "Identity": "eye"}
+
+
+def size(e: Expr) -> int:
+    """About how many characters ``e`` takes to write out (shared subexpressions counted each
+    time they are written): the structural cost by which simplification prefers one form to
+    another. It looks only at the tree, never at a printer."""
+    memo: dict[int, int] = {}
+    for node in e.walk():
+        inner = sum(memo[id(c)] for c in node.children)
+        if isinstance(node, _BINDS_TIGHTER_THAN_ADD):  # a sum operand is written in ( )
+            inner += 2 * sum(isinstance(c, Add) for c in node.children)
+        memo[id(node)] = _own_size(node) + inner
+    return memo[id(e)]
+
+
+_BINDS_TIGHTER_THAN_ADD = (Mul, Hadamard, Pow, MatPow, Transpose)
+
+
+def _own_size(node: Expr) -> int:
+    """The characters a node adds around its operands' text."""
+    kind = type(node).__name__
+    if kind in _OPERATOR_SIZE:
+        return _OPERATOR_SIZE[kind] * (len(node.children) - 1)
+    match node:
+        case Sym() | Func():
+            return len(node.args[0]) + (2 if isinstance(node, Func) else 0)
+        case Differential():
+            return 1 + len(node.args[0].args[0])
+        case Num():
+            return len(str(node.args[0]))
+        case Pow():
+            return 2
+        case MatPow():
+            return 1 + len(str(node.args[1]))
+        case Transpose():
+            return 1
+    dims = [a for a in node.args if not isinstance(a, Expr | tuple)]
+    return len(_CALL_NAME.get(kind, kind)) + 2 + sum(len(str(d)) + 2 for d in dims)
+
+
 def kind_of_shape(shape: Shape) -> str:
     if shape == SCALAR:
         return "scalar"

@@ -22,6 +22,7 @@ from .ir import (
     MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
     Transpose, Zero,
 )
+from .algebra import add_list, neg, split_product, transpose, transpose_count
 from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
@@ -70,7 +71,6 @@ class Printer:
     def oriented(self, e: Mul) -> Mul:
         """A 1 x 1 product reads either way (``x'*y = y'*x``): show the one that follows
         the input's order, with no more transposes."""
-        from .algebra import transpose, transpose_count
 
         if not (self.orient and e.is_scalar and not any(f.is_scalar for f in e.factors)):
             return e
@@ -216,7 +216,6 @@ class TextPrinter(Printer):
         return s
 
     def print_Mul(self, e: Mul):
-        from .algebra import split_product
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -227,7 +226,6 @@ class TextPrinter(Printer):
         if (coeff == 1 or coeff == -1) and not scalars:
             if len(chain) == 1 and sign and isinstance(chain[0], Add) and any(
                     _coeff(t) < 0 for t in chain[0].terms):  # -(a - b) prints as b - a
-                from .algebra import add_list
 
                 return self.show(add_list(_negate(t) for t in chain[0].terms))
             if len(chain) == 1:  # -y.*x is (-y).*x: a unary minus needs no parentheses
@@ -384,7 +382,6 @@ def _coeff(t: Expr) -> Fraction:
 
 
 def _negate(t: Expr) -> Expr:
-    from .algebra import neg
 
     return neg(t)
 
@@ -444,7 +441,6 @@ class LatexPrinter(TextPrinter):
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
     def print_Mul(self, e: Mul):
-        from .algebra import split_product
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import algebra as A
+from . import functions as F
 from .errors import (
     MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
 )
@@ -28,10 +29,16 @@ from .printing import GREEK, GREEK_UNICODE
 from .syntax import Binary, Call, Declaration, Name, Node, Number, Parsed, String, Transpose, Unary
 
 CONSTANTS = ("eye", "ones", "zeros")
-FUNCTIONS = set(ELEMENTWISE) | {
+BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
 } | set(CONSTANTS)
+
+
+def is_function(name: str) -> bool:
+    return name in BUILTINS or name in ELEMENTWISE
+
+
 MAX_KIND_TRIALS = 4000
 KIND_SEARCH_SECONDS = 3.0
 MAX_MATRIX_POWER = 64
@@ -343,7 +350,7 @@ class Checker:
         f, args, pos = node.func, node.args, node.func_span.start
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, f, args)
-        if f not in FUNCTIONS:
+        if not is_function(f):
             self.fail(MatdiffSyntaxError, f"unknown function '{f}'", pos)
         strings = [a for a in args if isinstance(a, String)]
         if f == "norm":
@@ -655,7 +662,7 @@ class Lowerer:
         used: dict[str, int] = {}
         collect_names(parsed.expr, used, set())
         self.order = {n: i for i, n in enumerate(used)}
-        self.names = dim_names(ch.u, set(used) | set(ch.named) | FUNCTIONS)
+        self.names = dim_names(ch.u, set(used) | set(ch.named) | BUILTINS | set(ELEMENTWISE))
         self.syms: dict[str, Sym] = {}
 
     def dim(self, d: DimVar) -> int | str:
@@ -736,7 +743,7 @@ class Lowerer:
         if op == "^" and not self.ch.is_scalar(self.ch.node_shapes[id(node.left)]):
             k = integer_exponent(node.right)
             assert k is not None
-            return A.matpow(self.lower(node.left), k)
+            return F.matpow(self.lower(node.left), k)
         if op in ("+", "-"):  # a whole chain a + b - c + ... in one sum
             terms = []
             while isinstance(node, Binary) and node.op in ("+", "-"):
@@ -762,27 +769,27 @@ class Lowerer:
             return self.constant(node, "ones" if f in ("vector", "matrix") else f)
         if f == "reshape":
             r, c = self.shape_of(node)
-            return A.reshape(self.lower(node.args[0]), r, c)
+            return F.reshape(self.lower(node.args[0]), r, c)
         if f == "commutation":
             m, n = (self.dim(self.ch.named_dim(dim_argument(a))) for a in node.args)  # type: ignore[arg-type]
             return A.commutation(m, n)
         args = [self.lower(a) for a in node.args if not isinstance(a, String)]
         x = args[0]
         if f in ELEMENTWISE:
-            return A.func(f, x)
-        simple = {"tr": A.trace, "trace": A.trace, "det": A.det, "logdet": A.logdet,
-                  "inv": A.inv, "sum": A.sum_, "logsumexp": A.logsumexp, "softmax": A.softmax,
-                  "vec": A.vec, "norm2": A.norm}
+            return F.func(f, x)
+        simple = {"tr": F.trace, "trace": F.trace, "det": F.det, "logdet": F.logdet,
+                  "inv": A.inv, "sum": A.sum_, "logsumexp": F.logsumexp, "softmax": F.softmax,
+                  "vec": A.vec, "norm2": F.norm}
         if f in simple:
             return simple[f](x)
         if f == "diag":
-            return A.diag(x) if x.shape[1] == 1 else A.diag_part(x)
+            return F.diag(x) if x.shape[1] == 1 else F.diag_part(x)
         if f == "norm1":
-            return A.sum_(A.func("abs", x))
+            return A.sum_(F.func("abs", x))
         if f == "norm":
             if len(node.args) == 2 and norm_order(node.args[1]) == 1:
-                return A.sum_(A.func("abs", x))
-            return A.norm(x)
+                return A.sum_(F.func("abs", x))
+            return F.norm(x)
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)

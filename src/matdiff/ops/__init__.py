@@ -5,6 +5,6 @@ operation up here instead of naming it. :mod:`matdiff.ops.elementwise` holds the
 functions applied entry by entry.
 """
 
-from .elementwise import ELEMENTWISE, Code, Elementwise, register
+from .elementwise import ELEMENTWISE, Code, Elementwise, register, unregister
 
-__all__ = ["ELEMENTWISE", "Code", "Elementwise", "register"]
+__all__ = ["ELEMENTWISE", "Code", "Elementwise", "register", "unregister"]

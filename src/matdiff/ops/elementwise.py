@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from .. import algebra as A
+from .. import functions as F
 from ..ir import FUNCTIONS, Expr, Num
 
 if TYPE_CHECKING:
@@ -126,21 +127,21 @@ RECORDS: tuple[Elementwise, ...] = (
     Elementwise("exp", lambda x, fx: fx, _ufunc("exp"), math.exp, _command("exp"), ("exp",)),
     Elementwise("log", lambda x, fx: A.elem_pow(x, A.MINUS_ONE), _ufunc("log"), math.log,
                 _command("log"), ("log", "ln")),
-    Elementwise("sin", lambda x, fx: A.func("cos", x), _ufunc("sin"), math.sin, _command("sin"),
+    Elementwise("sin", lambda x, fx: F.func("cos", x), _ufunc("sin"), math.sin, _command("sin"),
                 ("sin",), zero_at_zero=True),
-    Elementwise("cos", lambda x, fx: A.neg(A.func("sin", x)), _ufunc("cos"), math.cos,
+    Elementwise("cos", lambda x, fx: A.neg(F.func("sin", x)), _ufunc("cos"), math.cos,
                 _command("cos"), ("cos",)),
     Elementwise("tan", lambda x, fx: A.add(A.ONE, A.elem_pow(fx, _TWO)), _ufunc("tan"), math.tan,
                 _command("tan"), ("tan",), zero_at_zero=True),
     Elementwise("tanh", lambda x, fx: A.sub(A.ONE, A.elem_pow(fx, _TWO)), _ufunc("tanh"), math.tanh,
                 _command("tanh"), ("tanh",), zero_at_zero=True),
-    Elementwise("sinh", lambda x, fx: A.func("cosh", x), _ufunc("sinh"), math.sinh, _command("sinh"),
+    Elementwise("sinh", lambda x, fx: F.func("cosh", x), _ufunc("sinh"), math.sinh, _command("sinh"),
                 ("sinh",), zero_at_zero=True),
-    Elementwise("cosh", lambda x, fx: A.func("sinh", x), _ufunc("cosh"), math.cosh, _command("cosh"),
+    Elementwise("cosh", lambda x, fx: F.func("sinh", x), _ufunc("cosh"), math.cosh, _command("cosh"),
                 ("cosh",)),
     Elementwise("sqrt", lambda x, fx: A.mul(Num(Fraction(1, 2)), A.elem_pow(fx, A.MINUS_ONE)),
                 _ufunc("sqrt"), math.sqrt, "\\sqrt{{{x}}}", latex_words=("sqrt",), zero_at_zero=True),
-    Elementwise("abs", lambda x, fx: A.func("sign", x), _ufunc("abs"), abs, "\\left|{x}\\right|",
+    Elementwise("abs", lambda x, fx: F.func("sign", x), _ufunc("abs"), abs, "\\left|{x}\\right|",
                 latex_words=("abs",), zero_at_zero=True),
     Elementwise("sign", lambda x, fx: A.zero(x.shape), _ufunc("sign"),
                 lambda v: float((v > 0) - (v < 0)), _operator("sign"), ("sgn",), ("sign",),
@@ -151,14 +152,14 @@ RECORDS: tuple[Elementwise, ...] = (
                 code={"default": Code("_sigmoid({x})", SIGMOID_HELPER, "_sigmoid"),
                       "jax": Code("jax.nn.sigmoid({x})"),
                       "torch": Code("torch.sigmoid({x})")}),
-    Elementwise("softplus", lambda x, fx: A.func("sigmoid", x), _softplus,
+    Elementwise("softplus", lambda x, fx: F.func("sigmoid", x), _softplus,
                 lambda v: math.log1p(math.exp(v)), _operator("softplus"),
                 latex_words=("softplus",),
                 code={"default": Code("{xp}.logaddexp(0.0, {x})"),
                       "jax": Code("jax.nn.softplus({x})"),
                       # log(1 + exp(x)) = logaddexp(x, 0), stable
                       "torch": Code("torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))")}),
-    Elementwise("relu", lambda x, fx: A.func("sign", fx), _relu,  # f' is the step, 0 at 0
+    Elementwise("relu", lambda x, fx: F.func("sign", fx), _relu,  # f' is the step, 0 at 0
                 lambda v: max(v, 0.0), _operator("relu"), latex_words=("relu", "ReLU"),
                 code={"default": Code("{xp}.maximum({x}, 0.0)"),
                       "torch": Code("torch.relu({x})")},
@@ -174,6 +175,12 @@ def register(record: Elementwise) -> Elementwise:
     ELEMENTWISE[record.name] = record
     FUNCTIONS[record.name] = record
     return record
+
+
+def unregister(name: str) -> None:
+    """Forget a function registered with :func:`register` (tests register throwaway ones)."""
+    del ELEMENTWISE[name]
+    del FUNCTIONS[name]
 
 
 for _record in RECORDS:

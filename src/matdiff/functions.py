@@ -1,0 +1,230 @@
+"""Smart constructors for the functions of the language, built on the ring operations of
+:mod:`matdiff.algebra`, and rebuilding a node from new operands. The rules:
+
+- ``func``: ``log(1 + exp(u)) = softplus(u)``; ``log(exp(u)) = u``;
+  ``log(softmax(z)) = z - logsumexp(z)``; ``f(0) = 0`` when the function's record says so.
+- ``trace``: linear, ``tr(A') = tr(A)``, ``tr(a*b') = b'*a``, ``tr(diag(v)) = sum(v)``.
+- ``diag``/``diag_part``, ``det``, ``logdet``, ``inv``-free powers and reshapes: scalars
+  pulled out, identities and transposes seen through.
+"""
+
+from __future__ import annotations
+
+from .algebra import (
+    ONE, one_plus_exp, add_list, elem_pow, hadamard, hadamard_list, inv, is_one, is_zero,
+    kron, mul, mul_list, neg, ones, split_scalars, sub, sum_, transpose, vec,
+)
+from .ir import (
+    FUNCTIONS, Add, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
+    Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum,
+    Sym, Trace, Transpose, Vec, Zero,
+)
+
+def trace(e: Expr) -> Expr:
+    if e.is_scalar:
+        return e
+    match e:
+        case Add():
+            return add_list(trace(t) for t in e.terms)
+        case Transpose():
+            return trace(e.arg)
+        case Zero():
+            return Num(0)
+        case Identity() if isinstance(e.n, int):
+            return Num(e.n)
+        case Diag():
+            return sum_(e.arg)
+        case Kron():
+            return mul(trace(e.left), trace(e.right))
+        case Mul():
+            scalars, rest = split_scalars(e)
+            if scalars:
+                return mul_list(scalars + [trace(rest)])
+            fs = e.factors
+            if fs[0].shape[1] == 1:  # tr(a*R) = R*a, a 1 x 1 chain, for a column a
+                return mul_list(list(fs[1:]) + [fs[0]])
+    return Trace(e)
+
+
+def diag(v: Expr) -> Expr:
+    """Column vector -> diagonal matrix."""
+    if v.is_scalar:
+        return v
+    match v:
+        case Zero():
+            return Zero((v.shape[0], v.shape[0]))
+        case Ones():
+            return Identity(v.shape[0])
+        case Mul():
+            scalars, rest = split_scalars(v)
+            if scalars:
+                return mul_list(scalars + [diag(rest)])
+    return Diag(v)
+
+
+def diag_part(m: Expr) -> Expr:
+    """Square matrix -> column vector of its diagonal."""
+    if m.is_scalar:
+        return m
+    match m:
+        case Diag():
+            return m.arg
+        case Zero():
+            return Zero((m.shape[0], 1))
+        case Identity():
+            return ones((m.shape[0], 1))
+        case Transpose():
+            return diag_part(m.arg)
+        case Add():
+            return add_list(diag_part(t) for t in m.terms)
+        case Mul():
+            scalars, rest = split_scalars(m)
+            if scalars:
+                return mul_list(scalars + [diag_part(rest)])
+            fs = m.factors
+            for k in range(1, len(fs)):  # diag(P*Q) with P a column: (P).*(Q')
+                left, right = mul_list(fs[:k]), mul_list(fs[k:])
+                if left.shape[1] == 1:
+                    return hadamard(left, transpose(right))
+    return DiagPart(m)
+
+
+def norm(x: Expr) -> Expr:
+    if x.is_scalar:
+        return Func("abs", x)
+    if isinstance(x, Kron):  # norm(kron(A, B)) = norm(A)*norm(B)
+        return mul(norm(x.left), norm(x.right))
+    return Norm(x)
+
+
+def func(name: str, x: Expr) -> Expr:
+    if name == "log":
+        u = one_plus_exp(x)
+        if u is not None:
+            return Func("softplus", u)
+        if isinstance(x, Func) and x.name == "exp":
+            return x.arg
+        if is_one(x):
+            return Num(0)
+        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z)
+            return sub(x.arg, LogSumExp(x.arg))
+    if name == "exp" and is_zero(x):
+        return ones(x.shape)
+    if is_zero(x) and FUNCTIONS[name].zero_at_zero:
+        return x
+    return Func(name, x)
+
+
+def det(x: Expr) -> Expr:
+    if x.is_scalar:
+        return x
+    if isinstance(x, Transpose):
+        return det(x.arg)
+    if isinstance(x, Identity):
+        return ONE
+    return Det(x)
+
+
+def logdet(x: Expr) -> Expr:
+    if x.is_scalar:
+        return func("log", func("abs", x))
+    if isinstance(x, Transpose):
+        return logdet(x.arg)
+    if isinstance(x, Identity):
+        return Num(0)
+    if isinstance(x, Inv):
+        return neg(logdet(x.arg))
+    return LogDet(x)
+
+
+def matpow(x: Expr, k: int) -> Expr:
+    if x.is_scalar:
+        return elem_pow(x, Num(k))
+    if k == 0:
+        return Identity(x.shape[0])
+    if k == 1:
+        return x
+    if k < 0:
+        return matpow(inv(x), -k)
+    if isinstance(x, Identity):
+        return x
+    return MatPow(x, k)
+
+
+def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
+    if cols == 1:
+        return v
+    if rows == 1:
+        return transpose(v)
+    if isinstance(v, Vec) and v.arg.shape == (rows, cols):
+        return v.arg
+    scalars, rest = split_scalars(v)
+    if scalars:
+        return mul_list(scalars + [reshape(rest, rows, cols)])
+    return Reshape(v, rows, cols)
+
+
+def logsumexp(x: Expr) -> Expr:
+    return x if x.is_scalar else LogSumExp(x)
+
+
+def softmax(x: Expr) -> Expr:
+    return ONE if x.is_scalar else Softmax(x)
+
+
+def differential(var: Sym) -> Expr:
+    return Differential(var)
+
+
+_UNARY = {
+    Transpose: transpose, Trace: trace, Sum: sum_, Diag: diag, DiagPart: diag_part,
+    Norm: norm, Det: det, LogDet: logdet, Inv: inv, LogSumExp: logsumexp, Softmax: softmax,
+    Vec: vec,
+}
+
+
+def rebuild(e: Expr, args: tuple) -> Expr:
+    """Build a node of e's type from new arguments, through the smart constructors."""
+    t = type(e)
+    if t in _UNARY:
+        return _UNARY[t](args[0])
+    if t is Add:
+        return add_list(args[0])
+    if t is Mul:
+        return mul_list(args[0])
+    if t is Hadamard:
+        return hadamard_list(args[0])
+    if t is Pow:
+        return elem_pow(args[0], args[1])
+    if t is MatPow:
+        return matpow(args[0], args[1])
+    if t is Func:
+        return func(args[0], args[1])
+    if t is Kron:
+        return kron(args[0], args[1])
+    if t is Reshape:
+        return reshape(args[0], args[1], args[2])
+    return t(*args)
+
+
+def map_bottom_up(e: Expr, fn) -> Expr:
+    """Rebuild the DAG bottom-up, applying ``fn`` to every rebuilt node (shared nodes once)."""
+    done: dict[int, Expr] = {}
+    for node in e.walk():
+        if not node.children:
+            new = node
+        else:
+            args = tuple(
+                tuple(done[id(x)] for x in a) if isinstance(a, tuple)
+                else (done[id(a)] if isinstance(a, Expr) and not isinstance(node, Differential)
+                      else a)
+                for a in node.args
+            )
+            new = node if all(x is y for x, y in zip(args, node.args)) else rebuild(node, args)
+        done[id(node)] = fn(new)
+    return done[id(e)]
+
+
+def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
+    """Replace nodes (by identity) and simplify on the way up."""
+    return map_bottom_up(e, lambda n: mapping.get(n, n))
