@@ -471,3 +471,21 @@ def test_every_elementwise_record_is_written_by_every_backend(name):
         ast.parse(be.func(fn, "x"), mode="eval")
     for source in be.helpers.values():
         ast.parse(source)
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_an_elementwise_spelling_that_is_no_single_call_becomes_a_helper(name, monkeypatch):
+    """An operator expression, or one using its argument twice, is a helper function of its
+    own: the argument is computed once and the result binds as an atom (``.sum()`` after it
+    sums the function, not its last operand)."""
+    import dataclasses
+
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE, Code
+
+    record = dataclasses.replace(ELEMENTWISE["exp"], name="softsign",
+                                 code={"default": Code("{x} / (1.0 + {xp}.abs({x}))")})
+    monkeypatch.setitem(ELEMENTWISE, "softsign", record)
+    be = backend(name)()
+    assert be.func("softsign", "a @ b") == "_softsign(a @ b)"
+    assert be.helpers["_softsign"] == f"def _softsign(x):\n    return x / (1.0 + {be.xp}.abs(x))"

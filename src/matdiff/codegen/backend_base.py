@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 import textwrap
 from typing import ClassVar, NoReturn
 
@@ -46,12 +48,23 @@ class Backend:
         return f"{self.xp}.eye({n})"
 
     def func(self, name: str, x: str) -> str:
-        """An elementwise function, as its operation record spells it for this backend."""
+        """An elementwise function, as its operation record spells it for this backend.
+
+        A spelling that is one call using its argument once is written inline; any other
+        (an operator expression, the argument twice) becomes a helper function of its own,
+        so that the argument is computed once and the result is an atom."""
         code = ELEMENTWISE[name].code_for(self.name)
         if code.helper is not None:
             assert code.helper_name is not None, name
             self.helper(code.helper_name, code.helper.format(xp=self.xp))
-        return code.call.format(xp=self.xp, x=x)
+        if _is_call(code.call) and _uses_of_x(code.call) == 1:
+            return code.call.format(xp=self.xp, x=x)
+        wrapper = f"_{name}" if code.helper_name != f"_{name}" else f"_{name}_call"
+        body = code.call.format(xp=self.xp, x="x")
+        source = f"def {wrapper}(x):\n    return {body}"
+        if self.helpers.setdefault(wrapper, source) != source:
+            raise AssertionError(f"two helpers named {wrapper}")
+        return f"{wrapper}({x})"
 
     def outer(self, a: str, b: str) -> str:
         return f"{self.xp}.outer({a}, {b})"
@@ -217,3 +230,22 @@ class Backend:
                     raise ValueError(f"{{name}} must be a scalar; got an array of shape {{tuple(x.shape)}}")
                 return x.reshape(())
         ''').strip("\n")  # noqa: E501 (the generated lines' length)
+
+
+def _uses_of_x(template: str) -> int:
+    """How many times a code template uses its argument ``{x}``."""
+    return sum(field == "x" for _, field, _, _ in string.Formatter().parse(template))
+
+
+def _is_call(template: str) -> bool:
+    """Whether a code template is one call, ``name(...)`` or ``{xp}.name(...)``, whose
+    parentheses close at its end (so that it binds as an atom)."""
+    head = re.match(r"[\w.{}]+\(", template)
+    if head is None:
+        return False
+    depth = 0
+    for i in range(head.end() - 1, len(template)):
+        depth += {"(": 1, ")": -1}.get(template[i], 0)
+        if depth == 0:
+            return i == len(template) - 1
+    return False
