@@ -60,6 +60,9 @@ _CALLS: dict[str, Callable[[Backend, str], str]] = {
 
 
 class Printer:
+    """The body of one generated function: the nodes of a plan as statements, with the
+    names of the sizes and temporaries it chooses."""
+
     def __init__(self, backend: Backend, spec: Spec):
         self.be = backend
         self.spec = spec
