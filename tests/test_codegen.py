@@ -489,3 +489,14 @@ def test_an_elementwise_spelling_that_is_no_single_call_becomes_a_helper(name, m
     be = backend(name)()
     assert be.func("softsign", "a @ b") == "_softsign(a @ b)"
     assert be.helpers["_softsign"] == f"def _softsign(x):\n    return x / (1.0 + {be.xp}.abs(x))"
+
+
+def test_codegen_names_no_elementwise_function():
+    """How a function is written is its operation record's business (matdiff.ops): no
+    code-generation module spells one itself."""
+    import matdiff.codegen as codegen_package
+
+    names = ("softplus", "relu", "tanh", "sinh", "cosh", "sigmoid")
+    for path in Path(codegen_package.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert not [n for n in names if re.search(rf"\b{n}\b", text)], path.name
