@@ -184,7 +184,7 @@ def test_error_is_highlighted(page):
     assert_rendered(result(page, "x"), "(A + A')*x")
 
 
-# ---- choices: variables, kinds, Hessian, examples, the address ---------------------------------------
+# ---- choices: variables, kinds, Hessian, examples, the address -----------------------------------
 
 def test_declare_a_kind_in_the_table(page):
     type_and_derive(page, "x'*A*x")

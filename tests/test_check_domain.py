@@ -162,16 +162,9 @@ def test_wrong_shape_is_still_an_error_after_retries():
         check(program.expr, x, ir.Transpose(x), "gradient")
 
 
-# The CLI and the API's Result.check() (api.py, cli.py: not owned by this change) must show the
-# "unchecked" outcome; these tests say how, and fail (strict xfail) once they do.
-
-NEEDS_API = pytest.mark.xfail(
-    strict=True, raises=(TypeError, AssertionError, KeyError),
-    reason="api.CheckResult/Result.check() turn max_rel_error into float and cli.render_text "
-           "formats it with :.1e; they must accept None (see the check branch's report)")
+# The CLI and the API's Result.check() show the "unchecked" outcome.
 
 
-@NEEDS_API
 def test_api_reports_no_finite_point():
     (result,) = api.gradient(NOWHERE, ["x"])
     c = result.check()
@@ -181,7 +174,6 @@ def test_api_reports_no_finite_point():
     json.dumps(data, allow_nan=False)
 
 
-@NEEDS_API
 def test_cli_reports_no_finite_point(capsys):
     code, out, _ = _run(capsys, NOWHERE, "--check")
     assert code == 0

@@ -39,6 +39,7 @@ def test_json_contract(capsys):
 
 def test_every_variable_without_wrt(capsys):
     code, out, _ = run(capsys, "norm(W*u - v)^2", "--json")
+    assert code == 0
     obj = json.loads(out)
     assert [r["wrt"] for r in obj["results"]] == ["W", "u", "v"]
     assert [r["text"] for r in obj["results"]] == ["2*(W*u - v)*u'", "2*W'*(W*u - v)",
@@ -62,12 +63,14 @@ def test_jacobian_and_derivative_kinds(capsys):
     kinds = [(r["kind"], r["shape"], r["text"]) for r in json.loads(out)["results"]]
     assert kinds == [("jacobian", "matrix(n, m)", "A"), ("jacobian", "matrix(n, n)", "eye(n)")]
     code, out, _ = run(capsys, "exp(t)*A", "--json", "--wrt", "t")
+    assert code == 0
     (r,) = json.loads(out)["results"]
     assert (r["kind"], r["text"]) == ("derivative", "exp(t)*A")
 
 
 def test_latex_and_check_lines(capsys):
     code, out, _ = run(capsys, "tr(A*X*B)", "--wrt", "X", "--latex", "--check")
+    assert code == 0
     assert "  latex:  A^\\top B^\\top" in out
     assert "(passed)" in out
 
@@ -108,6 +111,7 @@ def test_unsupported_is_an_error(capsys):
 
 def test_matrix_by_matrix_jacobian_with_map(capsys):
     code, out, _ = run(capsys, "A*X*B", "--wrt", "X", "--json", "--check")
+    assert code == 0
     (r,) = json.loads(out)["results"]
     assert (r["kind"], r["text"], r["map"]) == ("jacobian", "kron(B', A)", "A*dX*B")
     assert r["check"]["passed"]
@@ -116,6 +120,7 @@ def test_matrix_by_matrix_jacobian_with_map(capsys):
 def test_hessian_flag(capsys):
     code, out, _ = run(capsys, "1/N * norm(X*W - Y, 'fro')^2", "--wrt", "W", "--hessian",
                        "--json", "--check")
+    assert code == 0
     g, h = json.loads(out)["results"]
     assert g["kind"] == "gradient" and h["kind"] == "hessian"
     assert h["text"] == "2/N * kron(eye(p), X'*X)"

@@ -134,6 +134,29 @@ def test_code_passed_to_the_cli(client):
     assert r.status_code == 400 and '"code" must be one of' in r.json()["error"]["message"]
 
 
+def _golden_json_cases() -> list[tuple[list[str], dict]]:
+    from test_cli_table import _golden
+
+    return [(g["argv"], json.loads(g["stdout"])) for g in _golden() if "--json" in g["argv"]]
+
+
+def _body(argv: list[str]) -> dict:
+    """The request body for the command line ``argv``."""
+    parser = cli.build_parser()
+    args = parser.parse_args(cli.protect_expression(argv, parser))
+    return {"expression": args.expression, "wrt": args.wrt, "declarations": args.declare,
+            "hessian": args.hessian, "check": args.check, "steps": args.steps,
+            "verify": args.verify, "code": args.code, "latex_input": args.latex_input}
+
+
+@pytest.mark.parametrize("argv,expected", _golden_json_cases(),
+                         ids=lambda v: str(v)[:40] if isinstance(v, list) else "")
+def test_the_pinned_cli_answers(client, argv, expected):
+    r = post(client, _body(argv))
+    assert r.status_code == (400 if "error" in expected else 200)
+    assert r.json() == expected
+
+
 def test_every_example_of_the_page_derives(client):
     examples = json.loads((STATIC / "examples.json").read_text())
     expressions = {ex["expression"] for ex in examples}
@@ -231,16 +254,120 @@ def test_only_post(client):
     assert "POST" in r.json()["error"]["message"]
 
 
+def assert_json_error(r, status: int, kind: str = "request") -> dict:
+    """The documented error object, as JSON, never plain text."""
+    assert r.status_code == status
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"message", "position", "kind"}
+    assert body["error"]["kind"] == kind and body["error"]["position"] is None
+    assert "Traceback" not in r.text
+    return body["error"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_json_errors(client, method):
+    r = client.request(method, "/api/derive")
+    assert "use POST" in assert_json_error(r, 405)["message"]
+    assert r.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize("path", ["/nothing-here", "/api/other", "/api/", "/%2e%2e/server.py"])
+def test_missing_pages_are_json_errors(client, path):
+    assert "there is nothing at" in assert_json_error(client.get(path), 404)["message"]
+
+
+def test_posting_to_a_page_is_a_json_error(client):
+    assert_json_error(client.post("/index.html", json={"expression": "x"}), 405)
+
+
+def test_refused_host_is_a_json_error():
+    with TestClient(create_app(allowed_hosts=["testserver"])) as c:
+        r = c.post("/api/derive", json={"expression": "x"}, headers={"host": "evil.example"})
+        assert "testserver" in assert_json_error(r, 400)["message"]
+        r = c.get("/", headers={"host": "testserver:8000"})
+        assert r.status_code == 200
+
+
+def test_a_server_bug_is_a_json_error(monkeypatch):
+    def broken(body):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(jobs, "to_request", broken)
+    with TestClient(create_app(workers=1), raise_server_exceptions=False) as c:
+        error = assert_json_error(post(c, {"expression": "x"}), 500, "internal")
+        assert "secret internals" not in error["message"]
+        assert "RuntimeError" not in error["message"]
+
+
+def test_too_many_requests_at_once_is_a_json_error():
+    import asyncio
+
+    from matdiff.web.server import ConcurrencyLimit
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        await release.wait()
+
+    async def scenario():
+        limiter = ConcurrencyLimit(slow_app, limit=1)
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+        first = asyncio.create_task(limiter(scope, None, None))
+        await asyncio.sleep(0)
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await limiter(scope, None, send)
+        release.set()
+        await first
+        return sent, limiter.active
+
+    sent, active = asyncio.run(scenario())
+    assert active == 0
+    assert sent[0]["status"] == 503
+    assert (b"content-type", b"application/json") in sent[0]["headers"]
+    error = json.loads(sent[1]["body"])["error"]
+    assert error["kind"] == "busy" and "too many requests" in error["message"]
+
+
+def test_steps_false_is_no_steps(client):
+    body = {"expression": "C/2 * sum(W.^2)", "wrt": ["W"], "steps": False}
+    r = post(client, body)
+    assert r.status_code == 200
+    assert r.json() == cli_json(body["expression"], "--wrt", "W")
+    assert "steps" not in r.json()["results"][0]
+    r = post(client, {**body, "steps": "index"})
+    assert r.json() == cli_json(body["expression"], "--wrt", "W", "--steps", "index")
+
+
+def test_a_check_without_a_finite_point_is_valid_json(client):
+    body = {"expression": "sum(log(-exp(x)))", "check": True}
+    r = post(client, body)
+    assert r.status_code == 200
+    json.loads(r.text, parse_constant=lambda c: pytest.fail(f"{c} in the answer"))
+    assert r.json() == cli_json(body["expression"], "--check")
+    assert r.json()["results"][0]["check"]["max_rel_error"] is None
+
+
+def test_answers_with_notes_and_skipped_are_the_cli_s(client):
+    for expression in ("C/2*sum(j, norm(W[:, j])^2)", "kron(X,X) + Y"):
+        r = post(client, {"expression": expression})
+        assert r.status_code == 200 and r.json() == cli_json(expression)
+
+
 # ---- the time limit and failures --------------------------------------------------------------
 
-def slow_derive(ns):
+def slow_derive(request):
     """A worker target for the tests: 'sleep' takes a minute, anything else is derived."""
-    if ns.expression == "sleep":
+    if request.expression == "sleep":
         time.sleep(60)
-    return jobs.derive(ns)
+    return jobs.derive(request)
 
 
-def broken_derive(ns):
+def broken_derive(request):
     raise RuntimeError("boom")
 
 
@@ -286,7 +413,7 @@ def test_foreign_host_names_are_refused():
         assert c.get("/", headers={"host": "attacker.example"}).status_code == 400
 
 
-# ---- the command line -----------------------------------------------------------------------------
+# ---- the command line ---------------------------------------------------------------------------
 
 def test_serve_subcommand(capsys):
     with pytest.raises(SystemExit) as e:

@@ -3,34 +3,81 @@
 >>> import matdiff
 >>> matdiff.gradient("norm(W*u - v)^2", "u").text
 "2*W'*(W*u - v)"
+
+Every entry point -- these helpers, the command line, the web page -- translates its input to
+one :class:`Request` and reads the :class:`Answer` of :func:`answer`:
+
+>>> a = matdiff.answer(matdiff.Request("x'*A*x", ("x",), ("A: symmetric matrix",)))
+>>> a.results[0].text, a.to_json()["types"]
+('2*A*x', {'x': 'vector(n)', 'A': 'symmetric matrix(n)'})
 """
 
-from .api import Result, derivative, gradient, hessian, jacobian, parse, parse_latex
+from typing import Any
+
+from .api import (
+    Answer,
+    Request,
+    Result,
+    answer,
+    answered,
+    declarations_from,
+    derivative,
+    gradient,
+    hessian,
+    jacobian,
+    parse,
+    parse_latex,
+)
 from .errors import (
-    MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError, UnsupportedError,
+    MatdiffError,
+    MatdiffShapeError,
+    MatdiffSyntaxError,
+    MatdiffTypeError,
+    UnsupportedError,
 )
 
 __all__ = [
-    "Result", "derivative", "gradient", "hessian", "jacobian", "parse", "parse_latex",
+    "Answer",
     "MatdiffError",
-    "MatdiffShapeError", "MatdiffSyntaxError", "MatdiffTypeError", "UnsupportedError", "verify",
+    "MatdiffShapeError",
+    "MatdiffSyntaxError",
+    "MatdiffTypeError",
+    "Request",
+    "Result",
+    "UnsupportedError",
+    "answer",
     "compile",
+    "derivative",
+    "gradient",
+    "hessian",
+    "jacobian",
+    "parse",
+    "parse_latex",
+    "verify",
 ]
 __version__ = "0.1.0"
 
 
-def compile(expr: str, wrt, backend: str = "numpy", hessian: bool = False, **declarations: str):
+def compile(expr: str, wrt: str | list[str], backend: str = "numpy", hessian: bool = False,
+            **declarations: str) -> Any:
     """Generated code as a callable (issue 4): ``f = matdiff.compile("x'*A*x", "x")``, then
     ``value, grad = f(x=..., A=...)``; backends numpy, jax, torch, dask, imported only here.
-    See :func:`matdiff.codegen.compile`."""
-    from .codegen import compile as _compile
+    An empty ``wrt`` gives the value alone. See :func:`matdiff.codegen.compile`."""
+    from .codegen import compile as value_only
+    from .codegen import load
 
-    return _compile(expr, wrt, backend, hessian, **declarations)
+    names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+    if not names:
+        return value_only(expr, [], backend, hessian, **declarations)
+    request = Request(expr, names, declarations_from(**declarations), hessian=hessian,
+                      code=backend)
+    generated = answered(request).generated
+    assert generated is not None  # code was asked for
+    return load(generated)
 
 
-def verify(expr: str, wrt: str, candidate: str, **declarations: str):
+def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Any:
     """Is ``candidate`` the derivative of ``expr`` by ``wrt``? A Verdict: ``.verdict`` is
     ``correct``, ``wrong_shape`` or ``wrong_value``, with ``.message`` and ``.suggestion``."""
-    from .verdict import verify as _verify
-
-    return _verify(expr, wrt, candidate, **declarations)
+    request = Request(expr, (wrt,), declarations_from(**declarations), verify=candidate)
+    return answered(request).results[0].verdict

@@ -11,27 +11,46 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import differentiate as D
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Expr, Sym, shape_text
-from .parse import parse as parse_text, parse_declarations
+from .parse import parse as parse_text
+from .parse import parse_declarations
 from .printing import to_latex, to_text
 from .syntax import Declaration, Parsed
 from .typecheck import Program, typecheck
 
+if TYPE_CHECKING:
+    from .codegen import Generated
+
 
 @dataclass(frozen=True)
 class CheckResult:
-    max_rel_error: float
+    """The numeric check of a derivative. ``outcome`` is passed, failed, or unchecked (no
+    point was found where the function is finite); when no error could be measured,
+    ``max_rel_error`` is None and ``message`` says why."""
+
+    max_rel_error: float | None
     passed: bool
+    outcome: str = "passed"
+    message: str | None = None
 
     def to_json(self) -> dict:
-        return {"max_rel_error": self.max_rel_error, "passed": self.passed}
+        """JSON holds no NaN or infinity: an error that is not finite is null with a message."""
+        out: dict[str, Any] = {"max_rel_error": self.max_rel_error, "passed": self.passed}
+        if self.max_rel_error is not None and math.isinf(self.max_rel_error):
+            out.update(max_rel_error=None, message="the largest relative error is infinite")
+        elif self.max_rel_error is None or math.isnan(self.max_rel_error):
+            out.update(max_rel_error=None, outcome=self.outcome, message=self.message or (
+                "no error could be measured: at no random point were the function and the "
+                "derivative both finite"))
+        return out
 
 
 @dataclass
@@ -82,15 +101,14 @@ class Result:
     def check(self, seed: int = 0) -> CheckResult:
         """Compare with central finite differences on random data of the declared kinds."""
         if self._check is None:
-            from .check import check
+            from .check import check, combine_reports
 
             f = self.program.expr if self.of is None else self.of
             rep = check(f, self.var, self.expr, self.kind, rng_seed=seed)
-            error, passed = float(rep.max_rel_error), bool(rep.passed)
             if self.map is not None:
-                m = check(f, self.var, self.map, "map", rng_seed=seed)
-                error, passed = max(error, float(m.max_rel_error)), passed and bool(m.passed)
-            self._check = CheckResult(error, passed)
+                rep = combine_reports(rep, check(f, self.var, self.map, "map", rng_seed=seed))
+            error = None if rep.max_rel_error is None else float(rep.max_rel_error)
+            self._check = CheckResult(error, bool(rep.passed), rep.outcome, rep.message)
         return self._check
 
     def _repr_latex_(self) -> str:
@@ -202,7 +220,8 @@ def derive(program: Program, wrt: str) -> Result:
             if not (f.shape[1] == 1 and var.shape[1] == 1):
                 dmap = factor(D.differential(f, var))
     except MatdiffError as e:
-        raise e.with_text(text)
+        e.with_text(text)
+        raise
     return Result(wrt, kind, factor(g), program, var, map=dmap)
 
 
@@ -215,43 +234,286 @@ def derive_hessian(program: Program, wrt: str, gradient: Result | None = None) -
     try:
         h, dg = D.hessian(program.expr, g.var, grad=g.expr)
     except MatdiffError as e:
-        raise e.with_text(program.text)
+        e.with_text(program.text)
+        raise
     dmap = factor(dg) if g.var.shape[1] != 1 else None
     return Result(wrt, "hessian", factor(h), program, g.var, map=dmap, of=g.expr)
 
 
-def _run(expr: str, wrt: str | list[str], kinds: dict[str, str], require_scalar: bool,
-         expected: str | None) -> Result | list[Result]:
-    program = compile_program(expr, declarations_from(**kinds), require_scalar=require_scalar)
-    names = [wrt] if isinstance(wrt, str) else list(wrt)
-    results = [derive(program, n) for n in names]
-    if expected:
+# --- the service: one request in, one answer out (the CLI, the web page and the helpers) ---
+
+#: The derivations ``steps`` may ask for, and the backends ``code`` may name.
+STEPS = ("matrix", "index")
+BACKENDS = ("numpy", "jax", "torch", "dask")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One question: an expression, the variables to differentiate by (none: every one) and
+    the declarations (texts such as ``"A: symmetric matrix"``), with what to add:
+
+    ``latex_input`` the expression is LaTeX; ``hessian`` Hessians too; ``latex`` LaTeX in the
+    text rendering (the JSON always has it); ``steps`` a derivation, ``"matrix"`` or
+    ``"index"``; ``verify`` the user's own answer, to judge; ``code`` a backend to generate a
+    module for; ``check`` finite differences; ``expect`` (the Python helpers) the kind every
+    result must have, ``"gradient"`` also requiring a scalar function.
+    """
+
+    expression: str
+    wrt: tuple[str, ...] = ()
+    declarations: tuple[str | Declaration, ...] = ()
+    latex_input: bool = False
+    hessian: bool = False
+    latex: bool = False
+    steps: str | None = None
+    verify: str | None = None
+    code: str | None = None
+    check: bool = False
+    expect: str | None = None
+
+    def __post_init__(self) -> None:  # one name or a list is taken as a tuple
+        for name in ("wrt", "declarations"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, (value,) if isinstance(value, str) else
+                                   tuple(value))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A variable not differentiated by (it was not asked for by name): why."""
+
+    wrt: str
+    reason: str
+
+    def to_json(self) -> dict:
+        return {"wrt": self.wrt, "reason": self.reason}
+
+
+@dataclass
+class Answer:
+    """What matdiff answers to a :class:`Request`: the typed function and its results (with
+    their checks, steps and verdicts), the variables skipped, the generated code; or the
+    error. :meth:`to_json` is the object ``matdiff ... --json`` prints."""
+
+    request: Request
+    program: Program | None = None
+    results: list[Result] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    generated: Generated | None = None  # when code was asked for
+    error: MatdiffError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def typed(self) -> Program:
+        if self.program is None:
+            raise ValueError("this answer is an error: it has no program") from self.error
+        return self.program
+
+    @property
+    def function(self) -> str:
+        p = self.typed
+        return to_text(p.expr, p.order, p.declared_dims)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return self.typed.types
+
+    @property
+    def read_as(self) -> str | None:
+        return reading(self.typed)[0]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(reading(self.typed)[1])
+
+    @property
+    def code(self) -> str | None:
+        return None if self.generated is None else self.generated.source
+
+    def to_json(self) -> dict:
+        """The JSON object (``{"error": {...}}`` for an error); a number JSON cannot hold (a
+        check's NaN or infinite error) is null."""
+        if self.error is not None:
+            return {"error": self.error.to_json()}
+        out: dict[str, Any] = {
+            "expression": self.request.expression,
+            "function": {"text": self.function, "shape": shape_text(self.typed.expr.shape)},
+            "types": self.types,
+            "results": [r.to_json(with_check=self.request.check) for r in self.results],
+        }
+        if self.skipped:
+            out["skipped"] = [s.to_json() for s in self.skipped]
+        if self.code is not None:
+            out["code"] = self.code
+        if self.read_as is not None:
+            out["read_as"] = self.read_as
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return finite(out)
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (anywhere in lists and dicts) as None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
+def answer(request: Request) -> Answer:
+    """Answer one request; a bad expression, declaration or option is the answer's ``error``
+    (a :class:`MatdiffError` with its message, position and kind), never an exception."""
+    try:
+        return _answer(request)
+    except MatdiffError as e:
+        return Answer(request, error=e)
+
+
+def _answer(req: Request) -> Answer:
+    _check_options(req)
+    decls = _parsed_declarations(req.declarations)
+    program = compile_program(req.expression, decls, latex=req.latex_input,
+                              require_scalar=req.hessian or req.expect == "gradient")
+    results, skipped = _derive_all(program, req)
+    _expect_kind(req, results)
+    _add_steps(program, req, results)
+    _add_verdict(req, results)
+    if req.check:
         for r in results:
-            if r.kind != expected:
-                raise UnsupportedError(f"asked for a {expected} but the result wrt {r.wrt} is a "
-                                       f"{r.kind}").with_text(expr)
+            r.check()
+    return Answer(req, program, results, skipped, _generate(req, decls, program, results))
+
+
+def _check_options(req: Request) -> None:
+    if req.steps is not None and req.steps not in STEPS:
+        raise UnsupportedError(f"unknown derivation {req.steps!r}; choose one of "
+                               + ", ".join(STEPS))
+    if req.code is not None and req.code not in BACKENDS:
+        from .codegen import backend
+
+        backend(req.code)  # raises: unknown backend
+
+
+def _parsed_declarations(items: tuple[str | Declaration, ...]) -> tuple[Declaration, ...]:
+    out: list[Declaration] = []
+    for item in items:
+        if not isinstance(item, str):
+            out.append(item)
+            continue
+        try:
+            out.extend(parse_declarations(item))
+        except MatdiffError as e:
+            raise MatdiffError(f"in --declare {item!r}: {e.message}", None) from None
+    return tuple(out)
+
+
+def _derive_all(program: Program, req: Request) -> tuple[list[Result], list[Skipped]]:
+    """Every asked-for derivative (with its Hessian); a variable not asked for by name whose
+    derivative matdiff cannot give is skipped, saying why."""
+    results: list[Result] = []
+    skipped: list[Skipped] = []
+    for name in req.wrt or differentiable(program):
+        try:
+            results.append(derive(program, name))
+            if req.hessian:
+                results.append(derive_hessian(program, name, results[-1]))
+        except UnsupportedError as e:
+            if req.wrt:
+                raise
+            skipped.append(Skipped(name, e.message))
+    if not results:
+        reason = skipped[0].reason if skipped else \
+            "the expression has no variable to differentiate by"
+        raise UnsupportedError(reason).with_text(req.expression)
+    return results, skipped
+
+
+def _expect_kind(req: Request, results: list[Result]) -> None:
+    for r in results:
+        if req.expect and r.kind != req.expect:
+            raise UnsupportedError(f"asked for a {req.expect} but the result wrt {r.wrt} is a "
+                                   f"{r.kind}").with_text(req.expression)
+
+
+def _add_steps(program: Program, req: Request, results: list[Result]) -> None:
+    if not req.steps:
+        return
+    from .explain import index_steps, steps
+
+    make = index_steps if req.steps == "index" else steps
+    for r in results:
+        if r.kind == "gradient":
+            r.steps = make(program, r)
+
+
+def _add_verdict(req: Request, results: list[Result]) -> None:
+    if req.verify is None:
+        return
+    if len(req.wrt) != 1:
+        raise UnsupportedError("--verify needs exactly one --wrt: the variable your answer "
+                               "is the derivative by").with_text(req.expression)
+    from .verdict import verify_result
+
+    results[0].verdict = verify_result(results[0], req.verify)
+
+
+def _generate(req: Request, decls: tuple[Declaration, ...], program: Program,
+              results: list[Result]) -> Generated | None:
+    if req.code is None:
+        return None
+    from .codegen import build
+
+    names = [r.wrt for r in results if r.kind != "hessian"]
+    return build(req.expression, names, req.code, req.hessian, decls, program=program,
+                 results=results)
+
+
+# --- the Python helpers: translators to a Request --------------------------------------------
+
+
+def answered(request: Request) -> Answer:
+    """:func:`answer`, raising the answer's error."""
+    out = answer(request)
+    if out.error is not None:
+        raise out.error
+    return out
+
+
+def _results(expr: str, wrt: str | list[str], kinds: dict[str, str], *, hessian: bool = False,
+             expect: str | None = None) -> Any:
+    names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
+    decls = declarations_from(**kinds)
+    if not names:  # nothing to derive; the expression is still read and typed
+        compile_program(expr, decls, require_scalar=hessian or expect == "gradient")
+        return []
+    out = answered(Request(expr, names, decls, hessian=hessian, expect=expect))
+    results = [r for r in out.results if (r.kind == "hessian") == hessian]
     return results[0] if isinstance(wrt, str) else results
 
 
 def gradient(expr: str, wrt: str | list[str], **declarations: str) -> Any:
     """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``."""
-    return _run(expr, wrt, declarations, True, "gradient")
+    return _results(expr, wrt, declarations, expect="gradient")
 
 
 def hessian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
     """The Hessian of a scalar expression; for a matrix variable the mn x mn matrix of
     vec(X) (``.text``) and the linear map on the differential (``.map_text``)."""
-    program = compile_program(expr, declarations_from(**declarations), require_scalar=True)
-    names = [wrt] if isinstance(wrt, str) else list(wrt)
-    results = [derive_hessian(program, n) for n in names]
-    return results[0] if isinstance(wrt, str) else results
+    return _results(expr, wrt, declarations, hessian=True)
 
 
 def jacobian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
     """The Jacobian of a vector expression with respect to a vector."""
-    return _run(expr, wrt, declarations, False, "jacobian")
+    return _results(expr, wrt, declarations, expect="jacobian")
 
 
 def derivative(expr: str, wrt: str | list[str], **declarations: str) -> Any:
     """The derivative of any expression: gradient, Jacobian or entrywise, by the shapes."""
-    return _run(expr, wrt, declarations, False, None)
+    return _results(expr, wrt, declarations)

@@ -1,4 +1,8 @@
-"""The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--hessian] [--latex] [--check] [--json]``.
+"""The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--hessian] [--latex]
+[--check] [--steps [index]] [--verify ANSWER] [--code BACKEND] [--latex-input] [--json]``.
+
+A translator: the options become one :class:`matdiff.api.Request`, and the
+:class:`matdiff.api.Answer` of :func:`matdiff.api.answer` is printed as text or as JSON.
 
 Exit status: 0 on success, 1 for a bad expression (with a caret under the
 offending spot, or a JSON error object with ``--json``), 2 for a bad command
@@ -10,13 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import api
-from .errors import MatdiffError, UnsupportedError
-from .ir import shape_text
-from .parse import parse_declarations
-from .syntax import Declaration
 
 EXAMPLES = """examples:
   matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W
@@ -46,14 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="check every result against finite differences on random data")
     p.add_argument("--hessian", action="store_true",
                    help="also give the Hessian (and, for a matrix variable, its linear map)")
-    p.add_argument("--steps", nargs="?", const="matrix", choices=["matrix", "index"],
+    p.add_argument("--steps", nargs="?", const="matrix", choices=list(api.STEPS),
                    help="show the derivation step by step (differentials; or 'index' for "
                         "entries and sums)")
     p.add_argument("--verify", metavar="CANDIDATE",
                    help="check your own answer for the derivative (needs exactly one --wrt)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     # --- generated code (issue 4)
-    p.add_argument("--code", choices=["numpy", "jax", "torch", "dask"],
+    p.add_argument("--code", choices=list(api.BACKENDS),
                    help="print a Python module computing the value and the derivatives "
                         "(with --json: a \"code\" field)")
     # --- LaTeX input (issue 7)
@@ -62,72 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _declarations(texts: list[str]) -> tuple[Declaration, ...]:
-    out: list[Declaration] = []
-    for t in texts:
-        try:
-            out.extend(parse_declarations(t))
-        except MatdiffError as e:
-            raise MatdiffError(f"in --declare {t!r}: {e.message}", None) from None
-    return tuple(out)
+def request(args: argparse.Namespace) -> api.Request:
+    """The command line's options as a request to :func:`matdiff.api.answer`."""
+    return api.Request(args.expression, tuple(args.wrt), tuple(args.declare),
+                       latex_input=args.latex_input, hessian=args.hessian, latex=args.latex,
+                       steps=args.steps, verify=args.verify, code=args.code, check=args.check)
 
 
 def run(args: argparse.Namespace) -> dict:
-    """Derive what the command line asks for; the JSON object the CLI prints."""
-    decls = _declarations(args.declare)
-    program = api.compile_program(args.expression, decls, require_scalar=args.hessian,
-                                  latex=getattr(args, "latex_input", False))  # issue 7
-    wrt = args.wrt or api.differentiable(program)
-    results, skipped = [], []
-    for name in wrt:
-        try:
-            results.append(api.derive(program, name))
-            if args.hessian:
-                results.append(api.derive_hessian(program, name, results[-1]))
-        except UnsupportedError as e:
-            if args.wrt:
-                raise
-            skipped.append({"wrt": name, "reason": e.message})
-    if not results and skipped:
-        raise UnsupportedError(skipped[0]["reason"]).with_text(args.expression)
-    if not results:
-        raise UnsupportedError("the expression has no variable to differentiate by").with_text(
-            args.expression)
-    if getattr(args, "steps", None):
-        from .explain import index_steps, steps
+    """The JSON object the command line prints for these options."""
+    return api.answer(request(args)).to_json()
 
-        make = index_steps if args.steps == "index" else steps
-        for r in results:
-            if r.kind == "gradient":
-                r.steps = make(program, r)
-    if args.verify is not None:
-        if len(args.wrt) != 1:
-            raise UnsupportedError("--verify needs exactly one --wrt: the variable your answer "
-                                   "is the derivative by").with_text(args.expression)
-        from .verdict import verify_result
 
-        results[0].verdict = verify_result(results[0], args.verify)
-    out: dict = {
-        "expression": args.expression,
-        "function": {"text": results[0].function, "shape": shape_text(program.expr.shape)},
-        "types": program.types,
-        "results": [r.to_json(with_check=args.check) for r in results],
-    }
-    if skipped:
-        out["skipped"] = skipped
-    if getattr(args, "code", None):  # --- generated code (issue 4)
-        from .codegen import build
-
-        names = [r.wrt for r in results if r.kind != "hessian"]
-        out["code"] = build(args.expression, names, args.code, args.hessian, decls,
-                            program=program, results=results).source
-    read_as, notes = api.reading(program)  # issue 7: how LaTeX / index sums were read
-    if read_as is not None:
-        out["read_as"] = read_as
-    if notes:
-        out["notes"] = list(notes)
-    return out
-
+# --- the text rendering ---------------------------------------------------------------------
 
 def _dims(shape: str) -> str:
     """``matrix(d, c)`` -> ``d x c``; ``vector(n)`` -> ``n``."""
@@ -135,54 +82,93 @@ def _dims(shape: str) -> str:
     return " x ".join(p.strip() for p in inner.split(",")) if inner else "scalar"
 
 
-def render_text(out: dict, latex: bool) -> str:
-    lines = ["types: " + "; ".join(f"{n} {t}" for n, t in out["types"].items())]
-    # issue 7: how LaTeX / index sums were read, before the types
-    lines[:0] = ([f"read as: {out['read_as']}"] if "read_as" in out else []) + [
-        f"note: {note}" for note in out.get("notes", [])]
-    for r in out["results"]:
-        lines.append(f"{r['kind']} wrt {r['wrt']} ({_dims(r['shape'])}):  {r['text']}")
-        if "map" in r:
-            lines.append(f"  map:    {r['map']}")
-        for step in r.get("steps", []):
-            lines.append(f"  {step['text']}    [{step['rule']}]")
-        if "verify" in r:
-            lines.append(f"  your answer: {r['verify']['verdict']}: {r['verify']['message']}")
-        if latex:
-            lines.append(f"  latex:  {r['latex']}")
-        if "check" in r:
-            c = r["check"]
-            verdict = "passed" if c["passed"] else "FAILED"
-            lines.append(f"  check:  max relative error {c['max_rel_error']:.1e} ({verdict})")
-    for s in out.get("skipped", []):
-        lines.append(f"no derivative wrt {s['wrt']}: {s['reason']}")
+def render_text(answer: api.Answer) -> str:
+    """The answer as the command line prints it without ``--json``."""
+    lines = [f"read as: {answer.read_as}"] if answer.read_as is not None else []
+    lines += [f"note: {note}" for note in answer.notes]
+    lines.append("types: " + "; ".join(f"{n} {t}" for n, t in answer.types.items()))
+    for r in answer.results:
+        lines += _result_lines(r, answer.request)
+    lines += [f"no derivative wrt {s.wrt}: {s.reason}" for s in answer.skipped]
     return "\n".join(lines)
 
+
+def _result_lines(r: api.Result, req: api.Request) -> list[str]:
+    lines = [f"{r.kind} wrt {r.wrt} ({_dims(r.shape)}):  {r.text}"]
+    if r.map is not None:
+        lines.append(f"  map:    {r.map_text}")
+    lines += [f"  {step.text}    [{step.rule}]" for step in r.steps or ()]
+    if r.verdict is not None:
+        lines.append(f"  your answer: {r.verdict.verdict}: {r.verdict.message}")
+    if req.latex:
+        lines.append(f"  latex:  {r.latex}")
+    if req.check:
+        c = r.check()
+        verdict = "passed" if c.passed else "FAILED"
+        if c.max_rel_error is None:
+            verdict = "not checked" if c.outcome == "unchecked" else verdict
+            lines.append(f"  check:  {c.message} ({verdict})")
+        else:
+            lines.append(f"  check:  max relative error {c.max_rel_error:.1e} ({verdict})")
+    return lines
+
+
+def print_answer(answer: api.Answer, as_json: bool) -> int:
+    """Print the answer (an error on stderr, with a caret, or as JSON); the exit status."""
+    if as_json:
+        obj = answer.to_json()  # an error object is printed ASCII-only, as it always was
+        print(json.dumps(obj, ensure_ascii=not answer.ok, allow_nan=False))
+    elif answer.error is not None:
+        print(answer.error.with_text(answer.request.expression).caret(), file=sys.stderr)
+    elif answer.code is not None:  # the generated module alone
+        print(answer.code, end="")
+    else:
+        print(render_text(answer))
+    return 0 if answer.ok else 1
+
+
+# --- the command line's own syntax ----------------------------------------------------------
 
 VALUED_OPTIONS = {"--wrt", "--declare", "--verify"}  # --steps takes an optional value
 
 
+def _option(arg: str, known: set[str]) -> str | None:
+    """The option ``arg`` names (``--ver=x``: ``--verify``, as argparse abbreviates)."""
+    name = arg.split("=", 1)[0]
+    if name in known:
+        return name
+    longer = [k for k in known if name.startswith("--") and k.startswith(name)]
+    return longer[0] if len(longer) == 1 else None
+
+
 def protect_expression(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
-    """An expression may start with '-' (``-y'*log(p)``): pass it after ``--``."""
+    """Arguments that start with '-' but are not options reach argparse unmistaken: an
+    expression (``-y'*log(p)``) after ``--``, an option's value (``--verify -2*x``) joined to
+    the option (``--verify=-2*x``)."""
     known = {s for a in parser._actions for s in a.option_strings}
     out: list[str] = []
     expression = None
-    i = 0
-    while i < len(argv):
-        a = argv[i]
+    rest = list(argv)
+    while rest:
+        a = rest.pop(0)
         if a == "--":
-            return argv
-        if a in VALUED_OPTIONS and i + 1 < len(argv):
-            out += [a, argv[i + 1]]
-            i += 2
-            continue
-        if (expression is None and a.startswith("-") and a.split("=")[0] not in known
-                and not a.lstrip("-").isidentifier()):
+            return out + [a] + rest if expression is None else list(argv)
+        option = _option(a, known)
+        if option in VALUED_OPTIONS and "=" not in a and rest:
+            out += _with_value(a, rest.pop(0), known)
+        elif expression is None and a.startswith("-") and option is None \
+                and not a.lstrip("-").isidentifier():
             expression = a
         else:
             out.append(a)
-        i += 1
     return out + ["--", expression] if expression is not None else out
+
+
+def _with_value(option: str, value: str, known: set[str]) -> list[str]:
+    """``--verify -2*x`` as ``--verify=-2*x``: argparse would take ``-2*x`` for an option."""
+    if value.startswith("-") and value != "--" and _option(value, known) is None:
+        return [f"{option}={value}"]
+    return [option, value]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,24 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(argv[1:])
     parser = build_parser()
-    argv = protect_expression(argv, parser)
-    args = parser.parse_args(argv)  # exits 2 on a bad command line
-    try:
-        out = run(args)
-    except MatdiffError as e:
-        if args.json:
-            print(json.dumps({"error": e.to_json()}))
-        else:
-            e.with_text(args.expression)
-            print(e.caret(), file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    elif getattr(args, "code", None):  # --- generated code (issue 4): the module alone
-        print(out["code"], end="")
-    else:
-        print(render_text(out, args.latex))
-    return 0
+    args = parser.parse_args(protect_expression(argv, parser))  # exits 2 on a bad command line
+    return print_answer(api.answer(request(args)), args.json)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,9 @@
 """The local web page: ``matdiff serve`` (see :mod:`matdiff.web.server`).
 
-* :mod:`matdiff.web.jobs` -- a request body to the command line's options, checked and
-  bounded, and a pool of worker processes that run :func:`matdiff.cli.run` with a time limit;
+* :mod:`matdiff.web.jobs` -- a request body to a :class:`matdiff.api.Request`, checked and
+  bounded, and a pool of worker processes that answer it with :func:`matdiff.api.answer`
+  under a time limit (the command line is another translator to the same service; the web
+  package never imports it);
 * :mod:`matdiff.web.server` -- the HTTP side (Starlette + uvicorn): ``POST /api/derive`` and
   the static page in ``static/`` (HTML, JS, CSS and a vendored KaTeX, rendered offline).
 

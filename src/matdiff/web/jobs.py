@@ -1,27 +1,26 @@
-"""Derivations for the web page: a request body to the command line's options, run in
-worker processes with a time limit.
+"""Derivations for the web page: a request body to a :class:`matdiff.api.Request`, answered
+in worker processes with a time limit.
 
-:func:`options` turns the JSON body of ``POST /api/derive`` into exactly the options that
-``matdiff EXPR ... --json`` would get, checking types and sizes on the way, and
-:func:`derive` answers them with :func:`matdiff.cli.run`: the API answers the object the
-command line prints, by the same code.
+:func:`to_request` turns the JSON body of ``POST /api/derive`` into the request that
+``matdiff EXPR ... --json`` would make, checking types and sizes on the way, and
+:func:`derive` answers it with :func:`matdiff.api.answer`: the page gets the object the
+command line prints, from the same service.
 
 :class:`Pool` runs each derivation in a worker process, so that one that takes too long can
 be stopped: its worker is killed and replaced, and the request gets a ``timeout`` error.
 Nothing here evaluates the user's text or touches files or the network; the text only ever
 reaches matdiff's own parser.
 
->>> ns = options({"expression": "x'*A*x", "wrt": ["x"], "declarations": {"A": "symmetric matrix"}})
->>> derive(ns)["results"][0]["text"]
+>>> req = to_request({"expression": "x'*A*x", "wrt": ["x"],
+...                   "declarations": {"A": "symmetric matrix"}})
+>>> derive(req)["results"][0]["text"]
 '2*A*x'
->>> derive(options({"expression": "x'*A*x +"}))["error"]["position"]
+>>> derive(to_request({"expression": "x'*A*x +"}))["error"]["position"]
 8
 """
 
 from __future__ import annotations
 
-import argparse
-import math
 import multiprocessing
 import queue
 import signal
@@ -30,10 +29,10 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .. import cli
-from ..errors import MatdiffError
+from .. import api
 
-#: Longest expression accepted, in characters (the parser also bounds its nesting depth).
+#: Longest expression accepted, in characters (the parser also bounds its nesting depth);
+#: also the longest "verify" answer.
 MAX_EXPRESSION = 2000
 #: Most entries in "wrt" and in "declarations".
 MAX_NAMES = 50
@@ -41,12 +40,7 @@ MAX_NAMES = 50
 MAX_NAME = 64
 MAX_KIND = 200
 
-#: Optional request fields passed to the command-line option of the same name, when the
-#: command line has one (``--steps``, ``--verify``, ``--code``, ``--latex-input``). Only
-#: options that choose what to compute belong here: none of them may read or write files.
-PASSED_OPTIONS = ("steps", "verify", "code", "latex_input")
-
-Target = Callable[[argparse.Namespace], dict]
+Target = Callable[[api.Request], dict]
 
 
 class JobError(Exception):
@@ -62,15 +56,17 @@ class JobError(Exception):
 
 
 # ---------------------------------------------------------------------------------------
-# A request body to the command line's options
+# A request body to a Request
 # ---------------------------------------------------------------------------------------
 
-def options(body: Any) -> argparse.Namespace:
-    """The command line's options for a request body (raises :class:`JobError` if malformed).
+def to_request(body: Any) -> api.Request:
+    """The request a body asks for (raises :class:`JobError` if it is malformed).
 
     ``{"expression", "wrt": [...], "declarations": {name: kind}, "hessian", "check",
-    "steps", "verify", "code", "latex_input"}``; only ``expression`` is required. Unknown
-    fields, and passed options the command line does not have, are ignored.
+    "steps", "verify", "code", "latex_input"}``; only ``expression`` is required and unknown
+    fields are ignored. ``steps``: true (the matrix derivation), false, "matrix" or "index";
+    ``steps``, ``verify``, ``code`` and ``latex_input`` may be null (absent). Without
+    ``latex_input``, pasted LaTeX is recognised.
     """
     if not isinstance(body, dict):
         raise JobError("the request body must be a JSON object")
@@ -80,22 +76,19 @@ def options(body: Any) -> argparse.Namespace:
     if len(expression) > MAX_EXPRESSION:
         raise JobError(f"the expression is too long: {len(expression)} characters "
                        f"(at most {MAX_EXPRESSION})")
-    parser = cli.build_parser()
-    ns = parser.parse_args(["--", expression])  # every option at its command-line default
-    ns.wrt = _names(body.get("wrt"))
-    ns.declare = _declarations(body.get("declarations"))
-    ns.hessian = _flag(body, "hessian")
-    ns.check = _flag(body, "check")
-    ns.json = True
-    actions = {a.dest: a for a in parser._actions}
-    for name in PASSED_OPTIONS:
-        if name in actions and body.get(name) is not None:
-            setattr(ns, name, _option_value(name, body[name], actions[name]))
-    if body.get("latex_input") is None and hasattr(ns, "latex_input"):
+    wrt, declarations = _names(body.get("wrt")), _declarations(body.get("declarations"))
+    hessian, check = _flag(body, "hessian"), _flag(body, "check")
+    steps = _steps(body.get("steps"))
+    verify = _optional_text(body, "verify")
+    code = _choice(body, "code", api.BACKENDS)
+    if body.get("latex_input") is None:
         from ..latex_input import looks_like_latex
 
-        ns.latex_input = looks_like_latex(expression)  # pasted LaTeX is recognised
-    return ns
+        latex_input = looks_like_latex(expression)
+    else:
+        latex_input = _flag(body, "latex_input")
+    return api.Request(expression, wrt, declarations, latex_input=latex_input,
+                       hessian=hessian, steps=steps, verify=verify, code=code, check=check)
 
 
 def _flag(body: dict, name: str) -> bool:
@@ -105,55 +98,67 @@ def _flag(body: dict, name: str) -> bool:
     return value
 
 
-def _names(value: Any) -> list[str]:
+def _names(value: Any) -> tuple[str, ...]:
     if value is None:
-        return []
+        return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise JobError('"wrt" must be a list of variable names')
     if len(value) > MAX_NAMES or any(len(v) > MAX_NAME for v in value):
         raise JobError(f'"wrt": at most {MAX_NAMES} names of at most {MAX_NAME} characters')
-    return list(value)
+    return tuple(value)
 
 
-def _declarations(value: Any) -> list[str]:
-    """``{"A": "symmetric matrix"}`` to the ``--declare`` texts ``["A: symmetric matrix"]``;
+def _declarations(value: Any) -> tuple[str, ...]:
+    """``{"A": "symmetric matrix"}`` to the declaration texts ``("A: symmetric matrix",)``;
     a list of such texts is taken as it is."""
     if value is None:
-        return []
+        return ()
     if isinstance(value, list):
         if not all(isinstance(v, str) and len(v) <= MAX_KIND for v in value):
             raise JobError(f'"declarations": each one a text of at most {MAX_KIND} characters')
         items = list(value)
     elif isinstance(value, dict):
-        items = []
-        for name, kind in value.items():
-            if not (name.isidentifier() and len(name) <= MAX_NAME):
-                raise JobError(f'"declarations": {name[:MAX_NAME]!r} is not a variable name')
-            if not (isinstance(kind, str) and len(kind) <= MAX_KIND):
-                raise JobError(f'"declarations": the kind of {name} must be a text such as '
-                               f'"symmetric matrix" (at most {MAX_KIND} characters)')
-            items.append(f"{name}: {kind}")
+        items = [_declaration(name, kind) for name, kind in value.items()]
     else:
         raise JobError('"declarations" must be an object: {"A": "symmetric matrix", ...}')
     if len(items) > MAX_NAMES:
         raise JobError(f'"declarations": at most {MAX_NAMES}')
-    return items
+    return tuple(items)
 
 
-def _option_value(name: str, value: Any, action: argparse.Action) -> Any:
-    """A value for a passed option, as the command line would accept it."""
-    if action.nargs == 0:  # a flag (store_true)
-        if not isinstance(value, bool):
-            raise JobError(f'"{name}" must be true or false')
-        return value
-    if value is True and action.const is not None:  # "steps": true is a bare --steps
-        return action.const
+def _declaration(name: str, kind: Any) -> str:
+    if not (name.isidentifier() and len(name) <= MAX_NAME):
+        raise JobError(f'"declarations": {name[:MAX_NAME]!r} is not a variable name')
+    if not (isinstance(kind, str) and len(kind) <= MAX_KIND):
+        raise JobError(f'"declarations": the kind of {name} must be a text such as '
+                       f'"symmetric matrix" (at most {MAX_KIND} characters)')
+    return f"{name}: {kind}"
+
+
+def _steps(value: Any) -> str | None:
+    """``true`` is the matrix derivation (a bare ``--steps``); ``false``, none."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return api.STEPS[0]
+    return _choice({"steps": value}, "steps", api.STEPS)
+
+
+def _optional_text(body: dict, name: str) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
     if not isinstance(value, str) or len(value) > MAX_EXPRESSION:
         raise JobError(f'"{name}" must be a text of at most {MAX_EXPRESSION} characters')
-    if action.choices is not None and value not in action.choices:
-        raise JobError(f'"{name}" must be one of ' + ", ".join(map(str, action.choices)))
+    return value
+
+
+def _choice(body: dict, name: str, choices: tuple[str, ...]) -> str | None:
+    value = _optional_text(body, name)
+    if value is not None and value not in choices:
+        raise JobError(f'"{name}" must be one of ' + ", ".join(choices))
     return value
 
 
@@ -161,29 +166,15 @@ def _option_value(name: str, value: Any, action: argparse.Action) -> Any:
 # The derivation
 # ---------------------------------------------------------------------------------------
 
-def derive(ns: argparse.Namespace) -> dict:
-    """The object ``matdiff ... --json`` prints: the answer, or ``{"error": {...}}``.
-
-    Non-finite numbers (a check's error can be ``inf``) become ``null``, as JSON has none.
-    """
+def derive(request: api.Request) -> dict:
+    """The object ``matdiff ... --json`` prints: the answer, or ``{"error": {...}}``; a number
+    JSON cannot hold (a check's NaN or infinite error) is null."""
     from ..algebra import clear_caches
 
     try:
-        return _finite(cli.run(ns))
-    except MatdiffError as e:
-        return {"error": e.to_json()}
+        return api.answer(request).to_json()
     finally:
         clear_caches()  # a long-lived worker does not keep every request's nodes
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
 
 
 # ---------------------------------------------------------------------------------------
@@ -201,16 +192,16 @@ def _context() -> Any:
 
 
 def _serve(conn: Connection, target: Target) -> None:
-    """A worker's loop: options in, ``("ok", answer)`` or ``("failed", reason)`` out."""
+    """A worker's loop: a request in, ``("ok", answer)`` or ``("failed", reason)`` out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     while True:
         try:
-            ns = conn.recv()
+            request = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            reply: tuple[str, Any] = ("ok", target(ns))
-        except Exception as e:  # noqa: BLE001 (a bug, not a bad expression: an internal error)
+            reply: tuple[str, Any] = ("ok", target(request))
+        except Exception as e:
             reply = ("failed", f"{type(e).__name__}: {e}")
         conn.send(reply)
 
@@ -223,8 +214,8 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def call(self, ns: argparse.Namespace, timeout: float) -> tuple[str, Any]:
-        self.conn.send(ns)
+    def call(self, request: api.Request, timeout: float) -> tuple[str, Any]:
+        self.conn.send(request)
         if not self.conn.poll(timeout):
             raise TimeoutError
         return self.conn.recv()
@@ -261,7 +252,7 @@ class Pool:
             for w in slots:
                 self._idle.put(w)
 
-    def run(self, ns: argparse.Namespace) -> dict:
+    def run(self, request: api.Request) -> dict:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
@@ -273,7 +264,7 @@ class Pool:
                 worker = None
             if worker is None:
                 worker = self._spawn()
-            status, value = worker.call(ns, self.timeout)
+            status, value = worker.call(request, self.timeout)
         except TimeoutError:
             self._retire(worker)
             worker = None

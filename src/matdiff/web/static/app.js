@@ -287,9 +287,14 @@
   }
 
   function check(c) {
-    const err = typeof c.max_rel_error === "number" ? c.max_rel_error.toExponential(1) : "n/a";
+    if (typeof c.max_rel_error !== "number") {  // no error could be measured: say why
+      const unchecked = c.outcome === "unchecked";
+      return el("p", { class: unchecked ? "check unchecked" : "check failed" },
+        `numeric check: ${c.message}, `,
+        el("strong", { text: unchecked ? "not checked" : "FAILED" }));
+    }
     return el("p", { class: c.passed ? "check passed" : "check failed" },
-      `numeric check: max relative error ${err}, `,
+      `numeric check: max relative error ${c.max_rel_error.toExponential(1)}, `,
       el("strong", { text: c.passed ? "passed" : "FAILED" }));
   }
 
