@@ -156,8 +156,8 @@ def best_tree(shapes: Sequence[tuple[int, int]], kinds: Sequence[str],
     return build(0, k - 1), cost[0][k - 1]
 
 
-def tree_cost(tree: Tree, shapes, kinds) -> float:
-    def rec(t) -> tuple[int, int, float]:
+def tree_cost(tree: Tree, shapes: Sequence[tuple[int, int]], kinds: Sequence[str]) -> float:
+    def rec(t: Tree) -> tuple[int, int, float]:
         if isinstance(t, int):
             return t, t, 0.0
         if len(t) == 3:  # a known interval
@@ -178,7 +178,7 @@ def cost_text(tree: Tree, shapes: Sequence[tuple[Dim, Dim]], kinds: Sequence[str
     def dim(d: Dim) -> str:
         return "*".join(str(a) if isinstance(a, int) else name(a) for a in dim_atoms(d))
 
-    def rec(t) -> tuple[int, int]:
+    def rec(t: Tree) -> tuple[int, int]:
         if isinstance(t, int):
             return t, t
         if len(t) == 3:
@@ -208,7 +208,7 @@ def plan(factors: Sequence[CFactor], known: Callable[[int, int], bool] = lambda 
     if not names:
         t, _ = best_tree([(dim_value(a, {}), dim_value(b, {})) for a, b in shapes], kinds, known)
         return [t]
-    wins: dict = {}
+    wins: dict[Tree, int] = {}
     samples = sample_sizes(names)
     for sizes in samples:
         num = [(dim_value(a, sizes), dim_value(b, sizes)) for a, b in shapes]

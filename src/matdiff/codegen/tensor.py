@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .. import ir
-from .lir import Node, layout
+from .lir import Node, Shape, layout
 
 _fresh = itertools.count()
 
@@ -151,7 +151,7 @@ def _letter(t: Term, d: ir.Dim) -> int:
     return l
 
 
-def dense(node: Node, shape) -> list[Term]:
+def dense(node: Node, shape: Shape) -> list[Term]:
     t = Term(1.0, [], [], [], [])
     if layout(shape) == "scalar":
         t.coefs.append(node)
@@ -242,7 +242,7 @@ def diag(s: list[Term]) -> list[Term]:
     return out
 
 
-def vec(node: Node, shape) -> list[Term]:
+def vec(node: Node, shape: Shape) -> list[Term]:
     t = Term(1.0, [], [], [], [])
     i, j = _letter(t, shape[0]), _letter(t, shape[1])
     t.ops.append((node, [i, j]))
@@ -281,20 +281,20 @@ class TermPlan:
     coefs: tuple[int, ...]  # arg indices of scalar factors
     ops: tuple[tuple[int, tuple[str, ...]], ...]  # arg index, letters
     out: tuple[str, ...]  # output letters in row-major order (rows then cols)
-    sizes: dict  # letter -> Size
+    sizes: dict[str, Size]  # letter -> its size
     free: tuple[str, ...]  # letters in no operand and not in the output: a factor
 
 
 @dataclass(frozen=True, eq=False)
 class TensorPlan:
     terms: tuple[TermPlan, ...]
-    shape: tuple  # the IR shape of the result
+    shape: Shape  # the IR shape of the result
 
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def make_plan(s: list[Term], shape) -> tuple[TensorPlan, list[Node]]:
+def make_plan(s: list[Term], shape: Shape) -> tuple[TensorPlan, list[Node]]:
     args: list[Node] = []
     index: dict[int, int] = {}
 
