@@ -366,6 +366,10 @@ SNAPSHOT_CASES = {
     "jax_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "jax", False, {}),
     "torch_tanh_network.py": ("norm(W2*tanh(W1*x) - y)^2", "W1", "torch", False, {}),
     "dask_least_squares.py": ("1/N * norm(X*W - Y, 'fro')^2", "W", "dask", False, {}),
+    # each backend's spelling of the elementwise functions (from their operation records)
+    "torch_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "torch", True, {}),
+    "dask_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "dask", False, {}),
+    "torch_relu_network.py": ("norm(W2*relu(W1*x) - y)^2", "W1", "torch", False, {}),
 }
 
 
