@@ -22,20 +22,43 @@ elementwise functions, ...) have their constructors in :mod:`matdiff.functions`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from fractions import Fraction
-from typing import Iterable
 
 from .ir import (
-    SCALAR, Add, Commutation, Diag, Dim, Expr, Func, Hadamard, Identity,
-    Inv, Kron, MatPow, Mul, Num, Ones, Pow, Reshape, Shape,
-    Sum, Sym, Transpose, Vec, Zero, chain_shape, dim_product,
+    SCALAR,
+    Add,
+    Commutation,
+    Diag,
+    Dim,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    Kron,
+    MatPow,
+    Mul,
+    Num,
+    Number,
+    Ones,
+    Pow,
+    Reshape,
+    Shape,
+    Sum,
+    Sym,
+    Transpose,
+    Vec,
+    Zero,
+    chain_shape,
+    dim_product,
 )
 
 ONE = Num(1)
 MINUS_ONE = Num(-1)
 
 
-def num(value: int | Fraction) -> Num:
+def num(value: Number) -> Num:
     return Num(value)
 
 
@@ -69,7 +92,7 @@ def is_symmetric(e: Expr) -> bool:
 # ----------------------------------------------------------------------------- coefficients
 
 
-def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
+def split_coeff(e: Expr) -> tuple[Number, Expr]:
     """``3*A*x`` -> ``(3, A*x)``; a bare number n -> ``(n, 1)``."""
     if isinstance(e, Num):
         return e.value, ONE
@@ -79,13 +102,14 @@ def split_coeff(e: Expr) -> tuple[Fraction, Expr]:
     return 1, e
 
 
-def split_product(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
+def split_product(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
     """A term as (number, scalar factors, chain of matrices): ``2*a*X*Y`` -> (2, [a], [X, Y])."""
     if isinstance(t, Num):
         return t.value, [], []
     if isinstance(t, Mul):
-        coeff = 1
-        scalars, chain = [], []
+        coeff: Number = 1
+        scalars: list[Expr] = []
+        chain: list[Expr] = []
         for f in t.factors:
             if isinstance(f, Num):
                 coeff *= f.value
@@ -128,7 +152,7 @@ def add_list(terms: Iterable[Expr]) -> Expr:
     if not flat:
         return Num(0)
     shape = _broadcast_shape([t.shape for t in flat])
-    coeffs: dict[Expr, Fraction] = {}
+    coeffs: dict[Expr, Number] = {}
     original: dict[Expr, Expr | None] = {}  # the term itself while it is seen once
     for t in flat:
         if t.shape != shape:  # a scalar broadcast over the matrix
@@ -145,9 +169,10 @@ def add_list(terms: Iterable[Expr]) -> Expr:
     out = [original[rest] or mul(Num(c), rest) for rest, c in coeffs.items() if c != 0]
     if not out:
         return zero(shape)
-    if shape != SCALAR and len(out) > 1 and all(_broadcast_scalar(t) is not None for t in out):
-        # 1 + a*ones(n) = (1 + a)*ones(n): the shape stays in the text
-        return mul(add_list(_broadcast_scalar(t) for t in out), Ones(shape))
+    if shape != SCALAR and len(out) > 1:
+        scales = _broadcast_scalars(out)
+        if scales is not None:  # 1 + a*ones(n) = (1 + a)*ones(n): the shape stays in the text
+            return mul(add_list(scales), Ones(shape))
     if len(out) == 1:
         return out[0]
     out.sort(key=lambda t: t.key)
@@ -162,6 +187,17 @@ def _broadcast_scalar(t: Expr) -> Expr | None:
             f.is_scalar for f in t.factors[:-1]):
         return mul_list(t.factors[:-1])
     return None
+
+
+def _broadcast_scalars(terms: list[Expr]) -> list[Expr] | None:
+    """[s1, s2, ...] when the terms are s1*ones(shape), s2*ones(shape), ..., else None."""
+    scales: list[Expr] = []
+    for t in terms:
+        s = _broadcast_scalar(t)
+        if s is None:
+            return None
+        scales.append(s)
+    return scales
 
 
 def _broadcast_shape(shapes: list[Shape]) -> Shape:
@@ -186,7 +222,7 @@ def mul(*factors: Expr) -> Expr:
     return mul_list(factors)
 
 
-def _scalar_power(f: Expr) -> tuple[Expr, Fraction, Expr | None]:
+def _scalar_power(f: Expr) -> tuple[Expr, Number, Expr | None]:
     """A scalar factor as base ^ (number + symbolic part)."""
     if isinstance(f, Pow) and f.base.is_scalar:
         if isinstance(f.exponent, Num):
@@ -196,7 +232,7 @@ def _scalar_power(f: Expr) -> tuple[Expr, Fraction, Expr | None]:
     return f, 1, None
 
 
-def _split_number_term(e: Expr) -> tuple[Fraction, Expr]:
+def _split_number_term(e: Expr) -> tuple[Number, Expr]:
     """``p - 1`` -> ``(-1, p)``."""
     if isinstance(e, Add):
         nums = [t for t in e.terms if isinstance(t, Num)]
@@ -207,8 +243,8 @@ def _split_number_term(e: Expr) -> tuple[Fraction, Expr]:
 
 
 def mul_list(factors: Iterable[Expr]) -> Expr:
-    coeff = 1
-    powers: dict[Expr, Fraction] = {}
+    coeff: Number = 1
+    powers: dict[Expr, Number] = {}
     sym_powers: dict[Expr, list[Expr]] = {}
     chain: list[Expr] = []
     zero_seen = False
@@ -247,10 +283,8 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     if len(chain) >= 2:
         chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
         if len(chain) >= 2 and shape == SCALAR:
-            reduced = _scalar_chain(chain)
-            if reduced is not None:
-                take_scalar(reduced)
-                chain = []
+            take_scalar(_scalar_chain(chain))
+            chain = []
     if len(powers) >= 2:
         _sign_over_abs(powers)
         _ratios(powers, SCALAR_RATIOS)
@@ -279,7 +313,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
 SCALAR_RATIOS = {("sinh", "cosh"): "tanh", ("sin", "cos"): "tan"}
 
 
-def _ratios(powers: dict, table: dict) -> None:
+def _ratios(powers: dict[Expr, Number], table: dict[tuple[str, str], str]) -> None:
     """``sinh(u)/cosh(u) = tanh(u)``, ``sin(u)/cos(u) = tan(u)``."""
     for base in list(powers):
         if not (isinstance(base, Func) and powers.get(base) == 1):
@@ -305,7 +339,7 @@ def _inverse_pair(a: Expr, b: Expr) -> bool:
     return (isinstance(b0, Inv) and b0.arg is a0) or (isinstance(a0, Inv) and a0.arg is b0)
 
 
-def _sign_over_abs(powers: dict[Expr, Fraction]) -> None:
+def _sign_over_abs(powers: dict[Expr, Number]) -> None:
     """``sign(u)/abs(u) = 1/u`` (the derivative of log|u|)."""
     for base in list(powers):
         if isinstance(base, Func) and base.name == "sign" and powers[base] == 1:
@@ -327,25 +361,9 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
             if not out:
                 out.append(Identity(n))
             continue
-        if out and isinstance(out[-1], Kron) and isinstance(f, Kron) and \
-                out[-1].left.shape[1] == f.left.shape[0] and out[-1].right.shape[1] == f.right.shape[0]:
-            prev = out.pop()  # kron(A, B)*kron(C, D) = kron(A*C, B*D)
-            out.append(kron(mul(prev.left, f.left), mul(prev.right, f.right)))
-            continue
-        if out and isinstance(out[-1], Kron) and out[-1].left.shape[1] == 1 and \
-                not isinstance(f, Kron) and f.shape[1] != 1 and out[-1].right.shape[1] == f.shape[0]:
-            prev = out.pop()  # kron(a, B)*M = kron(a, B*M) for a column a
-            out.append(kron(prev.left, mul(prev.right, f)))
-            continue
-        if out and isinstance(f, Kron) and f.left.shape[0] == 1 and not isinstance(out[-1], Kron) \
-                and out[-1].shape[0] != 1 and out[-1].shape[1] == f.right.shape[0]:
-            prev = out.pop()  # M*kron(a', B) = kron(a', M*B) for a row a'
-            out.append(kron(f.left, mul(prev, f.right)))
-            continue
-        if out and isinstance(out[-1], Kron) and isinstance(f, Vec) and \
-                out[-1].left.shape[1] == f.arg.shape[1] and out[-1].right.shape[1] == f.arg.shape[0]:
-            prev = out.pop()  # kron(A, B)*vec(X) = vec(B*X*A')
-            out.append(vec(mul(prev.right, f.arg, transpose(prev.left))))
+        merged = _merge_kron(out[-1], f) if out else None
+        if merged is not None:
+            out[-1] = merged
             continue
         if out and isinstance(out[-1], Ones) and isinstance(f, Ones) and out[-1].shape[1] == 1:
             prev = out.pop()  # ones(n)*ones(1, m) = ones(n, m)
@@ -370,6 +388,23 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
                 continue
         out.append(f)
     return _absorb_power_bases(out)
+
+
+def _merge_kron(prev: Expr, f: Expr) -> Expr | None:
+    """The product ``prev*f`` as one Kronecker product (or vec) when a rule applies, else None."""
+    if isinstance(prev, Kron) and isinstance(f, Kron) and \
+            prev.left.shape[1] == f.left.shape[0] and prev.right.shape[1] == f.right.shape[0]:
+        return kron(mul(prev.left, f.left), mul(prev.right, f.right))  # kron(A, B)*kron(C, D)
+    if isinstance(prev, Kron) and prev.left.shape[1] == 1 and \
+            not isinstance(f, Kron) and f.shape[1] != 1 and prev.right.shape[1] == f.shape[0]:
+        return kron(prev.left, mul(prev.right, f))  # kron(a, B)*M = kron(a, B*M), a a column
+    if isinstance(f, Kron) and f.left.shape[0] == 1 and not isinstance(prev, Kron) \
+            and prev.shape[0] != 1 and prev.shape[1] == f.right.shape[0]:
+        return kron(f.left, mul(prev, f.right))  # M*kron(a', B) = kron(a', M*B), a' a row
+    if isinstance(prev, Kron) and isinstance(f, Vec) and \
+            prev.left.shape[1] == f.arg.shape[1] and prev.right.shape[1] == f.arg.shape[0]:
+        return vec(mul(prev.right, f.arg, transpose(prev.left)))  # kron(A, B)*vec(X) = vec(B*X*A')
+    return None
 
 
 def _repeated_runs(chain: list[Expr]) -> list[Expr]:
@@ -411,8 +446,9 @@ def _absorb_power_bases(chain: list[Expr]) -> list[Expr]:
                 chain = chain[:i] + [b[0], MatPow(rotated, f.k)] + chain[i + 2:]
                 changed = True
                 break
-            if i + 1 < len(chain) and isinstance(chain[i + 1], MatPow) and chain[i + 1].base is f.base:
-                chain = chain[:i] + [MatPow(f.base, f.k + chain[i + 1].k)] + chain[i + 2:]
+            after = chain[i + 1] if i + 1 < len(chain) else None
+            if isinstance(after, MatPow) and after.base is f.base:
+                chain = chain[:i] + [MatPow(f.base, f.k + after.k)] + chain[i + 2:]
                 changed = True
                 break
     return chain
@@ -423,7 +459,7 @@ def _hadamard_size(e: Expr) -> int:
     return len(rest.factors) if isinstance(rest, Hadamard) else (0 if rest is ONE else 1)
 
 
-def _scalar_chain(chain: list[Expr]) -> Expr | None:
+def _scalar_chain(chain: list[Expr]) -> Expr:
     """A 1 x 1 product: ``ones(1, n)*v = sum(v)``; otherwise written in one orientation
     (``a'*b`` or ``b'*a``, whichever sorts first), so equal scalars are one node."""
     if isinstance(chain[0], Ones) and len(chain) >= 2:
@@ -492,7 +528,8 @@ def hadamard_list(factors: Iterable[Expr]) -> Expr:
     for base in list(powers):  # sign(u)./abs(u) = 1./u
         if isinstance(base, Func) and base.name == "sign" and powers[base] is ONE:
             a = Func("abs", base.arg)
-            if a in powers and isinstance(powers[a], Num) and powers[a].value <= -1:
+            pa = powers.get(a)
+            if isinstance(pa, Num) and pa.value <= -1:
                 del powers[base]
                 powers[a] = add(powers[a], ONE)
                 powers[base.arg] = add(powers.get(base.arg, Num(0)), MINUS_ONE)
@@ -533,21 +570,23 @@ def _hadamard_identities(terms: list[Expr]) -> list[Expr]:
 def _recognise_sigmoid(terms: list[Expr]) -> list[Expr]:
     """``exp(u) .* (1 + exp(u)).^-1 = sigmoid(u)``; ``exp(u) .* sigmoid(-u) = sigmoid(u)``."""
     for i, t in enumerate(terms):
-        if isinstance(t, Func) and t.name == "sigmoid":
-            u = neg(t.arg)
-            e = Func("exp", u)
-            if e in terms:
-                rest = [x for j, x in enumerate(terms) if j != i and x is not e]
-                return rest + [Func("sigmoid", u)]
-        if isinstance(t, Pow) and t.exponent is MINUS_ONE:
-            u = one_plus_exp(t.base)
-            if u is None:
-                continue
-            e = Func("exp", u)
-            if e in terms:
-                rest = [x for j, x in enumerate(terms) if j != i and x is not e]
-                return rest + [Func("sigmoid", u)]
+        u = _sigmoid_partner(t)
+        if u is None:
+            continue
+        e = Func("exp", u)
+        if e in terms:
+            rest = [x for j, x in enumerate(terms) if j != i and x is not e]
+            return rest + [Func("sigmoid", u)]
     return terms
+
+
+def _sigmoid_partner(t: Expr) -> Expr | None:
+    """u when ``exp(u) .* t = sigmoid(u)``: t is ``sigmoid(-u)`` or ``(1 + exp(u)).^-1``."""
+    if isinstance(t, Func) and t.name == "sigmoid":
+        return neg(t.arg)
+    if isinstance(t, Pow) and t.exponent is MINUS_ONE:
+        return one_plus_exp(t.base)
+    return None
 
 
 def one_plus_exp(e: Expr) -> Expr | None:
@@ -555,7 +594,8 @@ def one_plus_exp(e: Expr) -> Expr | None:
     if isinstance(e, Add) and len(e.terms) == 2:
         a, b = e.terms
         for one_, ex in ((a, b), (b, a)):
-            if (is_one(one_) or isinstance(one_, Ones)) and isinstance(ex, Func) and ex.name == "exp":
+            unit = is_one(one_) or isinstance(one_, Ones)
+            if unit and isinstance(ex, Func) and ex.name == "exp":
                 return ex.arg
     return None
 
@@ -599,7 +639,7 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
 MAX_EXACT_BITS = 4000  # numbers folded exactly stay below about 1,200 digits
 
 
-def _exact_power(b: int | Fraction, p: int | Fraction) -> Fraction | None:
+def _exact_power(b: Number, p: Number) -> Fraction | None:
     """``b^p`` as an exact number when it is rational (``3^-1 = 1/3``, ``4^(1/2) = 2``,
     ``(8/27)^(2/3) = 4/9``) and not huge; else None (the power stays symbolic)."""
     b, p = Fraction(b), Fraction(p)

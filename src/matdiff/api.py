@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import differentiate as D
-from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
+from .errors import InternalError, MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Expr, Sym, shape_text
 from .parse import parse as parse_text
@@ -255,8 +255,10 @@ class Request:
     ``latex_input`` the expression is LaTeX; ``hessian`` Hessians too; ``latex`` LaTeX in the
     text rendering (the JSON always has it); ``steps`` a derivation, ``"matrix"`` or
     ``"index"``; ``verify`` the user's own answer, to judge; ``code`` a backend to generate a
-    module for; ``check`` finite differences; ``expect`` (the Python helpers) the kind every
-    result must have, ``"gradient"`` also requiring a scalar function.
+    module for; ``check`` finite differences, shown; ``expect`` (the Python helpers) the kind
+    every result must have, ``"gradient"`` also requiring a scalar function; ``self_check``
+    (on unless turned off) every result is checked numerically before it is answered, and one
+    that fails the check is an :class:`InternalError`, never an answer.
     """
 
     expression: str
@@ -270,6 +272,7 @@ class Request:
     code: str | None = None
     check: bool = False
     expect: str | None = None
+    self_check: bool = True
 
     def __post_init__(self) -> None:  # one name or a list is taken as a tuple
         for name in ("wrt", "declarations"):
@@ -385,10 +388,22 @@ def _answer(req: Request) -> Answer:
     _expect_kind(req, results)
     _add_steps(program, req, results)
     _add_verdict(req, results)
-    if req.check:
-        for r in results:
-            r.check()
+    if req.check or req.self_check:
+        _checked(req, results)
     return Answer(req, program, results, skipped, _generate(req, decls, program, results))
+
+
+def _checked(req: Request, results: list[Result]) -> None:
+    """Check every result numerically (the check is kept on the result for display); with
+    ``self_check``, a result that fails is an internal error, not an answer."""
+    for r in results:
+        c = r.check()
+        if req.self_check and c.outcome == "failed":
+            error = "" if c.max_rel_error is None else f" (relative error {c.max_rel_error:.1e})"
+            raise InternalError(
+                f"matdiff could not verify its own {r.kind} with respect to {r.wrt}: it fails the "
+                f"numeric check{error}. This is a bug in matdiff; please report it with the "
+                f"expression: {req.expression}", None, req.expression)
 
 
 def _check_options(req: Request) -> None:
@@ -487,33 +502,37 @@ def answered(request: Request) -> Answer:
 
 
 def _results(expr: str, wrt: str | list[str], kinds: dict[str, str], *, hessian: bool = False,
-             expect: str | None = None) -> Any:
+             expect: str | None = None, check: bool = True) -> Any:
     names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
     decls = declarations_from(**kinds)
     if not names:  # nothing to derive; the expression is still read and typed
         compile_program(expr, decls, require_scalar=hessian or expect == "gradient")
         return []
-    out = answered(Request(expr, names, decls, hessian=hessian, expect=expect))
+    out = answered(Request(expr, names, decls, hessian=hessian, expect=expect,
+                           self_check=check))
     results = [r for r in out.results if (r.kind == "hessian") == hessian]
     return results[0] if isinstance(wrt, str) else results
 
 
-def gradient(expr: str, wrt: str | list[str], **declarations: str) -> Any:
-    """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``."""
-    return _results(expr, wrt, declarations, expect="gradient")
+def gradient(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
+    """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``.
+
+    Every helper checks its answer numerically first (``check=False`` skips that)."""
+    return _results(expr, wrt, declarations, expect="gradient", check=check)
 
 
-def hessian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+def hessian(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
     """The Hessian of a scalar expression; for a matrix variable the mn x mn matrix of
     vec(X) (``.text``) and the linear map on the differential (``.map_text``)."""
-    return _results(expr, wrt, declarations, hessian=True)
+    return _results(expr, wrt, declarations, hessian=True, check=check)
 
 
-def jacobian(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+def jacobian(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
     """The Jacobian of a vector expression with respect to a vector."""
-    return _results(expr, wrt, declarations, expect="jacobian")
+    return _results(expr, wrt, declarations, expect="jacobian", check=check)
 
 
-def derivative(expr: str, wrt: str | list[str], **declarations: str) -> Any:
+def derivative(expr: str, wrt: str | list[str], *, check: bool = True,
+               **declarations: str) -> Any:
     """The derivative of any expression: gradient, Jacobian or entrywise, by the shapes."""
-    return _results(expr, wrt, declarations)
+    return _results(expr, wrt, declarations, check=check)

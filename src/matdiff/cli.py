@@ -43,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help='declare types, e.g. "A: symmetric matrix" or "X: matrix(N, d)"')
     p.add_argument("--latex", action="store_true", help="also print LaTeX")
     p.add_argument("--check", action="store_true",
-                   help="check every result against finite differences on random data")
+                   help="show the check of every result against finite differences on random "
+                        "data (every result is checked before it is printed in any case)")
+    p.add_argument("--no-check", action="store_true",
+                   help="do not check the results numerically before printing them")
     p.add_argument("--hessian", action="store_true",
                    help="also give the Hessian (and, for a matrix variable, its linear map)")
     p.add_argument("--steps", nargs="?", const="matrix", choices=list(api.STEPS),
@@ -66,7 +69,8 @@ def request(args: argparse.Namespace) -> api.Request:
     """The command line's options as a request to :func:`matdiff.api.answer`."""
     return api.Request(args.expression, tuple(args.wrt), tuple(args.declare),
                        latex_input=args.latex_input, hessian=args.hessian, latex=args.latex,
-                       steps=args.steps, verify=args.verify, code=args.code, check=args.check)
+                       steps=args.steps, verify=args.verify, code=args.code, check=args.check,
+                       self_check=not args.no_check)
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -17,21 +17,65 @@ applied to a gradient.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Callable
+from typing import Any, TypeVar
 
 from . import algebra as A
 from . import functions as F
 from .errors import UnsupportedError
+from .ir import (
+    Add,
+    Det,
+    Diag,
+    DiagPart,
+    Differential,
+    Dim,
+    Expr,
+    Func,
+    Hadamard,
+    Inv,
+    Kron,
+    LogDet,
+    LogSumExp,
+    MatPow,
+    Mul,
+    Norm,
+    Num,
+    Pow,
+    Reshape,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    Vec,
+    differential_tag,
+    dim_product,
+)
 from .ops import ELEMENTWISE
 from .printing import to_text
-from .ir import (
-    Add, Det, Diag, DiagPart, Differential, Expr, Func, Hadamard, Inv, Kron,
-    LogDet, LogSumExp, MatPow, Mul, Norm, Num, Pow, Reshape, Softmax, Sum, Sym, Trace,
-    Transpose, Vec, dim_product, differential_tag,
-)
 
-D = Callable[[Expr], Expr]
+D = Callable[[Expr], Expr]  # the differential of an operand (already computed)
+Dep = Callable[[Expr], bool]  # does a node depend on the differential?
+Node = TypeVar("Node", bound=Expr)
+
+# A rule table maps a node class to the rule for nodes of that class. A dict cannot tie each
+# value's argument type to its key, so the values take ``Any``; the entries are made by
+# ``_forward`` / ``_backward``, which check that the rule takes a node of the key's class,
+# and the tables are only looked up with ``type(node)``: every rule gets the node it expects.
+Forward = Callable[[Any, D], Expr]
+Backward = Callable[[Any, Expr, Dep], list[tuple[Expr, Expr]]]
+
+
+def _forward(cls: type[Node], rule: Callable[[Node, D], Expr]) -> tuple[type[Expr], Forward]:
+    return cls, rule
+
+
+def _backward(cls: type[Node], rule: Callable[[Node, Expr, Dep], list[tuple[Expr, Expr]]]
+              ) -> tuple[type[Expr], Backward]:
+    return cls, rule
+
 
 # ----------------------------------------------------------------------------- forward rules
 
@@ -40,9 +84,9 @@ def _d_add(e: Add, d: D) -> Expr:
     return A.add_list(d(t) for t in e.terms)
 
 
-def _d_product(e: Expr, d: D, build: Callable[[list[Expr]], Expr]) -> Expr:
+def _d_product(e: Mul | Hadamard, d: D, build: Callable[[list[Expr]], Expr]) -> Expr:
     """Product rule for an n-ary product (matrix or elementwise)."""
-    fs = list(e.args[0])
+    fs = list(e.factors)
     terms = []
     for i, f in enumerate(fs):
         df = d(f)
@@ -81,28 +125,28 @@ def _d_softmax(e: Softmax, d: D) -> Expr:  # ds = s.*dx - s*(s'*dx)
     return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
 
 
-DIFFERENTIAL: dict[type, Callable[[Expr, D], Expr]] = {
-    Add: _d_add,
-    Mul: lambda e, d: _d_product(e, d, A.mul_list),
-    Hadamard: lambda e, d: _d_product(e, d, A.hadamard_list),
-    Pow: _d_pow,
-    MatPow: _d_matpow,
-    Func: _d_func,
-    Transpose: lambda e, d: A.transpose(d(e.arg)),
-    Trace: lambda e, d: F.trace(d(e.arg)),
-    Sum: lambda e, d: A.sum_(d(e.arg)),
-    Diag: lambda e, d: F.diag(d(e.arg)),
-    DiagPart: lambda e, d: F.diag_part(d(e.arg)),
-    Vec: lambda e, d: A.vec(d(e.arg)),
-    Reshape: lambda e, d: F.reshape(d(e.arg), e.rows, e.cols),
-    Kron: lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right))),
-    Det: lambda e, d: A.mul(e, F.trace(A.mul(A.inv(e.arg), d(e.arg)))),
-    LogDet: lambda e, d: F.trace(A.mul(A.inv(e.arg), d(e.arg))),
-    Inv: lambda e, d: A.neg(A.mul(e, d(e.arg), e)),
-    Norm: _d_norm,
-    LogSumExp: lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg))),
-    Softmax: _d_softmax,
-}
+DIFFERENTIAL: dict[type[Expr], Forward] = dict([
+    _forward(Add, _d_add),
+    _forward(Mul, lambda e, d: _d_product(e, d, A.mul_list)),
+    _forward(Hadamard, lambda e, d: _d_product(e, d, A.hadamard_list)),
+    _forward(Pow, _d_pow),
+    _forward(MatPow, _d_matpow),
+    _forward(Func, _d_func),
+    _forward(Transpose, lambda e, d: A.transpose(d(e.arg))),
+    _forward(Trace, lambda e, d: F.trace(d(e.arg))),
+    _forward(Sum, lambda e, d: A.sum_(d(e.arg))),
+    _forward(Diag, lambda e, d: F.diag(d(e.arg))),
+    _forward(DiagPart, lambda e, d: F.diag_part(d(e.arg))),
+    _forward(Vec, lambda e, d: A.vec(d(e.arg))),
+    _forward(Reshape, lambda e, d: F.reshape(d(e.arg), e.rows, e.cols)),
+    _forward(Kron, lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right)))),
+    _forward(Det, lambda e, d: A.mul(e, F.trace(A.mul(A.inv(e.arg), d(e.arg))))),
+    _forward(LogDet, lambda e, d: F.trace(A.mul(A.inv(e.arg), d(e.arg)))),
+    _forward(Inv, lambda e, d: A.neg(A.mul(e, d(e.arg), e))),
+    _forward(Norm, _d_norm),
+    _forward(LogSumExp, lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg)))),
+    _forward(Softmax, _d_softmax),
+])
 
 
 def _is_zero(e: Expr) -> bool:
@@ -131,7 +175,7 @@ def differential(e: Expr, var: Sym) -> Expr:
 # ----------------------------------------------------------------------------- adjoints
 
 
-def _pb_mul(e: Mul, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+def _pb_mul(e: Mul, g: Expr, dep: Dep) -> list[tuple[Expr, Expr]]:
     fs = e.factors
     out = []
     scalars = [f for f in fs if f.is_scalar]
@@ -161,7 +205,7 @@ def inner(a: Expr, b: Expr) -> Expr:
     return A.sum_(A.hadamard(a, b))
 
 
-def _pb_kron(e: Kron, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+def _pb_kron(e: Kron, g: Expr, dep: Dep) -> list[tuple[Expr, Expr]]:
     """x'*kron(A, B)*y = tr(X1'*B*Y1*A') with x = vec(X1), y = vec(Y1)."""
     scalars, rest = A.split_scalars(g)
     if not (isinstance(rest, Mul) and len(rest.factors) == 2 and rest.factors[0].shape[1] == 1
@@ -179,27 +223,29 @@ def _pb_kron(e: Kron, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, 
     return out
 
 
-def _each(fn: Callable[[Expr, Expr], Expr]):
-    def rule(e: Expr, g: Expr, dep: Callable[[Expr], bool]) -> list[tuple[Expr, Expr]]:
+def _each(fn: Callable[[Node, Expr], Expr]) -> Callable[[Node, Expr, Dep], list[tuple[Expr, Expr]]]:
+    """The pullback rule of a node with one operand: ``fn`` maps the node's cotangent to the
+    operand's."""
+    def rule(e: Node, g: Expr, dep: Dep) -> list[tuple[Expr, Expr]]:
         return [(c, fn(e, g)) for c in e.children if dep(c)][:1]
     return rule
 
 
-PULLBACK: dict[type, Callable] = {
-    Add: lambda e, g, dep: [(t, g) for t in e.terms if dep(t)],
-    Mul: _pb_mul,
-    Hadamard: lambda e, g, dep: [
+PULLBACK: dict[type[Expr], Backward] = dict([
+    _backward(Add, lambda e, g, dep: [(t, g) for t in e.terms if dep(t)]),
+    _backward(Mul, _pb_mul),
+    _backward(Hadamard, lambda e, g, dep: [
         (f, A.hadamard_list([g] + [h for j, h in enumerate(e.factors) if j != i]))
-        for i, f in enumerate(e.factors) if dep(f)],
-    Transpose: _each(lambda e, g: A.transpose(g)),
-    Trace: _each(lambda e, g: A.mul(g, A.identity(e.arg.shape[0]))),
-    Sum: _each(lambda e, g: A.mul(g, A.ones(e.arg.shape))),
-    Diag: _each(lambda e, g: F.diag_part(g)),
-    DiagPart: _each(lambda e, g: F.diag(g)),
-    Vec: _each(lambda e, g: F.reshape(g, *e.arg.shape)),
-    Reshape: _each(lambda e, g: A.vec(g)),
-    Kron: _pb_kron,
-}
+        for i, f in enumerate(e.factors) if dep(f)]),
+    _backward(Transpose, _each(lambda e, g: A.transpose(g))),
+    _backward(Trace, _each(lambda e, g: A.mul(g, A.identity(e.arg.shape[0])))),
+    _backward(Sum, _each(lambda e, g: A.mul(g, A.ones(e.arg.shape)))),
+    _backward(Diag, _each(lambda e, g: F.diag_part(g))),
+    _backward(DiagPart, _each(lambda e, g: F.diag(g))),
+    _backward(Vec, _each(lambda e, g: F.reshape(g, *e.arg.shape))),
+    _backward(Reshape, _each(lambda e, g: A.vec(g))),
+    _backward(Kron, _pb_kron),
+])
 
 
 def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:
@@ -233,11 +279,11 @@ def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:
 # ----------------------------------------------------------------------------- Jacobians
 
 
-def numel(e: Expr):
+def numel(e: Expr) -> Dim:
     return dim_product(e.shape[0], e.shape[1])
 
 
-def _diag_selector(n) -> Expr:
+def _diag_selector(n: Dim) -> Expr:
     """S with vec(diag(v)) = S*v: n^2 x n, ones where vec(eye(n)) has them."""
     eye = A.identity(n)
     return A.mul(F.diag(A.vec(eye)), A.kron(A.ones((n, 1)), eye))

@@ -1,7 +1,7 @@
 """Errors are values: each carries a message, a 0-based position in the text and a kind.
 
-The kinds are the ones the CLI reports in JSON: ``syntax``, ``type``, ``shape``
-and ``unsupported``.
+The kinds are the ones the CLI reports in JSON: ``syntax``, ``type``, ``shape``,
+``unsupported`` and ``internal`` (matdiff could not verify its own answer: a bug).
 """
 
 from __future__ import annotations
@@ -58,3 +58,10 @@ class UnsupportedError(MatdiffError):
     """A well-formed request that matdiff does not (yet) handle."""
 
     kind = "unsupported"
+
+
+class InternalError(MatdiffError):
+    """matdiff's own answer failed its numeric check: a bug in matdiff, never shown as an
+    answer."""
+
+    kind = "internal"

@@ -27,14 +27,20 @@ explicit stack, so deep expressions do not hit Python's recursion limit.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import ir
 from .ops import ELEMENTWISE
 
-__all__ = ["evaluate", "resolve_dim", "resolve_shape", "EvaluationError"]
+__all__ = ["EvaluationError", "evaluate", "resolve_dim", "resolve_shape"]
+
+
+Values = Mapping[str, object]  # a value per variable (and per differential, as "dX")
+Dims = Mapping[str, int]  # a size per dimension name
+Node = TypeVar("Node", bound=ir.Expr)
 
 
 class EvaluationError(ValueError):
@@ -84,7 +90,7 @@ def _postorder(expr: ir.Expr) -> Iterator[ir.Expr]:
 
 
 def evaluate(
-    expr: ir.Expr, values: Mapping[str, object], dims: Mapping[str, int]
+    expr: ir.Expr, values: Values, dims: Dims
 ) -> np.ndarray:
     """The value of ``expr`` as a 2-D array (see the module docstring for the conventions)."""
     cache: dict[int, np.ndarray] = {}
@@ -108,8 +114,8 @@ def _check_shape(node: ir.Expr, value: np.ndarray, dims: Mapping[str, int]) -> N
 def _evaluate_node(
     node: ir.Expr,
     args: list[np.ndarray],
-    values: Mapping[str, object],
-    dims: Mapping[str, int],
+    values: Values,
+    dims: Dims,
 ) -> np.ndarray:
     """Dispatch on the node type: leaves look at the node, the others at their arguments."""
     leaf = _LEAVES.get(type(node))
@@ -143,7 +149,7 @@ def _as_2d(raw: object, name: str) -> np.ndarray:
     return arr
 
 
-def _leaf_value(name: str, shape: ir.Shape, values: Mapping[str, object], dims) -> np.ndarray:
+def _leaf_value(name: str, shape: ir.Shape, values: Values, dims: Dims) -> np.ndarray:
     """Look a value up by name and check its shape."""
     arr = _as_2d(values[name], name)
     expected = resolve_shape(shape, dims)
@@ -152,7 +158,7 @@ def _leaf_value(name: str, shape: ir.Shape, values: Mapping[str, object], dims) 
     return arr
 
 
-def _eval_sym(node: ir.Sym, values, dims) -> np.ndarray:
+def _eval_sym(node: ir.Sym, values: Values, dims: Dims) -> np.ndarray:
     if node.name in values:
         return _leaf_value(node.name, node.shape, values, dims)
     if node.is_scalar and node.name in dims:  # a dimension name used as a scalar
@@ -160,50 +166,68 @@ def _eval_sym(node: ir.Sym, values, dims) -> np.ndarray:
     raise EvaluationError(f"no value given for variable {node.name}")
 
 
-def _eval_differential(node: ir.Differential, values, dims) -> np.ndarray:
+def _eval_differential(node: ir.Differential, values: Values, dims: Dims) -> np.ndarray:
     key = "d" + node.var.name
     if key not in values:
         raise EvaluationError(f"no value given for the differential {key}")
     return _leaf_value(key, node.shape, values, dims)
 
 
-def _eval_num(node: ir.Num, values, dims) -> np.ndarray:
+def _eval_num(node: ir.Num, values: Values, dims: Dims) -> np.ndarray:
     return np.array([[float(node.value)]])
 
 
-def _eval_zero(node: ir.Zero, values, dims) -> np.ndarray:
+def _eval_zero(node: ir.Zero, values: Values, dims: Dims) -> np.ndarray:
     return np.zeros(resolve_shape(node.shape, dims))
 
 
-def _eval_ones(node: ir.Ones, values, dims) -> np.ndarray:
+def _eval_ones(node: ir.Ones, values: Values, dims: Dims) -> np.ndarray:
     return np.ones(resolve_shape(node.shape, dims))
 
 
-def _eval_identity(node: ir.Identity, values, dims) -> np.ndarray:
+def _eval_identity(node: ir.Identity, values: Values, dims: Dims) -> np.ndarray:
     return np.eye(resolve_dim(node.n, dims))
 
 
-_LEAVES: dict[type, Callable[..., np.ndarray]] = {
-    ir.Sym: _eval_sym,
-    ir.Differential: _eval_differential,
-    ir.Num: _eval_num,
-    ir.Zero: _eval_zero,
-    ir.Ones: _eval_ones,
-    ir.Identity: _eval_identity,
-}
+# The dispatch tables map a node class to the evaluator of its nodes. A dict cannot tie each
+# value's argument type to its key, so the values take ``Any``; ``_leaf`` / ``_structural``
+# check that an evaluator takes a node of its key's class, and the tables are looked up with
+# ``type(node)`` only.
+Leaf = Callable[[Any, Values, Dims], np.ndarray]
+Structural = Callable[[Any, list[np.ndarray], Dims], np.ndarray]
+
+
+def _leaf(cls: type[Node], rule: Callable[[Node, Values, Dims], np.ndarray]
+          ) -> tuple[type[ir.Expr], Leaf]:
+    return cls, rule
+
+
+def _structural(cls: type[Node], rule: Callable[[Node, list[np.ndarray], Dims], np.ndarray]
+                ) -> tuple[type[ir.Expr], Structural]:
+    return cls, rule
+
+
+_LEAVES: dict[type[ir.Expr], Leaf] = dict([
+    _leaf(ir.Sym, _eval_sym),
+    _leaf(ir.Differential, _eval_differential),
+    _leaf(ir.Num, _eval_num),
+    _leaf(ir.Zero, _eval_zero),
+    _leaf(ir.Ones, _eval_ones),
+    _leaf(ir.Identity, _eval_identity),
+])
 
 
 # ---------------------------------------------------------------------- nodes with non-Expr fields
 
 
-def _eval_add(node: ir.Add, args, dims) -> np.ndarray:
+def _eval_add(node: ir.Add, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     total = args[0]
     for term in args[1:]:
         total = total + term
     return total
 
 
-def _eval_mul(node: ir.Mul, args, dims) -> np.ndarray:
+def _eval_mul(node: ir.Mul, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     """1 x 1 factors (by IR shape) scale; the others chain by matrix product, left to right."""
     scale: np.ndarray | None = None
     chain: np.ndarray | None = None
@@ -212,42 +236,43 @@ def _eval_mul(node: ir.Mul, args, dims) -> np.ndarray:
             scale = value if scale is None else scale * value
         else:
             chain = value if chain is None else chain @ value
-    if chain is None:
-        return scale  # every factor was a scalar (Mul has at least two factors)
+    if chain is None:  # every factor was a scalar (Mul has at least two factors)
+        assert scale is not None
+        return scale
     return chain if scale is None else scale[0, 0] * chain
 
 
-def _eval_hadamard(node: ir.Hadamard, args, dims) -> np.ndarray:
+def _eval_hadamard(node: ir.Hadamard, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     product = args[0]
     for factor in args[1:]:
         product = product * factor
     return product
 
 
-def _eval_pow(node: ir.Pow, args, dims) -> np.ndarray:
+def _eval_pow(node: ir.Pow, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     base, exponent = args  # the exponent is 1 x 1 or of the base's shape; numpy broadcasts
     if exponent.shape == (1, 1):
         return np.power(base, exponent[0, 0])
     return np.power(base, exponent)
 
 
-def _eval_matpow(node: ir.MatPow, args, dims) -> np.ndarray:
+def _eval_matpow(node: ir.MatPow, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     return np.linalg.matrix_power(args[0], int(node.k))
 
 
-def _eval_func(node: ir.Func, args, dims) -> np.ndarray:
+def _eval_func(node: ir.Func, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     record = ELEMENTWISE.get(node.name)
     if record is None:
         raise EvaluationError(f"unknown elementwise function {node.name}")
     return record.numpy(args[0])
 
 
-def _eval_reshape(node: ir.Reshape, args, dims) -> np.ndarray:
+def _eval_reshape(node: ir.Reshape, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     rows, cols = resolve_dim(node.rows, dims), resolve_dim(node.cols, dims)
     return args[0].reshape((rows, cols), order="F")
 
 
-def _eval_commutation(node: ir.Commutation, args, dims) -> np.ndarray:
+def _eval_commutation(node: ir.Commutation, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     m, n = resolve_dim(node.m, dims), resolve_dim(node.n, dims)
     k = np.zeros((m * n, m * n))
     for i in range(m):
@@ -256,22 +281,22 @@ def _eval_commutation(node: ir.Commutation, args, dims) -> np.ndarray:
     return k
 
 
-_STRUCTURAL: dict[type, Callable[..., np.ndarray]] = {
-    ir.Commutation: _eval_commutation,
-    ir.Add: _eval_add,
-    ir.Mul: _eval_mul,
-    ir.Hadamard: _eval_hadamard,
-    ir.Pow: _eval_pow,
-    ir.MatPow: _eval_matpow,
-    ir.Func: _eval_func,
-    ir.Reshape: _eval_reshape,
-}
+_STRUCTURAL: dict[type[ir.Expr], Structural] = dict([
+    _structural(ir.Commutation, _eval_commutation),
+    _structural(ir.Add, _eval_add),
+    _structural(ir.Mul, _eval_mul),
+    _structural(ir.Hadamard, _eval_hadamard),
+    _structural(ir.Pow, _eval_pow),
+    _structural(ir.MatPow, _eval_matpow),
+    _structural(ir.Func, _eval_func),
+    _structural(ir.Reshape, _eval_reshape),
+])
 
 
 # ------------------------------------------------------------ nodes that only need their arguments
 
 
-def _scalar(value) -> np.ndarray:
+def _scalar(value: Any) -> np.ndarray:
     """A number as a (1, 1) array."""
     return np.array([[value]])
 
@@ -327,7 +352,8 @@ def _vec(x: np.ndarray) -> np.ndarray:
     return x.reshape((-1, 1), order="F")
 
 
-_SIMPLE: dict[type, Callable[..., np.ndarray]] = {
+# each takes the values of the node's operands (one, or two for kron)
+_SIMPLE: dict[type[ir.Expr], Callable[..., np.ndarray]] = {
     ir.Transpose: lambda x: x.T,
     ir.Trace: _trace,
     ir.Det: _det,

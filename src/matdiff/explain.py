@@ -16,6 +16,7 @@ tests can check each one on random data (:func:`step_values`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import algebra as A
 from . import functions as F
@@ -23,10 +24,32 @@ from .differentiate import differential
 from .errors import UnsupportedError
 from .factor import factor
 from .ir import (
-    Add, Det, Differential, Expr, Func, Hadamard, Identity, Inv, LogDet, LogSumExp, Mul, Norm, Num,
-    Pow, Softmax, Sum, Sym, Trace, Transpose, differential_tag,
+    Add,
+    Det,
+    Differential,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    LogDet,
+    LogSumExp,
+    Mul,
+    Norm,
+    Num,
+    Pow,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    differential_tag,
 )
 from .printing import LatexPrinter, TextPrinter
+
+if TYPE_CHECKING:
+    from .api import Result
+    from .typecheck import Program
 
 MATRIX_NAMES = ["R", "S", "T", "Q", "Z", "E", "H", "G"]
 VECTOR_NAMES = ["r", "s", "t", "q", "z", "e", "h", "g"]
@@ -65,7 +88,7 @@ class Step:
 class Derivation:
     """Builds the steps for the gradient of a scalar f with respect to one variable."""
 
-    def __init__(self, program, result):
+    def __init__(self, program: Program, result: Result) -> None:
         self.program = program
         self.result = result
         self.var: Sym = result.var
@@ -130,7 +153,8 @@ class Derivation:
         target = Differential(self.var)
         terms = _frob_form(factor(df))
         for _ in range(40):
-            moved, rules = [], []
+            moved: list[tuple[Expr, Frob]] = []
+            rules: list[str] = []
             for coeff, fr in terms:
                 new, rule = _move(fr, target)
                 moved.extend((A.mul(coeff, c), x) for c, x in new)
@@ -176,10 +200,9 @@ def _worth_naming(e: Expr, var: Sym) -> bool:
         return False
     if isinstance(e, Transpose) and isinstance(e.arg, Sym):
         return False
-    if isinstance(e, Mul) and all(f.is_scalar or isinstance(f, Sym) for f in e.factors) and \
-            sum(not f.is_scalar for f in e.factors) <= 1:
-        return False
-    return True
+    # a product of scalars and at most one variable (2*a*X) reads well as it is
+    return not (isinstance(e, Mul) and all(f.is_scalar or isinstance(f, Sym) for f in e.factors)
+                and sum(not f.is_scalar for f in e.factors) <= 1)
 
 
 def _replace(e: Expr, replaced: dict[int, Expr]) -> Expr:
@@ -206,7 +229,8 @@ def _display_frob(e: Expr, moving: set[str]) -> Side:
         scalars, rest = _coeff_and_rest(t, moving)
         if isinstance(rest, Pow) and isinstance(rest.base, Norm) and rest.exponent == Num(2):
             out.append((scalars, Frob(rest.base.arg, rest.base.arg)))
-        elif isinstance(rest, Sum) and isinstance(rest.arg, Hadamard) and len(rest.arg.factors) == 2:
+        elif isinstance(rest, Sum) and isinstance(rest.arg, Hadamard) and \
+                len(rest.arg.factors) == 2:
             out.append((scalars, Frob(*rest.arg.factors)))
         else:
             out.append((scalars, Frob(A.ONE, rest)))
@@ -361,7 +385,7 @@ def _rules_of(e: Expr, moving: set[str]) -> str:
 # ----------------------------------------------------------------------------- printing
 
 
-def _render(step: Step, order, sized) -> None:
+def _render(step: Step, order: dict[str, int], sized: frozenset[str]) -> None:
     text = TextPrinter(order, sized)
     latex = LatexPrinter(order)
     rhs_t, rhs_l = _render_side(step.rhs, text, latex)
@@ -420,7 +444,7 @@ def side_value(side: Side) -> Expr:
     return A.add_list(A.mul(c, fr.value()) for c, fr in side)
 
 
-def steps(program, result) -> list[Step]:
+def steps(program: Program, result: Result) -> list[Step]:
     """The derivation of ``result`` (a gradient), every step rendered as text and LaTeX."""
     if result.kind != "gradient":
         raise UnsupportedError("step-by-step derivations are given for gradients of scalar "
@@ -497,7 +521,7 @@ class IndexPrinter:
         sub = ",".join(x for x in (i, j) if x)
         return f"[{self.text.text(e)}]_{{{sub}}}"
 
-    def product(self, e: Mul, i, j, taken: set[str]) -> str:
+    def product(self, e: Mul, i: str | None, j: str | None, taken: set[str]) -> str:
         scalars = [f for f in e.factors if f.is_scalar]
         chain = [f for f in e.factors if not f.is_scalar]
         idx = [i]
@@ -517,7 +541,7 @@ class IndexPrinter:
         return f"sum_{','.join(sums)} {body}" if sums else body
 
 
-def index_steps(program, result) -> list[Step]:
+def index_steps(program: Program, result: Result) -> list[Step]:
     """The entry-by-entry view: f in indices, then each entry of the gradient."""
     if result.kind != "gradient":
         raise UnsupportedError("the index view is given for gradients of scalar functions")
@@ -547,7 +571,8 @@ def _index_of_function(f: Expr, printer: IndexPrinter, taken: set[str]) -> str:
     terms = f.terms if isinstance(f, Add) else (f,)
     out = []
     for t in terms:
-        c, rest = A.ONE, t
+        c: Expr = A.ONE
+        rest = t
         if isinstance(t, Mul):
             main = [g for g in t.factors if isinstance(g, Sum) or (
                 isinstance(g, Pow) and isinstance(g.base, Norm))]
@@ -557,19 +582,24 @@ def _index_of_function(f: Expr, printer: IndexPrinter, taken: set[str]) -> str:
         pre = "" if A.is_one(c) else text.paren(c, 3) + " * "
         if isinstance(rest, Pow) and isinstance(rest.base, Norm) and rest.exponent == Num(2):
             x = rest.base.arg
-            ij = ("i", "j") if x.shape[1] != 1 else ("i", None)
-            sub = ",".join(k for k in ij if k)
-            inner = printer.entry(x, *ij, taken)
+            i, j = _entry_indices(x)
+            sub = ",".join(k for k in (i, j) if k)
+            inner = printer.entry(x, i, j, taken)
             inner = inner if inner.startswith("(") and inner.endswith(")") else f"({inner})"
             out.append(f"{pre}sum_{sub} {inner}^2")
         elif isinstance(rest, Sum):
             x = rest.arg
-            ij = ("i", "j") if x.shape[1] != 1 else ("i", None)
-            sub = ",".join(k for k in ij if k)
-            out.append(f"{pre}sum_{sub} {printer.entry(x, *ij, taken)}")
+            i, j = _entry_indices(x)
+            sub = ",".join(k for k in (i, j) if k)
+            out.append(f"{pre}sum_{sub} {printer.entry(x, i, j, taken)}")
         else:
             out.append(pre + text.text(rest))
     return " + ".join(out)
+
+
+def _entry_indices(x: Expr) -> tuple[str, str | None]:
+    """The indices of x's entries: (i, j) for a matrix, (i, None) for a column vector."""
+    return ("i", "j") if x.shape[1] != 1 else ("i", None)
 
 
 def _index_latex(s: str) -> str:

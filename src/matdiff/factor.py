@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from fractions import Fraction
 from math import gcd
+from typing import TypeVar
 
 from . import algebra as A
 from . import functions as F
-from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Pow, size
+from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Number, Pow, size
+
+Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
     return F.map_bottom_up(e, factor_sum)
 
 
-def _parts(t: Expr) -> tuple[Fraction, list[Expr], list[Expr]]:
+def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
     """A term as (number, scalar factors, chain of matrices)."""
     return A.split_product(t)
 
 
-def _common_number(coeffs: list[Fraction]) -> Fraction:
+def _common_number(coeffs: list[Number]) -> Fraction:
     num = 0
     den = 1
     for c in coeffs:
@@ -52,9 +55,9 @@ def _common_prefix(chains: list[list[Expr]], reverse: bool) -> int:
     k = 0
     shortest = min(len(c) for c in chains)
     while k < shortest - 1:
-        pick = (lambda c: c[-1 - k]) if reverse else (lambda c: c[k])
-        first = pick(chains[0])
-        if all(pick(c) is first for c in chains[1:]):
+        at = -1 - k if reverse else k
+        first = chains[0][at]
+        if all(c[at] is first for c in chains[1:]):
             k += 1
         else:
             break
@@ -90,10 +93,21 @@ def _factor_groups(e: Add) -> Expr:
     return out
 
 
+def _split_terms(e: Add, cls: type[Node]) -> list[tuple[list[Expr], Node]] | None:
+    """Every term as (scalar factors, the rest) when each rest is a ``cls`` node, else None."""
+    parts: list[tuple[list[Expr], Node]] = []
+    for t in e.terms:
+        scalars, rest = A.split_scalars(t)
+        if not isinstance(rest, cls):
+            return None
+        parts.append((scalars, rest))
+    return parts
+
+
 def _factor_kron(e: Add) -> Expr | None:
     """``kron(A, B) - kron(A, C) = kron(A, B - C)`` (and on the right)."""
-    parts = [A.split_scalars(t) for t in e.terms]
-    if not all(isinstance(r, Kron) for _, r in parts):
+    parts = _split_terms(e, Kron)
+    if parts is None:
         return None
     lefts = {id(r.left) for _, r in parts}
     rights = {id(r.right) for _, r in parts}
@@ -108,8 +122,8 @@ def _factor_kron(e: Add) -> Expr | None:
 
 def _factor_diag(e: Add) -> Expr | None:
     """``diag(a) - diag(b) = diag(a - b)``."""
-    parts = [A.split_scalars(t) for t in e.terms]
-    if not all(isinstance(r, Diag) for _, r in parts):
+    parts = _split_terms(e, Diag)
+    if parts is None:
         return None
     return F.diag(factor_sum(A.add_list(A.mul_list(s + [r.arg]) for s, r in parts)))
 

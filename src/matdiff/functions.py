@@ -10,15 +10,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .algebra import (
-    ONE, one_plus_exp, add_list, elem_pow, hadamard, hadamard_list, inv, is_one, is_zero,
-    kron, mul, mul_list, neg, ones, split_scalars, sub, sum_, transpose, vec,
+    ONE,
+    add_list,
+    elem_pow,
+    hadamard,
+    hadamard_list,
+    inv,
+    is_one,
+    is_zero,
+    kron,
+    mul,
+    mul_list,
+    neg,
+    one_plus_exp,
+    ones,
+    split_scalars,
+    sub,
+    sum_,
+    transpose,
+    vec,
 )
 from .ir import (
-    FUNCTIONS, Add, Det, Diag, DiagPart, Differential, Dim, Expr, Func, Hadamard, Identity,
-    Inv, Kron, LogDet, LogSumExp, MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Softmax, Sum,
-    Sym, Trace, Transpose, Vec, Zero,
+    FUNCTIONS,
+    Add,
+    Det,
+    Diag,
+    DiagPart,
+    Differential,
+    Dim,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    Kron,
+    LogDet,
+    LogSumExp,
+    MatPow,
+    Mul,
+    Norm,
+    Num,
+    Ones,
+    Pow,
+    Reshape,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    Vec,
+    Zero,
 )
+
 
 def trace(e: Expr) -> Expr:
     if e.is_scalar:
@@ -207,7 +253,7 @@ def rebuild(e: Expr, args: tuple) -> Expr:
     return t(*args)
 
 
-def map_bottom_up(e: Expr, fn) -> Expr:
+def map_bottom_up(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:
     """Rebuild the DAG bottom-up, applying ``fn`` to every rebuilt node (shared nodes once)."""
     done: dict[int, Expr] = {}
     for node in e.walk():

@@ -5,7 +5,7 @@ Grammar::
     Expr = Sym(name, shape, kind)            a variable; kind in scalar | vector | matrix
                                              | symmetric | mask
          | Differential(var: Sym)            dX, the differential of a variable
-         | Num(value: Fraction)              a scalar constant
+         | Num(value: Number)                a scalar constant (int when whole, else Fraction)
          | Zero(shape) | Ones(shape) | Identity(n)
          | Add(terms)                        n-ary, every term of the node's shape
          | Mul(factors)                      product: 1 x 1 factors scale, the others chain
@@ -35,22 +35,28 @@ the raw constructors here only check shapes (the IR checker).
 from __future__ import annotations
 
 import functools
+import inspect
 import zlib
-from fractions import Fraction
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any, ClassVar, Protocol, Self
 
 Dim = int | str
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
+Number = int | Fraction  # an exact constant: int when whole (fast), else Fraction
 
 
 
 class FunctionInfo(Protocol):
-    """What the IR and the rewrite rules need of an elementwise function's record."""
+    """What the IR and the rewrite rules need of an elementwise function's record (read-only,
+    so a frozen dataclass record satisfies it)."""
 
-    name: str
-    zero_at_zero: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def zero_at_zero(self) -> bool: ...
 
 
 # The elementwise functions ``Func`` may name, filled by :mod:`matdiff.ops.elementwise`
@@ -79,6 +85,15 @@ def _stable_hash(value: Any) -> int:
     return hash(value)
 
 
+def _field_property(i: int) -> property:
+    """A read-only property giving a node's ``i``-th argument (its ``i``-th declared field)."""
+
+    def get(node: Expr) -> Any:
+        return node.args[i]
+
+    return property(get)
+
+
 class Expr:
     """Base of all IR nodes. A subclass declares its fields as annotations, in the order of
     the constructor's arguments, and computes ``shape``; the fields become read-only
@@ -95,11 +110,13 @@ class Expr:
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        own = cls.__dict__.get("__annotations__", {})
+        own = inspect.get_annotations(cls)  # this class's own fields, as written
         cls.fields = tuple(n for n, t in own.items() if not str(t).startswith("ClassVar"))
-        cls.__match_args__ = cls.fields
+        # The node's positional ``match`` pattern, made here per subclass. Set through setattr:
+        # mypy refuses an assignment to __match_args__ (it reads the class body's only).
+        setattr(cls, "__match_args__", cls.fields)  # noqa: B010
         for i, name in enumerate(cls.fields):  # named read-only access to args
-            setattr(cls, name, property(lambda self, i=i: self.args[i]))
+            setattr(cls, name, _field_property(i))
 
     def __new__(cls, *args: Any) -> Self:
         lookup = (cls, args)
@@ -125,7 +142,8 @@ class Expr:
         Expr._table[lookup] = node
         return node
 
-    def __reduce__(self):  # pickling / copying goes through the interning constructor
+    def __reduce__(self) -> tuple[type[Expr], tuple[Any, ...]]:
+        # pickling / copying goes through the interning constructor
         return (type(self), self.args)
 
     def _infer_shape(self) -> Shape:
@@ -148,7 +166,7 @@ class Expr:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(map(repr, self.args))})"
 
-    def walk(self, children: Callable[["Expr"], tuple] | None = None) -> Iterator["Expr"]:
+    def walk(self, children: Callable[[Expr], tuple[Expr, ...]] | None = None) -> Iterator[Expr]:
         """Every distinct node of the DAG, children before parents (``children`` may pick
         which operands to follow; by default all of them)."""
         kids = children or (lambda n: n.children)
@@ -231,7 +249,7 @@ class Differential(Expr):
 
 
 class Num(Expr):
-    value: int | Fraction
+    value: Number
 
     def __new__(cls, value: Any) -> Self:
         """The value is an ``int`` when whole (fast arithmetic), else a ``Fraction``."""

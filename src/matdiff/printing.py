@@ -15,23 +15,52 @@ so ``X*W - Y`` prints as typed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from fractions import Fraction
 
-from .ir import (
-    Add, Commutation, Differential, Expr, Func, Hadamard, Identity, Inv, Kron,
-    MatPow, Mul, Norm, Num, Ones, Pow, Reshape, Sym,
-    Transpose, Zero,
-)
 from .algebra import add_list, neg, split_product, transpose, transpose_count
+from .ir import (
+    Add,
+    Commutation,
+    Det,
+    Diag,
+    DiagPart,
+    Differential,
+    Expr,
+    Func,
+    Hadamard,
+    Identity,
+    Inv,
+    Kron,
+    LogDet,
+    LogSumExp,
+    MatPow,
+    Mul,
+    Norm,
+    Num,
+    Number,
+    Ones,
+    Pow,
+    Reshape,
+    Softmax,
+    Sum,
+    Sym,
+    Trace,
+    Transpose,
+    Vec,
+    Zero,
+)
 from .ops import ELEMENTWISE
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
+Shown = tuple[str, int]  # a node's text and the precedence of its outermost operator
 
-GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-    "rho sigma tau upsilon phi chi psi omega"
-).split()
+GREEK = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+    "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi",
+    "psi", "omega",
+]
 GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", GREEK))
 GREEK_UPPER_UNICODE = dict(zip("ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ", [g.capitalize() for g in GREEK]))
 _IDENT = re.compile(r"[^\W\d]\w*")
@@ -46,14 +75,14 @@ class Printer:
         self.order = order or {}
         self.sized = sized  # dimension names that may be printed (declared ones)
         self.orient = orient  # show 1 x 1 products in the orientation of the input
-        self.memo: dict[int, tuple[str, int]] = {}
+        self.memo: dict[int, Shown] = {}
         self._keys: TextPrinter | None = None
         self._key_memo: dict[int, tuple] = {}
 
     def text(self, e: Expr) -> str:
         return self.show(e)[0]
 
-    def show(self, e: Expr) -> tuple[str, int]:
+    def show(self, e: Expr) -> Shown:
         got = self.memo.get(id(e))
         if got is None:
             method = getattr(self, "print_" + type(e).__name__)
@@ -109,43 +138,43 @@ def _scalar_rank(f: Expr) -> int:
 class TextPrinter(Printer):
     """The matdiff language."""
 
-    def print_Sym(self, e: Sym):
+    def print_Sym(self, e: Sym) -> Shown:
         return e.name, ATOM
 
-    def print_Differential(self, e: Differential):
+    def print_Differential(self, e: Differential) -> Shown:
         return "d" + e.var.name, ATOM
 
-    def print_Num(self, e: Num):
+    def print_Num(self, e: Num) -> Shown:
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
         return f"{v.numerator}/{v.denominator}", MUL
 
-    def sized_call(self, name: str, dims: tuple) -> tuple[str, int]:
+    def sized_call(self, name: str, dims: tuple) -> Shown:
         """``eye(n)``: sizes always shown, so that the text parses back on its own."""
         return f"{name}({', '.join(str(d) for d in dims)})", ATOM
 
-    def print_Zero(self, e: Zero):
+    def print_Zero(self, e: Zero) -> Shown:
         r, c = e.shape
         return self.sized_call("zeros", (r,) if c == 1 else (r, c))
 
-    def print_Ones(self, e: Ones):
+    def print_Ones(self, e: Ones) -> Shown:
         r, c = e.shape
         return self.sized_call("ones", (r,) if c == 1 else (r, c))
 
-    def print_Identity(self, e: Identity):
+    def print_Identity(self, e: Identity) -> Shown:
         return self.sized_call("eye", (e.n,))
 
     # -- sums
-    def print_Add(self, e: Add):
+    def print_Add(self, e: Add) -> Shown:
         terms = []
         for t in e.terms:
             negative = _coeff(t) < 0
             body = _negate(t) if negative else t
-            terms.append((negative, self.display_key(body), body, t))
+            terms.append((negative, self.display_key(body), body))
         terms.sort(key=lambda x: (x[0], x[1]))
         out = []
-        for i, (negative, _, body, t) in enumerate(terms):
+        for i, (negative, _, body) in enumerate(terms):
             s = self.broadcast_term(body, e)
             if i == 0:
                 out.append("-" + self.paren_neg(body, s) if negative else s)
@@ -168,14 +197,8 @@ class TextPrinter(Printer):
         return self.paren(t, MUL)
 
     # -- products
-    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
-        numer, denom = [], []
-        for f in sorted(scalars, key=self.scalar_key):
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def scalar_part(self, coeff: Number, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
         many = len(numer) + (abs(coeff.numerator) != 1) > 1 or has_more
         dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
         dparts += [self.scalar_factor(f, True) for f in denom]
@@ -187,7 +210,7 @@ class TextPrinter(Printer):
         parts = [self.scalar_factor(f, many) for f in numer]
         if numer and not has_more and not dparts and not trailing and isinstance(numer[-1], Mul):
             parts[-1] = self.text(numer[-1])  # -2*(y - a*X*w)'*X*w: the last needs no ()
-        decimal = _decimal(abs(coeff))
+        decimal = _decimal(coeff)
         if decimal is not None and not denom:
             dparts = []
             parts.insert(0, decimal)
@@ -215,7 +238,7 @@ class TextPrinter(Printer):
             return self.wrap(s)
         return s
 
-    def print_Mul(self, e: Mul):
+    def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -235,18 +258,15 @@ class TextPrinter(Printer):
                 return sign + (s if p >= MUL else self.wrap(s)), MUL
             return sign + chain_s, MUL
         numer = [f for f in scalars if not _negative_power(f)]
-        if coeff.numerator in (1, -1) and not numer and _decimal(abs(coeff)) is None:
+        if coeff.numerator in (1, -1) and not numer and _decimal(coeff) is None:
             # only a denominator: (X*W - Y)/N, x/norm(x), 1./(2*sqrt(x))
             den = self.scalar_part(Fraction(1, coeff.denominator), scalars, True)[2:]
-            if len(chain) == 1 and _negative_power(chain[0]):
-                pw = chain[0]
-                q = -pw.exponent.value
-                body = pw.base if q == 1 else Pow(pw.base, Num(q))
+            body = _reciprocal(chain[0]) if len(chain) == 1 else None
+            if body is not None:
                 parts = [str(coeff.denominator)] if coeff.denominator != 1 else []
-                for f in sorted(scalars, key=self.scalar_key):  # all negative powers here
-                    p = -f.exponent.value
-                    parts.append(self.scalar_factor(f.base if p == 1 else Pow(f.base, Num(p)),
-                                                    True))
+                # the scalars are all negative powers here: their reciprocals
+                _, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
+                parts += [self.scalar_factor(f, True) for f in denom]
                 d = "*".join(parts + [self.paren(body, POW)])
                 return sign + "1./(" + d + ")", MUL
             return sign + chain_s + "/" + den, MUL
@@ -254,14 +274,8 @@ class TextPrinter(Printer):
         sep = " * " if "/" in pre else "*"
         return sign + pre + sep + chain_s, MUL
 
-    def print_Hadamard(self, e: Hadamard):
-        numer, denom = [], []
-        for f in e.factors:
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def print_Hadamard(self, e: Hadamard) -> Shown:
+        numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         denom.sort(key=self.display_key)
         s = ".*".join(self.paren(f, POW) for f in numer) if numer else "1"
@@ -269,7 +283,7 @@ class TextPrinter(Printer):
             s += "./" + self.paren(f, POW)
         return s, MUL
 
-    def print_Pow(self, e: Pow):
+    def print_Pow(self, e: Pow) -> Shown:
         base, p = e.base, e.exponent
         op = "^" if e.is_scalar else ".^"
         if isinstance(p, Num) and p.value < 0:
@@ -284,66 +298,67 @@ class TextPrinter(Printer):
             ex = self.paren(p, POSTFIX)
         return self.paren(base, POSTFIX) + op + ex, POW
 
-    def print_MatPow(self, e: MatPow):
+    def print_MatPow(self, e: MatPow) -> Shown:
         return self.paren(e.base, POSTFIX) + "^" + str(e.k), POW
 
-    def print_Transpose(self, e: Transpose):
+    def print_Transpose(self, e: Transpose) -> Shown:
         return self.paren(e.arg, POSTFIX) + "'", POSTFIX
 
-    def call(self, name: str, *args: Expr, extra: str = "") -> tuple[str, int]:
+    def call(self, name: str, *args: Expr, extra: str = "") -> Shown:
         inner = ", ".join(self.text(a) for a in args)
         return f"{name}({inner}{extra})", ATOM
 
-    def print_Func(self, e: Func):
+    def print_Func(self, e: Func) -> Shown:
         return self.call(e.name, e.arg)
 
-    def print_Trace(self, e):
+    def print_Trace(self, e: Trace) -> Shown:
         return self.call("tr", e.arg)
 
-    def print_Det(self, e):
+    def print_Det(self, e: Det) -> Shown:
         return self.call("det", e.arg)
 
-    def print_LogDet(self, e):
+    def print_LogDet(self, e: LogDet) -> Shown:
         return self.call("logdet", e.arg)
 
-    def print_Inv(self, e):
+    def print_Inv(self, e: Inv) -> Shown:
         return self.call("inv", e.arg)
 
-    def print_Diag(self, e):
+    def print_Diag(self, e: Diag) -> Shown:
         return self.call("diag", e.arg)
 
-    def print_DiagPart(self, e):
+    def print_DiagPart(self, e: DiagPart) -> Shown:
         return self.call("diag", e.arg)
 
-    def print_Sum(self, e):
+    def print_Sum(self, e: Sum) -> Shown:
         return self.call("sum", e.arg)
 
-    def print_Norm(self, e: Norm):
+    def print_Norm(self, e: Norm) -> Shown:
         if e.arg.shape[1] == 1:
             return self.call("norm", e.arg)
         return self.call("norm", e.arg, extra=", 'fro'")
 
-    def print_LogSumExp(self, e):
+    def print_LogSumExp(self, e: LogSumExp) -> Shown:
         return self.call("logsumexp", e.arg)
 
-    def print_Softmax(self, e):
+    def print_Softmax(self, e: Softmax) -> Shown:
         return self.call("softmax", e.arg)
 
-    def print_Kron(self, e: Kron):
+    def print_Kron(self, e: Kron) -> Shown:
         return self.call("kron", e.left, e.right)
 
-    def print_Vec(self, e):
+    def print_Vec(self, e: Vec) -> Shown:
         return self.call("vec", e.arg)
 
-    def print_Reshape(self, e: Reshape):
+    def print_Reshape(self, e: Reshape) -> Shown:
         return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
 
-    def print_Commutation(self, e: Commutation):
+    def print_Commutation(self, e: Commutation) -> Shown:
         return f"commutation({e.m}, {e.n})", ATOM
 
 
-def _decimal(v: Fraction) -> str | None:
-    """1/500 -> '0.002' (a decimal when the denominator is a large power of 2 and 5)."""
+def _decimal(v: Number) -> str | None:
+    """|v| as a decimal: -1/500 -> '0.002' (when the denominator is a large power of 2 and 5)."""
+    v = -v if v < 0 else v
     d = v.denominator
     if d <= 10:
         return None
@@ -361,6 +376,27 @@ def _negative_power(f: Expr) -> bool:
     return isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0
 
 
+def _reciprocal(f: Expr) -> Expr | None:
+    """``b.^q`` (``b`` when q = 1) for a negative power ``f = b.^-q``, else None."""
+    if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
+        q = -f.exponent.value
+        return f.base if q == 1 else Pow(f.base, Num(q))
+    return None
+
+
+def _numerator_denominator(factors: Iterable[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Factors as (numerator, denominator): a negative power ``b.^-q`` goes below as ``b.^q``."""
+    numer: list[Expr] = []
+    denom: list[Expr] = []
+    for f in factors:
+        r = _reciprocal(f)
+        if r is None:
+            numer.append(f)
+        else:
+            denom.append(r)
+    return numer, denom
+
+
 def _looser_than_power(s: str) -> bool:
     depth = 0
     for ch in s:
@@ -373,7 +409,7 @@ def _looser_than_power(s: str) -> bool:
     return False
 
 
-def _coeff(t: Expr) -> Fraction:
+def _coeff(t: Expr) -> Number:
     if isinstance(t, Num):
         return t.value
     if isinstance(t, Mul) and isinstance(t.factors[0], Num):
@@ -392,39 +428,33 @@ class LatexPrinter(TextPrinter):
     def wrap(self, s: str) -> str:
         return f"({s})"
 
-    def print_Sym(self, e: Sym):
+    def print_Sym(self, e: Sym) -> Shown:
         return latex_name(e.name), ATOM
 
-    def print_Differential(self, e: Differential):
+    def print_Differential(self, e: Differential) -> Shown:
         return "\\mathrm{d}" + latex_name(e.var.name), ATOM
 
-    def print_Num(self, e: Num):
+    def print_Num(self, e: Num) -> Shown:
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
         sign = "-" if v < 0 else ""
         return f"{sign}\\frac{{{abs(v.numerator)}}}{{{v.denominator}}}", MUL
 
-    def print_Zero(self, e):
+    def print_Zero(self, e: Zero) -> Shown:
         return "0", ATOM
 
-    def print_Ones(self, e):
+    def print_Ones(self, e: Ones) -> Shown:
         return "\\mathbf{1}", ATOM
 
-    def print_Identity(self, e):
+    def print_Identity(self, e: Identity) -> Shown:
         return "I", ATOM
 
     def broadcast_term(self, t: Expr, parent: Add) -> str:
         return super().broadcast_term(t, parent)
 
-    def scalar_part(self, coeff: Fraction, scalars: list[Expr], has_more: bool) -> str:
-        numer, denom = [], []
-        for f in sorted(scalars, key=self.scalar_key):
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def scalar_part(self, coeff: Number, scalars: list[Expr], has_more: bool) -> str:
+        numer, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))
         parts = [self.scalar_factor(f, len(numer) > 1 or has_more) for f in numer]
         c = abs(coeff.numerator)
         dparts = ([str(coeff.denominator)] if coeff.denominator != 1 else [])
@@ -440,7 +470,7 @@ class LatexPrinter(TextPrinter):
         s, p = self.show(f)
         return self.wrap(s) if p < MUL or (many and isinstance(f, Mul)) else s
 
-    def print_Mul(self, e: Mul):
+    def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
@@ -453,21 +483,15 @@ class LatexPrinter(TextPrinter):
         parts += [self.chain_factor(f) for f in chain]
         return sign + " ".join(parts), MUL
 
-    def print_Hadamard(self, e: Hadamard):
-        numer, denom = [], []
-        for f in e.factors:
-            if isinstance(f, Pow) and isinstance(f.exponent, Num) and f.exponent.value < 0:
-                p = -f.exponent.value
-                denom.append(f.base if p == 1 else Pow(f.base, Num(p)))
-            else:
-                numer.append(f)
+    def print_Hadamard(self, e: Hadamard) -> Shown:
+        numer, denom = _numerator_denominator(e.factors)
         numer.sort(key=self.display_key)
         s = " \\odot ".join(self.paren(f, POW) for f in numer) if numer else "\\mathbf{1}"
         for f in sorted(denom, key=self.display_key):
             s += " \\oslash " + self.paren(f, POW)
         return s, MUL
 
-    def print_Pow(self, e: Pow):
+    def print_Pow(self, e: Pow) -> Shown:
         base, p = e.base, e.exponent
         if isinstance(p, Num) and p.value < 0 and base.is_scalar:
             pos = base if p.value == -1 else Pow(base, Num(-p.value))
@@ -479,67 +503,68 @@ class LatexPrinter(TextPrinter):
             ex = "\\circ " + ex if not ex.startswith("-") else "\\circ(" + ex + ")"
         return f"{self.paren(base, POSTFIX)}^{{{ex}}}", POW
 
-    def print_MatPow(self, e: MatPow):
+    def print_MatPow(self, e: MatPow) -> Shown:
         return f"{self.paren(e.base, POSTFIX)}^{{{e.k}}}", POW
 
-    def print_Transpose(self, e: Transpose):
+    def print_Transpose(self, e: Transpose) -> Shown:
         if isinstance(e.arg, Inv):
             return f"{self.paren(e.arg.arg, POSTFIX)}^{{-\\top}}", POSTFIX
         return self.paren(e.arg, POSTFIX) + "^\\top", POSTFIX
 
-    def op(self, name: str, arg: Expr) -> tuple[str, int]:
+    def op(self, name: str, arg: Expr) -> Shown:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
-    def print_Func(self, e: Func):
+    def print_Func(self, e: Func) -> Shown:
         return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
-    def print_Trace(self, e):
+    def print_Trace(self, e: Trace) -> Shown:
         return self.op("\\operatorname{tr}", e.arg)
 
-    def print_Det(self, e):
+    def print_Det(self, e: Det) -> Shown:
         return self.op("\\det", e.arg)
 
-    def print_LogDet(self, e):
+    def print_LogDet(self, e: LogDet) -> Shown:
         return f"\\log\\left|\\det\\left({self.text(e.arg)}\\right)\\right|", ATOM
 
-    def print_Inv(self, e):
+    def print_Inv(self, e: Inv) -> Shown:
         return f"{self.paren(e.arg, POSTFIX)}^{{-1}}", POSTFIX
 
-    def print_Diag(self, e):
+    def print_Diag(self, e: Diag) -> Shown:
         return self.op("\\operatorname{diag}", e.arg)
 
-    def print_DiagPart(self, e):
+    def print_DiagPart(self, e: DiagPart) -> Shown:
         return self.op("\\operatorname{diag}", e.arg)
 
-    def print_Sum(self, e):
+    def print_Sum(self, e: Sum) -> Shown:
         return self.op("\\operatorname{sum}", e.arg)
 
-    def print_Norm(self, e: Norm):
+    def print_Norm(self, e: Norm) -> Shown:
         sub = "2" if e.arg.shape[1] == 1 else "F"
         return f"\\left\\|{self.text(e.arg)}\\right\\|_{sub}", ATOM
 
-    def print_LogSumExp(self, e):
+    def print_LogSumExp(self, e: LogSumExp) -> Shown:
         return self.op("\\operatorname{logsumexp}", e.arg)
 
-    def print_Softmax(self, e):
+    def print_Softmax(self, e: Softmax) -> Shown:
         return self.op("\\operatorname{softmax}", e.arg)
 
-    def print_Kron(self, e: Kron):
+    def print_Kron(self, e: Kron) -> Shown:
         return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
 
-    def print_Vec(self, e):
+    def print_Vec(self, e: Vec) -> Shown:
         return self.op("\\operatorname{vec}", e.arg)
 
-    def print_Reshape(self, e: Reshape):
+    def print_Reshape(self, e: Reshape) -> Shown:
         return (f"\\operatorname{{reshape}}\\left({self.text(e.arg)}, {e.rows}, {e.cols}\\right)",
                 ATOM)
 
-    def print_Commutation(self, e: Commutation):
+    def print_Commutation(self, e: Commutation) -> Shown:
         return f"K_{{{e.m},{e.n}}}", ATOM
 
 
 def latex_name(name: str) -> str:
-    """``lambda`` -> ``\\lambda``, ``x_1`` -> ``x_{1}``, ``λ`` -> ``\\lambda``, ``lr`` -> ``\\mathit{lr}``."""
+    """``lambda`` -> ``\\lambda``, ``x_1`` -> ``x_{1}``, ``λ`` -> ``\\lambda``,
+    ``lr`` -> ``\\mathit{lr}``."""
     base, _, sub = name.partition("_")
     m = re.fullmatch(r"([^\W\d_]+?)(\d+)", base) if not sub else None
     if m:

@@ -8,18 +8,23 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from . import algebra as A
 from .api import Result, compile_program, declarations_from, derive
 from .errors import MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError
 from .factor import factor
-from .ir import Expr, shape_text
+from .ir import Expr, Shape, shape_text
 from .parse import parse, parse_declarations
 from .printing import to_text
 from .syntax import Binary, Node, Unary
 from .typecheck import Program
+
+if TYPE_CHECKING:  # NumPy is imported when a check first runs: `import matdiff` stays free of it
+    import numpy as np
 
 POINTS = 3
 MAX_REORDERED_FACTORS = 4
@@ -71,7 +76,7 @@ def _names(node: Node) -> set[str]:
 # ----------------------------------------------------------------------------- numbers
 
 
-def _values(result: Result, seed: int):
+def _values(result: Result, seed: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     import numpy as np
 
     from .check import sample_dims, sample_values
@@ -83,14 +88,14 @@ def _values(result: Result, seed: int):
         values = sample_values(syms, dims, rng, domain)
         try:
             ref = _eval(result.expr, values, dims)
-        except Exception:  # noqa: BLE001 - a singular draw: try the next domain
+        except Exception:  # a singular draw: try the next domain
             continue
         if np.all(np.isfinite(ref)):
             return values, dims
     return values, dims
 
 
-def _eval(e: Expr, values, dims):
+def _eval(e: Expr, values: Mapping[str, object], dims: Mapping[str, int]) -> np.ndarray:
     import numpy as np
 
     from .evaluate import evaluate
@@ -99,13 +104,13 @@ def _eval(e: Expr, values, dims):
         return evaluate(e, values, dims)
 
 
-def _pairs(result: Result, other: Expr):
+def _pairs(result: Result, other: Expr) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     for seed in range(POINTS):
         values, dims = _values(result, seed)
         yield _eval(result.expr, values, dims), _eval(other, values, dims)
 
 
-def _close(a, b) -> bool:
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
     import numpy as np
 
     if a.shape != b.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
@@ -176,7 +181,7 @@ def verify_result(result: Result, candidate: str) -> Verdict:
     return _wrong_value(result, c, candidate)
 
 
-def _size(shape) -> str:
+def _size(shape: Shape) -> str:
     return f"{shape[0]} x {shape[1]}"
 
 
@@ -252,7 +257,7 @@ def _clip(s: str, n: int = 40) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def _shape_of(program: Program, text: str):
+def _shape_of(program: Program, text: str) -> Shape | None:
     try:
         return _compile_answer(program, text).expr.shape
     except MatdiffError:

@@ -19,7 +19,6 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-
 from typing import TYPE_CHECKING
 
 from .. import algebra as A
@@ -64,7 +63,8 @@ class Elementwise:
         return self.latex_commands + self.latex_words
 
     def code_for(self, backend: str) -> Code:
-        return self.code.get(backend) or self.code.get("default") or Code(f"{{xp}}.{self.name}({{x}})")
+        given = self.code.get(backend) or self.code.get("default")
+        return given or Code(f"{{xp}}.{self.name}({{x}})")
 
 
 def _operator(name: str) -> str:
@@ -133,14 +133,15 @@ RECORDS: tuple[Elementwise, ...] = (
                 _command("cos"), ("cos",)),
     Elementwise("tan", lambda x, fx: A.add(A.ONE, A.elem_pow(fx, _TWO)), _ufunc("tan"), math.tan,
                 _command("tan"), ("tan",), zero_at_zero=True),
-    Elementwise("tanh", lambda x, fx: A.sub(A.ONE, A.elem_pow(fx, _TWO)), _ufunc("tanh"), math.tanh,
-                _command("tanh"), ("tanh",), zero_at_zero=True),
-    Elementwise("sinh", lambda x, fx: F.func("cosh", x), _ufunc("sinh"), math.sinh, _command("sinh"),
-                ("sinh",), zero_at_zero=True),
-    Elementwise("cosh", lambda x, fx: F.func("sinh", x), _ufunc("cosh"), math.cosh, _command("cosh"),
-                ("cosh",)),
+    Elementwise("tanh", lambda x, fx: A.sub(A.ONE, A.elem_pow(fx, _TWO)), _ufunc("tanh"),
+                math.tanh, _command("tanh"), ("tanh",), zero_at_zero=True),
+    Elementwise("sinh", lambda x, fx: F.func("cosh", x), _ufunc("sinh"), math.sinh,
+                _command("sinh"), ("sinh",), zero_at_zero=True),
+    Elementwise("cosh", lambda x, fx: F.func("sinh", x), _ufunc("cosh"), math.cosh,
+                _command("cosh"), ("cosh",)),
     Elementwise("sqrt", lambda x, fx: A.mul(Num(Fraction(1, 2)), A.elem_pow(fx, A.MINUS_ONE)),
-                _ufunc("sqrt"), math.sqrt, "\\sqrt{{{x}}}", latex_words=("sqrt",), zero_at_zero=True),
+                _ufunc("sqrt"), math.sqrt, "\\sqrt{{{x}}}", latex_words=("sqrt",),
+                zero_at_zero=True),
     Elementwise("abs", lambda x, fx: F.func("sign", x), _ufunc("abs"), abs, "\\left|{x}\\right|",
                 latex_words=("abs",), zero_at_zero=True),
     Elementwise("sign", lambda x, fx: A.zero(x.shape), _ufunc("sign"),
