@@ -366,6 +366,10 @@ SNAPSHOT_CASES = {
     "jax_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "jax", False, {}),
     "torch_tanh_network.py": ("norm(W2*tanh(W1*x) - y)^2", "W1", "torch", False, {}),
     "dask_least_squares.py": ("1/N * norm(X*W - Y, 'fro')^2", "W", "dask", False, {}),
+    # each backend's spelling of the elementwise functions (from their operation records)
+    "torch_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "torch", True, {}),
+    "dask_logistic.py": ("sum(softplus(-y.*(X*w)))", "w", "dask", False, {}),
+    "torch_relu_network.py": ("norm(W2*relu(W1*x) - y)^2", "W1", "torch", False, {}),
 }
 
 
@@ -384,7 +388,7 @@ def test_snapshot(name):
 @pytest.mark.parametrize("name", ["numpy", "jax", "torch"])
 def test_commutation_helper_of_each_backend(name):
     """One helper builds K(m, n) with NumPy; each backend converts it to its own array."""
-    from matdiff.codegen.printer import Backend
+    from matdiff.codegen.backend_base import Backend
 
     module = {"numpy": "matdiff.codegen.numpy_backend", "jax": "matdiff.codegen.jax_backend",
               "torch": "matdiff.codegen.torch_backend"}[name]
@@ -427,3 +431,76 @@ def test_user_text_never_reaches_generated_code(expr, latex, backend, capsys):
     assert prints == []
     doc = ast.get_docstring(module, clean=False)
     assert doc is not None and doc.split("\n")[2] == "    " + expr
+
+
+def test_every_low_level_operation_has_a_printer():
+    """The printer's dispatch table covers the closed set of LIR operations, no more."""
+    from matdiff.codegen.lir import OPS
+    from matdiff.codegen.printer import EMITTERS
+
+    assert set(EMITTERS) == set(OPS)
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_elementwise_spelling_comes_from_the_operation_record(name, monkeypatch):
+    """A backend writes an elementwise function as its record says (the backend's own entry,
+    else the default), adding the record's helper once, with the backend's array module."""
+    import dataclasses
+
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE, Code
+
+    helper = "def _softsign(x):\n    return x / (1.0 + {xp}.abs(x))"
+    record = dataclasses.replace(
+        ELEMENTWISE["exp"], name="softsign",
+        code={"default": Code("_softsign({x})", helper, "_softsign"),
+              "torch": Code("torch.nn.functional.softsign({x})")})
+    monkeypatch.setitem(ELEMENTWISE, "softsign", record)
+    be = backend(name)()
+    calls = {be.func("softsign", "z"), be.func("softsign", "z")}
+    if name == "torch":
+        assert calls == {"torch.nn.functional.softsign(z)"} and be.helpers == {}
+    else:
+        assert calls == {"_softsign(z)"}
+        assert be.helpers == {"_softsign": helper.format(xp=be.xp)}
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_every_elementwise_record_is_written_by_every_backend(name):
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE
+
+    be = backend(name)()
+    for fn in ELEMENTWISE:
+        ast.parse(be.func(fn, "x"), mode="eval")
+    for source in be.helpers.values():
+        ast.parse(source)
+
+
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch", "dask"])
+def test_an_elementwise_spelling_that_is_no_single_call_becomes_a_helper(name, monkeypatch):
+    """An operator expression, or one using its argument twice, is a helper function of its
+    own: the argument is computed once and the result binds as an atom (``.sum()`` after it
+    sums the function, not its last operand)."""
+    import dataclasses
+
+    from matdiff.codegen import backend
+    from matdiff.ops import ELEMENTWISE, Code
+
+    record = dataclasses.replace(ELEMENTWISE["exp"], name="softsign",
+                                 code={"default": Code("{x} / (1.0 + {xp}.abs({x}))")})
+    monkeypatch.setitem(ELEMENTWISE, "softsign", record)
+    be = backend(name)()
+    assert be.func("softsign", "a @ b") == "_softsign(a @ b)"
+    assert be.helpers["_softsign"] == f"def _softsign(x):\n    return x / (1.0 + {be.xp}.abs(x))"
+
+
+def test_codegen_names_no_elementwise_function():
+    """How a function is written is its operation record's business (matdiff.ops): no
+    code-generation module spells one itself."""
+    import matdiff.codegen as codegen_package
+
+    names = ("softplus", "relu", "tanh", "sinh", "cosh", "sigmoid")
+    for path in Path(codegen_package.__file__).parent.glob("*.py"):
+        text = path.read_text()
+        assert not [n for n in names if re.search(rf"\b{n}\b", text)], path.name

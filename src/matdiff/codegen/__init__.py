@@ -12,8 +12,17 @@ finite differences.  ``compile(...)`` executes it and returns the callable.
 Backends (``BACKENDS``): ``numpy``, ``jax``, ``torch``, ``dask``; each is
 imported only when asked for, and importing :mod:`matdiff` imports none.
 The efficiency decisions (shared subexpressions, chain order by flop count,
-broadcasts for diag, solves for inv, einsum for kron) are in :mod:`.plan`
-and :mod:`.chain`, the same for every backend.
+broadcasts for diag, solves for inv, einsum for kron) are the same for every backend.
+
+Layout.  Lowering, IR -> low-level nodes (:mod:`.lir`): :mod:`.plan` dispatches on
+the IR node, with :mod:`.arith` (elementwise folding), :mod:`.products` (chains,
+ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products) and
+:mod:`.structured` (Kronecker terms, :mod:`.tensor`).  Printing: :mod:`.printer`
+(one emitter per low-level op), :mod:`.schedule` (order, temporaries),
+:mod:`.tensor_print` (einsum terms) and :mod:`.module` (the module around the
+function); the spelling of each operation is the backend's (:mod:`.backend_base`,
+``*_backend.py``), of an elementwise function its operation record's
+(:mod:`matdiff.ops`).
 """
 
 from __future__ import annotations
@@ -22,11 +31,19 @@ import builtins
 import importlib
 import itertools
 import types
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..errors import UnsupportedError
-from ..ir import shape_text
-from .printer import Output, Spec, VarInfo, _py
+from ..ir import Expr, shape_text
+from .backend_base import Backend
+from .lir import Node
+from .pytext import py_name
+from .spec import Output, Spec, VarInfo
+
+if TYPE_CHECKING:
+    from ..api import Result
+    from ..typecheck import Program
 
 BACKENDS = {
     "numpy": "numpy_backend",
@@ -35,18 +52,19 @@ BACKENDS = {
     "dask": "dask_backend",
 }
 
-__all__ = ["generate", "compile", "BACKENDS", "backend", "Generated"]
+__all__ = ["BACKENDS", "Compiled", "Generated", "backend", "compile", "generate"]
 
 _counter = itertools.count()
 
 
-def backend(name: str):
+def backend(name: str) -> type[Backend]:
     """The backend class for a name (its module is imported now)."""
     if name not in BACKENDS:
         raise UnsupportedError(f"unknown backend {name!r}; choose one of "
                                f"{', '.join(BACKENDS)}")
     mod = importlib.import_module(f".{BACKENDS[name]}", __name__)
-    return mod.BACKEND
+    cls: type[Backend] = mod.BACKEND
+    return cls
 
 
 class Generated:
@@ -59,7 +77,7 @@ class Generated:
         return self.source
 
 
-def _declarations(decls: dict[str, str] | tuple):
+def _declarations(decls: dict[str, str] | tuple) -> tuple:
     if isinstance(decls, tuple):
         return decls
     from ..api import declarations_from
@@ -67,48 +85,86 @@ def _declarations(decls: dict[str, str] | tuple):
     return declarations_from(**decls)
 
 
-def build(expr: str, wrt, backend_name: str = "numpy", hessian: bool = False,
-          declarations=(), program=None, results=None) -> Generated:
+def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
+          hessian: bool = False, declarations: dict[str, str] | tuple = (),
+          program: Program | None = None,
+          results: Sequence[Result] | None = None) -> Generated:
     """Derive and generate; ``results`` may pass derivatives already computed (the CLI)."""
     from .. import api
-    from .plan import Lowering
+    from .module import render
 
     be = backend(backend_name)()
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     if program is None:
         program = api.compile_program(expr, _declarations(declarations),
                                       require_scalar=hessian)
+    grads, hesss = _derivatives(program, names, hessian, results or ())
+    roots = [program.expr] + [g.expr for g in grads] + [h.expr for h in hesss]
+    nodes = _lower(roots, expr)
+    variables, dimset = _variables(program)
+    outputs = _outputs(program, nodes, variables, grads, hesss)
+    spec = Spec(expr, dict(program.types), variables, outputs, _domain(program), names, hessian,
+                _extra_dims(roots, dimset))
+    if hessian:
+        _hessian_maps(spec, hesss)
+    return Generated(render(be, spec), spec, backend_name)
+
+
+def _derivatives(program: Program, names: list[str], hessian: bool,
+                 results: Sequence[Result]) -> tuple[list[Result], list[Result]]:
+    """The gradient (and Hessian) wrt each name: from ``results`` when there, else derived."""
+    from .. import api
+
+    def given(name: str, hess: bool) -> Result | None:
+        return next((r for r in results if r.wrt == name and (r.kind == "hessian") == hess),
+                    None)
+
     grads, hesss = [], []
     for n in names:
-        g = None
-        if results:
-            g = next((r for r in results if r.wrt == n and r.kind != "hessian"), None)
-        g = g or api.derive(program, n)
+        g = given(n, False) or api.derive(program, n)
         grads.append(g)
         if hessian:
-            h = None
-            if results:
-                h = next((r for r in results if r.wrt == n and r.kind == "hessian"), None)
-            hesss.append(h or api.derive_hessian(program, n, g))
-    roots = [program.expr] + [g.expr for g in grads] + [h.expr for h in hesss]
+            hesss.append(given(n, True) or api.derive_hessian(program, n, g))
+    return grads, hesss
+
+
+def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
+    """The low-level node of each root, lowered into one DAG."""
+    from .plan import Lowering
+
     low = Lowering(roots)
-    # lower the derivatives first: the value then reuses their products (x'*(A*x))
     nodes = {}
+    # lower the derivatives first: the value then reuses their products (x'*(A*x))
     for r in roots[1:] + roots[:1]:
         try:
             nodes[id(r)] = low.lower(r)
         except NotImplementedError as e:
-            raise UnsupportedError(str(e)).with_text(expr)
+            raise UnsupportedError(str(e)).with_text(expr) from e
+    return nodes
+
+
+def _dim_names(d: object) -> list[str]:
+    return [p for p in str(d).split("*") if not p.isdigit()]
+
+
+def _variables(program: Program) -> tuple[list[VarInfo], set[str]]:
+    """The function's parameters in declaration order, and the dimensions their shapes name
+    (a 1 x 1 variable named like one of them is that size, as a scalar)."""
     variables = []
-    dimset = set()
+    dimset: set[str] = set()
     for name in sorted(program.syms, key=lambda n: program.order.get(n, 0)):
         s = program.syms[name]
-        variables.append(VarInfo(name, _py(name), s.shape, s.kind))
+        variables.append(VarInfo(name, py_name(name), s.shape, s.kind))
         for d in s.shape:
-            dimset.update(p for p in str(d).split("*") if not p.isdigit())
+            dimset.update(_dim_names(d))
     for v in variables:
         if v.shape == (1, 1) and v.name in dimset:
             v.dim_scalar = True
+    return variables, dimset
+
+
+def _outputs(program: Program, nodes: dict[int, Node], variables: list[VarInfo],
+             grads: list[Result], hesss: list[Result]) -> list[Output]:
     outputs = [Output("value", nodes[id(program.expr)], "value", None,
                       f"the function ({shape_text(program.expr.shape)})")]
     taken = {v.py for v in variables}
@@ -120,41 +176,44 @@ def build(expr: str, wrt, backend_name: str = "numpy", hessian: bool = False,
         return base
 
     for g in grads:
-        kind = g.kind
-        prefix = {"gradient": "grad", "jacobian": "jac", "derivative": "deriv"}[kind]
-        outputs.append(Output(oname(f"{prefix}_{_py(g.wrt)}"), nodes[id(g.expr)], kind, g.wrt,
-                              f"{kind} wrt {g.wrt} ({shape_text(g.expr.shape)})"))
+        prefix = {"gradient": "grad", "jacobian": "jac", "derivative": "deriv"}[g.kind]
+        outputs.append(Output(oname(f"{prefix}_{py_name(g.wrt)}"), nodes[id(g.expr)], g.kind,
+                              g.wrt, f"{g.kind} wrt {g.wrt} ({shape_text(g.expr.shape)})"))
     for h in hesss:
-        outputs.append(Output(oname(f"hess_{_py(h.wrt)}"), nodes[id(h.expr)], "hessian", h.wrt,
-                              f"Hessian wrt {h.wrt} ({shape_text(h.expr.shape)}"
-                              + (", of vec(" + h.wrt + "))" if h.var.shape[1] != 1 else ")")))
-    # dimensions no variable's shape gives (eye(k) with k only in a constant)
-    extra = set()
+        of_vec = ", of vec(" + h.wrt + "))" if h.var.shape[1] != 1 else ")"
+        outputs.append(Output(oname(f"hess_{py_name(h.wrt)}"), nodes[id(h.expr)], "hessian",
+                              h.wrt, f"Hessian wrt {h.wrt} ({shape_text(h.expr.shape)}" + of_vec))
+    return outputs
+
+
+def _extra_dims(roots: list[Expr], dimset: set[str]) -> list[str]:
+    """Dimensions no variable's shape gives (eye(k) with k only in a constant)."""
+    extra: set[str] = set()
     for r in roots:
         for n in r.walk():
             for d in n.shape:
-                extra.update(p for p in str(d).split("*") if not p.isdigit())
-    extra -= dimset
-    spec = Spec(expr, dict(program.types), variables, outputs, _domain(program), names, hessian,
-                sorted(extra))
-    if hessian:
-        for h in hesss:
-            if h.map is not None:
-                spec.notes.append(
-                    f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
-                    f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
-                    f"{h.map_text} (hessian_map_{_py(h.wrt)} below).")
-                mapnode = Lowering([h.map]).lower(h.map)  # its own function: nothing shared
-                spec.map_output = spec.map_output or []
-                spec.map_output.append(Output(f"hessian_map_{_py(h.wrt)}", mapnode, "map", h.wrt,
-                                              f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
-    from .module import render
-
-    source = render(be, spec)
-    return Generated(source, spec, backend_name)
+                extra.update(_dim_names(d))
+    return sorted(extra - dimset)
 
 
-def _domain(program) -> str:
+def _hessian_maps(spec: Spec, hesss: list[Result]) -> None:
+    """A Hessian of a matrix variable also as the cheaper map on a direction (a function of
+    its own, ``hessian_map_<name>``)."""
+    from .plan import Lowering
+
+    for h in hesss:
+        if h.map is None:
+            continue
+        spec.notes.append(
+            f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
+            f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
+            f"{h.map_text} (hessian_map_{py_name(h.wrt)} below).")
+        mapnode = Lowering([h.map]).lower(h.map)  # its own function: nothing shared
+        spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}", mapnode, "map", h.wrt,
+                                       f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
+
+
+def _domain(program: Program) -> str:
     """Where random data makes the function finite: normal, positive, or spd."""
     import numpy as np
 
@@ -176,14 +235,14 @@ def _domain(program) -> str:
     return "normal"
 
 
-def generate(expr: str, wrt, backend: str = "numpy", hessian: bool = False,
+def generate(expr: str, wrt: str | Sequence[str], backend: str = "numpy", hessian: bool = False,
              **declarations: str) -> str:
     """The source of a self-contained module computing ``expr`` and its derivatives."""
     return build(expr, wrt, backend, hessian, declarations).source
 
 
-def compile(expr: str, wrt, backend: str = "numpy", hessian: bool = False,
-            **declarations: str):
+def compile(expr: str, wrt: str | Sequence[str], backend: str = "numpy", hessian: bool = False,
+            **declarations: str) -> Compiled:
     """A callable ``f(**variables) -> (value, gradient...)`` (``+ hessians`` with hessian=True).
 
     Vectors may be given as 1-D or n x 1 arrays (the gradient comes back in the same
@@ -194,7 +253,20 @@ def compile(expr: str, wrt, backend: str = "numpy", hessian: bool = False,
     return load(gen)
 
 
-def load(gen: Generated):
+class Compiled(Protocol):
+    """A compiled module's function: ``f(**variables) -> (value, gradient...)``."""
+
+    source: str  # the generated module
+    module: types.ModuleType
+    spec: Spec
+
+    def __call__(self, **values: Any) -> Any: ...
+
+    def check(self, seed: int = 0, tol: float = 1e-6, **sizes: int) -> float: ...
+
+
+def load(gen: Generated) -> Compiled:
+    """Execute a generated module; its function, taking the variables by their matdiff names."""
     name = f"matdiff_generated_{gen.backend}_{next(_counter)}"
     mod = types.ModuleType(name)
     mod.__file__ = f"<{name}>"
@@ -203,15 +275,13 @@ def load(gen: Generated):
     fn = mod.f
     pynames = {v.name: v.py for v in gen.spec.variables}
 
-    def call(**values: Any):
+    def call(**values: Any) -> Any:
         kw = {pynames.get(k, k): v for k, v in values.items()}
         return fn(**kw)
 
-    call.source = gen.source
-    call.module = mod
-    call.check = mod.check
-    call.spec = gen.spec
     call.__doc__ = mod.f.__doc__
-    for out in gen.spec.map_output or []:
-        setattr(call, out.name, getattr(mod, out.name))
-    return call
+    attributes = {"source": gen.source, "module": mod, "check": mod.check, "spec": gen.spec}
+    attributes.update((out.name, getattr(mod, out.name)) for out in gen.spec.map_outputs)
+    for attr, value in attributes.items():
+        setattr(call, attr, value)
+    return cast(Compiled, call)

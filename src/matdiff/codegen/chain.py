@@ -24,8 +24,8 @@ Pure Python: no numpy here (``import matdiff`` must stay light).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 Dim = int | str
 Tree = int | tuple  # a leaf index, or (left, right)
@@ -70,7 +70,7 @@ def sample_sizes(names: Sequence[str], count: int = N_SAMPLES, seed: int = 0) ->
     rng = random.Random(seed)
     out = [{n: 100 for n in names}, {n: 1000 for n in names}]
     for _ in range(count):
-        out.append({n: int(round(10 ** rng.uniform(0.3, 4.0))) for n in names})
+        out.append({n: round(10 ** rng.uniform(0.3, 4.0)) for n in names})
     return out
 
 
@@ -156,8 +156,8 @@ def best_tree(shapes: Sequence[tuple[int, int]], kinds: Sequence[str],
     return build(0, k - 1), cost[0][k - 1]
 
 
-def tree_cost(tree: Tree, shapes, kinds) -> float:
-    def rec(t) -> tuple[int, int, float]:
+def tree_cost(tree: Tree, shapes: Sequence[tuple[int, int]], kinds: Sequence[str]) -> float:
+    def rec(t: Tree) -> tuple[int, int, float]:
         if isinstance(t, int):
             return t, t, 0.0
         if len(t) == 3:  # a known interval
@@ -171,14 +171,14 @@ def tree_cost(tree: Tree, shapes, kinds) -> float:
 
 
 def cost_text(tree: Tree, shapes: Sequence[tuple[Dim, Dim]], kinds: Sequence[str],
-              name: Callable[[Dim], str]) -> str:
+              name: Callable[[str], str]) -> str:
     """The cost of a tree as a Python expression in the size variables."""
     terms: list[str] = []
 
     def dim(d: Dim) -> str:
         return "*".join(str(a) if isinstance(a, int) else name(a) for a in dim_atoms(d))
 
-    def rec(t) -> tuple[int, int]:
+    def rec(t: Tree) -> tuple[int, int]:
         if isinstance(t, int):
             return t, t
         if len(t) == 3:
@@ -208,11 +208,11 @@ def plan(factors: Sequence[CFactor], known: Callable[[int, int], bool] = lambda 
     if not names:
         t, _ = best_tree([(dim_value(a, {}), dim_value(b, {})) for a, b in shapes], kinds, known)
         return [t]
-    wins: dict = {}
+    wins: dict[Tree, int] = {}
     samples = sample_sizes(names)
     for sizes in samples:
         num = [(dim_value(a, sizes), dim_value(b, sizes)) for a, b in shapes]
-        t, c = best_tree(num, kinds, known)
+        t, _ = best_tree(num, kinds, known)
         wins.setdefault(t, 0)
         wins[t] += 1
     ranked = sorted(wins, key=lambda t: -wins[t])

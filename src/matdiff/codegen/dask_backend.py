@@ -10,22 +10,15 @@ Kronecker scatters) raise ``UnsupportedError`` when the code is generated.
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class DaskBackend(Backend):
     name = "dask"
     xp = "da"
     operator_reductions = True
-    imports = ["import numpy as np", "import dask", "import dask.array as da"]
+    imports = ("import numpy as np", "import dask", "import dask.array as da")
     supports_scatter = False
-
-    def func(self, name: str, x: str) -> str:
-        if name == "softplus":
-            return f"da.logaddexp(0.0, {x})"
-        if name == "relu":
-            return f"da.maximum({x}, 0.0)"
-        return super().func(name, x)
 
     def full(self, shape_code: str, value: str) -> str:
         return f"(da.zeros({shape_code}) + {value})"

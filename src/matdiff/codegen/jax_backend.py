@@ -7,25 +7,17 @@ A block-diagonal Kronecker term is a scatter-add (``.at[...].add``).
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class JaxBackend(Backend):
     name = "jax"
     xp = "jnp"
-    imports = ["import numpy as np", "import jax", "import jax.numpy as jnp"]
+    imports = ("import numpy as np", "import jax", "import jax.numpy as jnp")
 
     def preamble(self) -> list[str]:
-        return ['\n# matdiff computes in float64, as NumPy does\njax.config.update("jax_enable_x64", True)\n']
-
-    def func(self, name: str, x: str) -> str:
-        if name == "sigmoid":
-            return f"jax.nn.sigmoid({x})"
-        if name == "softplus":
-            return f"jax.nn.softplus({x})"
-        if name == "relu":
-            return f"jnp.maximum({x}, 0.0)"
-        return super().func(name, x)
+        return ['\n# matdiff computes in float64, as NumPy does\n'
+                'jax.config.update("jax_enable_x64", True)\n']
 
     def logsumexp(self, x: str) -> str:
         return f"jax.nn.logsumexp({x})"

@@ -18,13 +18,14 @@ Operations (``op``; ``args`` are nodes, ``attr`` hashable data):
     func(a; name)                                             stable elementwise functions
     matmul(a, b) T(a)                                         products by layout: @, outer, dot
     rowscale(v, X) colscale(X, v)                             diag(v)*X, X*diag(v)
-    sum rowsum colsum dot(a, b) norm trace                    reductions (dot = sum(a.*b))
+    sum rowsum colsum dot(a, b) trace                         reductions (dot = sum(a.*b))
     det logdet inv solve(A, B) solve_right(B, A)              factorisations
     diag diagpart diagprod(P, Q)                              diag(P*Q) = sum(P.*Q', 2)
     logsumexp softmax kron vec reshape(; rows, cols)
     commutation(; m, n)
     select(*factors; candidates)                              a chain ordered at run time
     tensor(*operands; TensorPlan)                             einsum terms (kron, vec, K)
+    slot(; index)                                             a factor of a select candidate
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ from typing import Any
 
 Dim = int | str
 Shape = tuple[Dim, Dim]
+
+# the closed set of operations (the printer has one emitter for each)
+OPS = frozenset({
+    "arg", "slot", "dimval", "const", "zeros", "ones", "eye", "full",
+    "add", "mul", "div", "pow", "neg", "func",
+    "matmul", "T", "rowscale", "colscale",
+    "sum", "rowsum", "colsum", "dot", "trace",
+    "det", "logdet", "inv", "solve", "solve_right",
+    "diag", "diagpart", "diagprod",
+    "logsumexp", "softmax", "kron", "vec", "reshape", "commutation",
+    "select", "tensor",
+})
 
 
 def layout(shape: Shape) -> str:
@@ -44,7 +57,7 @@ def layout(shape: Shape) -> str:
 
 
 class Node:
-    __slots__ = ("op", "args", "attr", "shape", "id")
+    __slots__ = ("args", "attr", "id", "op", "shape")
 
     def __init__(self, op: str, args: tuple, attr: Any, shape: Shape, id: int):
         self.op, self.args, self.attr, self.shape, self.id = op, args, attr, shape, id
@@ -65,6 +78,7 @@ class Builder:
         self.count = 0
 
     def make(self, op: str, args: tuple = (), attr: Any = None, shape: Shape = (1, 1)) -> Node:
+        assert op in OPS, op
         key = (op, tuple(a.id for a in args), attr, shape)
         node = self.table.get(key)
         if node is None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import textwrap
 
+from ..errors import UnsupportedError
 from ..ir import shape_text
-from .lir import layout
-from .printer import Backend, Printer, Spec, VarInfo, _atoms
+from .backend_base import Backend
+from .lir import Dim, layout
+from .printer import Printer
+from .pytext import atoms
+from .spec import Output, Spec, VarInfo
 
 CHECK_SOURCE = '''
 _SIZES = {sizes}  # default sizes of the dimensions for check()
@@ -128,12 +132,31 @@ def docstring(lines: list[str], indent: str, close_inline: bool = False) -> list
 
 
 def render(be: Backend, spec: Spec) -> str:
+    """The whole module: header, imports, helpers, the function(s) and ``check()``."""
     pr = Printer(be, spec)
     body = pr.emit(spec.outputs)
-    lines: list[str] = []
-    # ---------------------------------------------------------------- the function
-    params = [v.py + ("=None" if v.dim_scalar else "") for v in spec.variables]
-    params = [p for p in params if not p.endswith("=None")] + [p for p in params if p.endswith("=None")]
+    fname = be.function_name()
+    funcs = [_main_function(pr, be, spec, body, fname), *be.wrap_function(fname)]
+    funcs += [_map_function(be, spec, mo) for mo in spec.map_outputs]
+    imports = list(be.imports)
+    if "import numpy as np" not in imports:
+        imports.insert(0, "import numpy as np")
+    out = "\n".join(_header(be, spec)) + "\n\n" + "\n".join(imports) + "\n"
+    out += "".join(be.preamble())
+    helper_src = [*be.helpers.values(), be.boundary_helpers()]
+    out += "\n\n" + "\n\n\n".join(helper_src) + "\n\n\n" + "\n\n\n".join(funcs) + "\n"
+    out += "\n" + _check_source(pr, be, spec)
+    return out
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return ["    " + line for line in lines]
+
+
+def _main_function(pr: Printer, be: Backend, spec: Spec, body: list[str], fname: str) -> str:
+    """``f(variables)`` returning the value and the derivatives."""
+    params = [v.py for v in spec.variables if not v.dim_scalar]
+    params += [v.py + "=None" for v in spec.variables if v.dim_scalar]
     if spec.extra_dims:
         params += ["*"] + [pr.dimname.get(d, d) for d in spec.extra_dims]
     extra_param = be.extra_params()
@@ -141,114 +164,119 @@ def render(be: Backend, spec: Spec) -> str:
         if "*" not in params:
             params.append("*")
         params += extra_param
-    fname = be.function_name()
     returns = ", ".join(o.name for o in spec.outputs)
     doc = [f"{o.name}: {o.description}" for o in spec.outputs]
-    lines.append(f"def {fname}({', '.join(params)}):")
-    lines += docstring(["Returns " + returns + ".", ""] + doc, "    ")
+    lines = [f"def {fname}({', '.join(params)}):"]
+    lines += docstring(["Returns " + returns + ".", "", *doc], "    ")
     prologue, shapes_kept = _prologue(pr, be, spec)
-    lines += ["    " + l for l in prologue]
-    lines += ["    " + l for l in body]
+    lines += _indent(prologue) + _indent(body)
     for o in spec.outputs:
         if o.kind in ("gradient", "derivative") and o.wrt in shapes_kept:
             lines.append(f"    {o.name} = {be.reshape(pr.final[o.name], shapes_kept[o.wrt])}")
         elif pr.final[o.name] != o.name:
             lines.append(f"    {o.name} = {pr.final[o.name]}")
     lines.append("    " + be.return_statement(returns))
-    funcs = ["\n".join(lines)]
-    funcs += be.wrap_function(fname)
-    # ---------------------------------------------------------------- the Hessian maps
-    for mo in spec.map_output or []:
-        mspec = Spec(spec.expression, spec.types, spec.variables, [mo], spec.domain, spec.wrt,
-                     False, spec.extra_dims)
-        dvar = next(v for v in spec.variables if v.name == mo.wrt)
-        dinfo = VarInfo("d" + dvar.name, "d" + dvar.py, dvar.shape, "matrix")
-        mspec.variables = spec.variables + [dinfo]
-        mp = Printer(be, mspec)
-        mbody = mp.emit([mo])
-        mparams = [v.py for v in spec.variables if not v.dim_scalar] + [dinfo.py] + \
-            [v.py + "=None" for v in spec.variables if v.dim_scalar]
-        ml = [f"def {mo.name}({', '.join(mparams)}):"]
-        ml += docstring([f"{mo.description}: the Hessian-vector product in matrix form,",
-                         f"without the {shape_text(dvar.shape)}-squared Hessian matrix."], "    ",
-                         close_inline=True)
-        mpro, _ = _prologue(mp, be, mspec)
-        ml += ["    " + l for l in mpro] + ["    " + l for l in mbody]
-        ml.append(f"    return {mp.final[mo.name]}")
-        funcs.append("\n".join(ml))
-    # ---------------------------------------------------------------- header
+    return "\n".join(lines)
+
+
+def _map_function(be: Backend, spec: Spec, mo: Output) -> str:
+    """``hessian_map_<x>(variables, dx)``: the Hessian applied to a direction."""
+    dvar = next(v for v in spec.variables if v.name == mo.wrt)
+    dinfo = VarInfo("d" + dvar.name, "d" + dvar.py, dvar.shape, "matrix")
+    mspec = Spec(spec.expression, spec.types, [*spec.variables, dinfo], [mo], spec.domain,
+                 spec.wrt, False, spec.extra_dims)
+    mp = Printer(be, mspec)
+    mbody = mp.emit([mo])
+    mparams = [v.py for v in spec.variables if not v.dim_scalar] + [dinfo.py]
+    mparams += [v.py + "=None" for v in spec.variables if v.dim_scalar]
+    ml = [f"def {mo.name}({', '.join(mparams)}):"]
+    ml += docstring([f"{mo.description}: the Hessian-vector product in matrix form,",
+                     f"without the {shape_text(dvar.shape)}-squared Hessian matrix."], "    ",
+                    close_inline=True)
+    mpro, _ = _prologue(mp, be, mspec)
+    ml += _indent(mpro) + _indent(mbody)
+    ml.append(f"    return {mp.final[mo.name]}")
+    return "\n".join(ml)
+
+
+def _header(be: Backend, spec: Spec) -> list[str]:
+    """The module's docstring: the expression, the types, what ``f`` returns, notes."""
     head = ["Generated by matdiff: do not edit.", "", f"    {spec.expression}", ""]
     head.append("types: " + "; ".join(f"{n} {t}" for n, t in spec.types.items()))
-    head.append(f"f(...) returns {returns}:")
-    for o in spec.outputs:
-        head.append(f"    {o.name}: {o.description}")
-    head.append("Vectors may be given as 1-D or n x 1 arrays (gradients come back in the same shape).")
+    head.append(f"f(...) returns {', '.join(o.name for o in spec.outputs)}:")
+    head += [f"    {o.name}: {o.description}" for o in spec.outputs]
+    head.append("Vectors may be given as 1-D or n x 1 arrays "
+                "(gradients come back in the same shape).")
     for note in spec.notes + be.header_notes():
         head += textwrap.wrap(note, 88)
     head.append("check() compares the derivatives with finite differences at a random point.")
-    head = docstring(head, "")
-    imports = list(be.imports)
-    if "import numpy as np" not in imports:
-        imports.insert(0, "import numpy as np")
-    out = "\n".join(head) + "\n\n" + "\n".join(imports) + "\n"
-    out += "".join(be.preamble())
-    helper_src = [h for h in be.helpers.values()]
-    helper_src += [be.boundary_helpers()]
-    out += "\n\n" + "\n\n\n".join(helper_src) + "\n\n\n" + "\n\n\n".join(funcs) + "\n"
-    out += "\n" + _check_source(pr, be, spec)
-    return out
+    return docstring(head, "")
 
 
-def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict]:
+def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict[str, str]]:
+    """Convert the inputs, bind the sizes from their shapes and check the shapes agree; the
+    original shapes of the vectors differentiated by (their gradients come back so)."""
     lines: list[str] = []
     bound: dict[str, str] = {}  # atom -> where it came from
     kept: dict[str, str] = {}
-    deferred: list[tuple] = []
+    deferred: list[tuple[VarInfo, str, str, Dim, list[int | str]]] = []
     for v in spec.variables:
         if v.dim_scalar:
             continue
         text = _kind_text(v)
-        lay = layout(v.shape)
-        if lay == "scalar":
-            lines.append(f"{v.py} = _scalar({v.py}, {v.name!r})")
-            continue
-        if lay == "vec":
-            if v.name in spec.wrt:
-                lines.append(f"{v.py}, {v.py}_shape = _vector({v.py}, {v.name!r}, {text!r}, True)")
-                kept[v.name] = f"{v.py}_shape"
-            else:
-                lines.append(f"{v.py} = _vector({v.py}, {v.name!r}, {text!r})")
-            dims = [(0, v.shape[0] if v.shape[1] == 1 else v.shape[1])]
-        else:
-            lines.append(f"{v.py} = _matrix({v.py}, {v.name!r}, {text!r})")
-            dims = [(0, v.shape[0]), (1, v.shape[1])]
-        for axis, d in dims:
-            what = "rows" if (lay == "mat" and axis == 0) else ("columns" if lay == "mat" else "entries")
+        lines.append(_convert(v, text, v.name in spec.wrt))
+        if v.name in spec.wrt and layout(v.shape) == "vec":
+            kept[v.name] = f"{v.py}_shape"
+        for axis, d, what in _axes(v):
             got = f"{v.py}.shape[{axis}]"
-            atoms = _atoms(d)
-            if len(atoms) == 1 and isinstance(atoms[0], str) and atoms[0] not in bound:
+            parts = atoms(d)
+            if len(parts) == 1 and isinstance(parts[0], str) and parts[0] not in bound:
                 lines.append(f"{pr.dim(d)} = {got}")
-                bound[atoms[0]] = f"the {what} of {v.name}"
+                bound[parts[0]] = f"the {what} of {v.name}"
                 continue
-            deferred.append((v, text, got, d, atoms))
-    for v, text, got, d, atoms in deferred:
-        if all(isinstance(a, int) or a in bound for a in atoms):
-            src = ", ".join(f"{a} = {{{pr.dim(a)}}}" for a in atoms if isinstance(a, str))
-            origin = "; ".join(bound[a] for a in atoms if isinstance(a, str))
-            msg = (f"{v.name} must be a {text}" + (f" with {src} ({origin})" if src else "")
-                   + f"; got shape {{tuple({v.py}.shape)}}")
-            lines.append(f"if {got} != {pr.dim(d)}:")
-            lines.append(f"    raise ValueError(f{msg!r})")
-        else:
-            from ..errors import UnsupportedError
-
-            raise UnsupportedError(f"cannot bind the size {d} of {v.name} from its shape")
+            deferred.append((v, text, got, d, parts))
+    for v, text, got, d, parts in deferred:
+        lines += _shape_check(pr, bound, v, text, got, d, parts)
     for v in spec.variables:
         if v.dim_scalar:
             d = pr.dim(v.name)
             lines.append(f"{v.py} = {be.dim_scalar(d)} if {v.py} is None else "
                          f"_scalar({v.py}, {v.name!r})")
     return lines, kept
+
+
+def _convert(v: VarInfo, text: str, keep_shape: bool) -> str:
+    """The statement converting an input to the backend's array, of its layout."""
+    lay = layout(v.shape)
+    if lay == "scalar":
+        return f"{v.py} = _scalar({v.py}, {v.name!r})"
+    if lay == "mat":
+        return f"{v.py} = _matrix({v.py}, {v.name!r}, {text!r})"
+    if keep_shape:
+        return f"{v.py}, {v.py}_shape = _vector({v.py}, {v.name!r}, {text!r}, True)"
+    return f"{v.py} = _vector({v.py}, {v.name!r}, {text!r})"
+
+
+def _axes(v: VarInfo) -> list[tuple[int, Dim, str]]:
+    """(axis, size, what the axis is called) of an input's array."""
+    lay = layout(v.shape)
+    if lay == "scalar":
+        return []
+    if lay == "vec":
+        return [(0, v.shape[0] if v.shape[1] == 1 else v.shape[1], "entries")]
+    return [(0, v.shape[0], "rows"), (1, v.shape[1], "columns")]
+
+
+def _shape_check(pr: Printer, bound: dict[str, str], v: VarInfo, text: str, got: str, d: Dim,
+                 parts: list[int | str]) -> list[str]:
+    """The check that an axis has the size its declaration gives (bound already)."""
+    if not all(isinstance(a, int) or a in bound for a in parts):
+        raise UnsupportedError(f"cannot bind the size {d} of {v.name} from its shape")
+    src = ", ".join(f"{a} = {{{pr.dim(a)}}}" for a in parts if isinstance(a, str))
+    origin = "; ".join(bound[a] for a in parts if isinstance(a, str))
+    msg = (f"{v.name} must be a {text}" + (f" with {src} ({origin})" if src else "")
+           + f"; got shape {{tuple({v.py}.shape)}}")
+    return [f"if {got} != {pr.dim(d)}:", f"    raise ValueError(f{msg!r})"]
 
 
 def _kind_text(v: VarInfo) -> str:
@@ -258,7 +286,7 @@ def _kind_text(v: VarInfo) -> str:
 def _check_source(pr: Printer, be: Backend, spec: Spec) -> str:
     sizes = {}
     pool = [3, 4, 5, 6, 2, 7, 8, 9, 10, 11]
-    taken_ints = {a for v in spec.variables for d in v.shape for a in _atoms(d)
+    taken_ints = {a for v in spec.variables for d in v.shape for a in atoms(d)
                   if isinstance(a, int)}
     pool = [p for p in pool if p not in taken_ints]
     names = sorted(pr.dimname)
@@ -268,6 +296,7 @@ def _check_source(pr: Printer, be: Backend, spec: Spec) -> str:
     for v in spec.variables:
         kind = "dimension" if v.dim_scalar else v.kind
         lay = layout(v.shape)
+        dims: tuple[Dim, ...]
         if lay == "scalar":
             dims = ()
         elif lay == "vec":

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class NumpyBackend(Backend):
     name = "numpy"
     xp = "np"
-    imports = ["import numpy as np"]
+    imports = ("import numpy as np",)
 
 
 BACKEND = NumpyBackend

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .. import ir
-from .lir import Node, layout
+from .lir import Node, Shape, layout
 
 _fresh = itertools.count()
 
@@ -76,7 +76,7 @@ class Term:
     cols: list[int]
     sizes: dict[int, Size] = field(default_factory=dict)
 
-    def copy(self) -> "Term":
+    def copy(self) -> Term:
         ren = {l: next(_fresh) for l in self.sizes}
         return Term(self.num, list(self.coefs), [(n, [ren[l] for l in ls]) for n, ls in self.ops],
                     [ren[l] for l in self.rows], [ren[l] for l in self.cols],
@@ -151,7 +151,7 @@ def _letter(t: Term, d: ir.Dim) -> int:
     return l
 
 
-def dense(node: Node, shape) -> list[Term]:
+def dense(node: Node, shape: Shape) -> list[Term]:
     t = Term(1.0, [], [], [], [])
     if layout(shape) == "scalar":
         t.coefs.append(node)
@@ -192,7 +192,8 @@ def transpose(s: list[Term]) -> list[Term]:
     return out
 
 
-def _merge(a: Term, b: Term) -> Term:
+def _merge(a: Term, b: Term) -> tuple[Term, Term, Term]:
+    """The product term of copies of ``a`` and ``b`` (indices not yet aligned), and the copies."""
     a, b = a.copy(), b.copy()
     return Term(a.num * b.num, a.coefs + b.coefs, a.ops + b.ops, a.rows, b.cols,
                 {**a.sizes, **b.sizes}), a, b
@@ -241,7 +242,7 @@ def diag(s: list[Term]) -> list[Term]:
     return out
 
 
-def vec(node: Node, shape) -> list[Term]:
+def vec(node: Node, shape: Shape) -> list[Term]:
     t = Term(1.0, [], [], [], [])
     i, j = _letter(t, shape[0]), _letter(t, shape[1])
     t.ops.append((node, [i, j]))
@@ -280,20 +281,20 @@ class TermPlan:
     coefs: tuple[int, ...]  # arg indices of scalar factors
     ops: tuple[tuple[int, tuple[str, ...]], ...]  # arg index, letters
     out: tuple[str, ...]  # output letters in row-major order (rows then cols)
-    sizes: dict  # letter -> Size
+    sizes: dict[str, Size]  # letter -> its size
     free: tuple[str, ...]  # letters in no operand and not in the output: a factor
 
 
 @dataclass(frozen=True, eq=False)
 class TensorPlan:
     terms: tuple[TermPlan, ...]
-    shape: tuple  # the IR shape of the result
+    shape: Shape  # the IR shape of the result
 
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def make_plan(s: list[Term], shape) -> tuple[TensorPlan, list[Node]]:
+def make_plan(s: list[Term], shape: Shape) -> tuple[TensorPlan, list[Node]]:
     args: list[Node] = []
     index: dict[int, int] = {}
 
@@ -307,19 +308,20 @@ def make_plan(s: list[Term], shape) -> tuple[TensorPlan, list[Node]]:
     for t in s:
         t.drop_ones()
         names: dict[int, str] = {}
-
-        def nm(l: int) -> str:
-            if l not in names:
-                if len(names) >= len(LETTERS):
-                    raise Unstructured("too many indices")
-                names[l] = LETTERS[len(names)]
-            return names[l]
-
-        ops = tuple((arg(n), tuple(nm(l) for l in ls)) for n, ls in t.ops)
-        out = tuple(nm(l) for l in t.rows + t.cols)
+        ops = tuple((arg(n), tuple(_name(names, l) for l in ls)) for n, ls in t.ops)
+        out = tuple(_name(names, l) for l in t.rows + t.cols)
         # letters summed over that are in no operand (the sum or trace of a delta): each
         # contributes its size as a factor
-        free = tuple(nm(l) for l in t.sizes if l not in names)
+        free = tuple(_name(names, l) for l in t.sizes if l not in names)
         sizes = {names[l]: t.sizes[l] for l in names}
         terms.append(TermPlan(t.num, tuple(arg(c) for c in t.coefs), ops, out, sizes, free))
     return TensorPlan(tuple(terms), shape), args
+
+
+def _name(names: dict[int, str], letter: int) -> str:
+    """The einsum letter of an index, given in order of first use."""
+    if letter not in names:
+        if len(names) >= len(LETTERS):
+            raise Unstructured("too many indices")
+        names[letter] = LETTERS[len(names)]
+    return names[letter]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from .printer import Backend
+from .backend_base import Backend
 
 
 class TorchBackend(Backend):
     name = "torch"
     xp = "torch"
     operator_reductions = True
-    imports = ["import numpy as np", "import torch"]
+    imports = ("import numpy as np", "import torch")
 
     def zeros(self, shape_code: str) -> str:
         return f"torch.zeros({shape_code}, dtype=torch.float64)"
@@ -22,15 +22,6 @@ class TorchBackend(Backend):
 
     def eye(self, n: str) -> str:
         return f"torch.eye({n}, dtype=torch.float64)"
-
-    def func(self, name: str, x: str) -> str:
-        if name == "sigmoid":
-            return f"torch.sigmoid({x})"
-        if name == "softplus":  # log(1 + exp(x)) = logaddexp(x, 0), stable
-            return f"torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))"
-        if name == "relu":
-            return f"torch.relu({x})"
-        return super().func(name, x)
 
     def dot_mat(self, a: str, b: str, b_transposed: bool) -> str:
         if b_transposed:
@@ -73,7 +64,8 @@ class TorchBackend(Backend):
         return f"torch.as_tensor({x}, dtype=torch.float64)"
 
     def to_numpy(self) -> str:
-        return "(x.detach().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=np.float64))"
+        return ("(x.detach().numpy() if isinstance(x, torch.Tensor) "
+                "else np.asarray(x, dtype=np.float64))")
 
     def dim_scalar(self, d: str) -> str:
         return f"torch.tensor(float({d}), dtype=torch.float64)"
