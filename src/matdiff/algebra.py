@@ -629,13 +629,6 @@ def elem_pow(base: Expr, p: Expr) -> Expr:
     return Pow(base, p)
 
 
-def div(a: Expr, b: Expr) -> Expr:
-    """``a / b`` for a scalar b, or ``a ./ b`` elementwise."""
-    if b.is_scalar:
-        return mul(a, elem_pow(b, MINUS_ONE))
-    return hadamard(a, elem_pow(b, MINUS_ONE))
-
-
 # ----------------------------------------------------------------------------- transpose
 
 
@@ -743,23 +736,6 @@ def sum_(e: Expr) -> Expr:
     if isinstance(e, Mul) and (isinstance(e.factors[0], Diag) or isinstance(e.factors[-1], Diag)):
         return mul(ones((1, e.shape[0])), e, ones((e.shape[1], 1)))  # ones'*diag(x)*A*ones
     return Sum(e)
-
-
-def inv(x: Expr) -> Expr:
-    if x.is_scalar:
-        return elem_pow(x, MINUS_ONE)
-    match x:
-        case Inv():
-            return x.arg
-        case Identity():
-            return x
-        case Transpose():
-            return transpose(inv(x.arg))
-        case Mul():
-            scalars, rest = split_scalars(x)
-            if scalars:
-                return mul(elem_pow(mul_list(scalars), MINUS_ONE), inv(rest))
-    return Inv(x)
 
 
 def kron(a: Expr, b: Expr) -> Expr:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .algebra import (
+    MINUS_ONE,
     ONE,
     add_list,
     elem_pow,
     hadamard,
     hadamard_list,
-    inv,
     is_one,
     is_zero,
     kron,
@@ -220,6 +220,30 @@ def softmax(x: Expr) -> Expr:
 
 def differential(var: Sym) -> Expr:
     return Differential(var)
+
+
+def div(a: Expr, b: Expr) -> Expr:
+    """``a / b`` for a scalar b, or ``a ./ b`` elementwise."""
+    if b.is_scalar:
+        return mul(a, elem_pow(b, MINUS_ONE))
+    return hadamard(a, elem_pow(b, MINUS_ONE))
+
+
+def inv(x: Expr) -> Expr:
+    if x.is_scalar:
+        return elem_pow(x, MINUS_ONE)
+    match x:
+        case Inv():
+            return x.arg
+        case Identity():
+            return x
+        case Transpose():
+            return transpose(inv(x.arg))
+        case Mul():
+            scalars, rest = split_scalars(x)
+            if scalars:
+                return mul(elem_pow(mul_list(scalars), MINUS_ONE), inv(rest))
+    return Inv(x)
 
 
 _UNARY = {

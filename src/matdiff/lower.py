@@ -131,7 +131,7 @@ class Lowerer:
         if op == ".*":
             return A.hadamard(a, b)
         if op in ("/", "./"):
-            return A.div(a, b)
+            return F.div(a, b)
         if op in ("^", ".^"):
             return A.elem_pow(a, b)
         raise AssertionError(op)
@@ -151,7 +151,7 @@ class Lowerer:
         if f in ELEMENTWISE:
             return F.func(f, x)
         simple = {"tr": F.trace, "trace": F.trace, "det": F.det, "logdet": F.logdet,
-                  "inv": A.inv, "sum": A.sum_, "logsumexp": F.logsumexp, "softmax": F.softmax,
+                  "inv": F.inv, "sum": A.sum_, "logsumexp": F.logsumexp, "softmax": F.softmax,
                   "vec": A.vec, "norm2": F.norm}
         if f in simple:
             return simple[f](x)

@@ -24,7 +24,8 @@ What is read (a hand-written tokenizer and recursive-descent parser, no eval):
 * styles stripped: ``\\mathbf``, ``\\boldsymbol``, ``\\bm``, ``\\mathcal``, ...;
   ``\\mathrm``, ``\\text``, ``\\operatorname``, ``\\mbox``, ``\\mathsf``: a function name
   (``\\operatorname{tr}``, ``\\mathrm{Tr}``), a letter, or a multi-letter name;
-* functions ``\\log \\ln \\exp \\sin \\cos \\tan \\sinh \\cosh \\tanh \\det \\sqrt``,
+* functions ``\\log \\ln \\exp \\sin \\cos \\det \\sqrt`` and the other spellings that
+  the elementwise functions' records (:mod:`matdiff.ops`) list,
   ``\\operatorname{tr/diag/vec/logdet/sigmoid/...}``, bare ``tr(``, ``log(`` ...;
   with brackets or applied to the product that follows (``\\log\\det X``);
 * Greek letters (``\\lambda`` -> ``lambda``, ``\\Sigma`` -> ``Sigma``), subscripted

@@ -36,8 +36,9 @@ def function_command(name: str) -> str | None:
 
 
 def function_word(word: str) -> str | None:
-    """The function a word means (``\\operatorname{ReLU}`` -> ``relu``; a command's name is
-    a word too: ``\\mathrm{log}``), or None."""
+    """The function a word means (``\\operatorname{Tr}`` -> ``tr``, or a spelling listed by an
+    elementwise function's record; a command's name is a word too: ``\\mathrm{log}``), or
+    None."""
     if word in FUNCTION_WORDS:
         return FUNCTION_WORDS[word]
     for record in ELEMENTWISE.values():
