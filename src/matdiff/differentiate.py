@@ -26,7 +26,6 @@ from . import functions as F
 from .errors import UnsupportedError
 from .ir import (
     Add,
-    Det,
     Diag,
     DiagPart,
     Differential,
@@ -34,26 +33,19 @@ from .ir import (
     Expr,
     Func,
     Hadamard,
-    Inv,
     Kron,
-    LogDet,
-    LogSumExp,
     MatPow,
     Mul,
-    Norm,
     Num,
     Pow,
     Reshape,
-    Softmax,
-    Sum,
     Sym,
-    Trace,
     Transpose,
     Vec,
     differential_tag,
     dim_product,
 )
-from .ops import ELEMENTWISE
+from .ops import ELEMENTWISE, MATRIX_OPS
 from .printing import to_text
 
 D = Callable[[Expr], Expr]  # the differential of an operand (already computed)
@@ -116,15 +108,6 @@ def _d_func(e: Func, d: D) -> Expr:  # d f(u) = f'(u) .* du, f' from the functio
     return A.hadamard(ELEMENTWISE[e.name].derivative(e.arg, e), d(e.arg))
 
 
-def _d_norm(e: Norm, d: D) -> Expr:  # d||x|| = x : dx / ||x||
-    return A.mul(A.elem_pow(e, A.MINUS_ONE), A.sum_(A.hadamard(e.arg, d(e.arg))))
-
-
-def _d_softmax(e: Softmax, d: D) -> Expr:  # ds = s.*dx - s*(s'*dx)
-    dx = d(e.arg)
-    return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
-
-
 DIFFERENTIAL: dict[type[Expr], Forward] = dict([
     _forward(Add, _d_add),
     _forward(Mul, lambda e, d: _d_product(e, d, A.mul_list)),
@@ -133,20 +116,10 @@ DIFFERENTIAL: dict[type[Expr], Forward] = dict([
     _forward(MatPow, _d_matpow),
     _forward(Func, _d_func),
     _forward(Transpose, lambda e, d: A.transpose(d(e.arg))),
-    _forward(Trace, lambda e, d: F.trace(d(e.arg))),
-    _forward(Sum, lambda e, d: A.sum_(d(e.arg))),
-    _forward(Diag, lambda e, d: F.diag(d(e.arg))),
-    _forward(DiagPart, lambda e, d: F.diag_part(d(e.arg))),
-    _forward(Vec, lambda e, d: A.vec(d(e.arg))),
     _forward(Reshape, lambda e, d: F.reshape(d(e.arg), e.rows, e.cols)),
     _forward(Kron, lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right)))),
-    _forward(Det, lambda e, d: A.mul(e, F.trace(A.mul(F.inv(e.arg), d(e.arg))))),
-    _forward(LogDet, lambda e, d: F.trace(A.mul(F.inv(e.arg), d(e.arg)))),
-    _forward(Inv, lambda e, d: A.neg(A.mul(e, d(e.arg), e))),
-    _forward(Norm, _d_norm),
-    _forward(LogSumExp, lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg)))),
-    _forward(Softmax, _d_softmax),
 ])
+DIFFERENTIAL.update((op.node, op.differential) for op in MATRIX_OPS.values())  # tr, det, ...
 
 
 def _is_zero(e: Expr) -> bool:
@@ -238,14 +211,11 @@ PULLBACK: dict[type[Expr], Backward] = dict([
         (f, A.hadamard_list([g] + [h for j, h in enumerate(e.factors) if j != i]))
         for i, f in enumerate(e.factors) if dep(f)]),
     _backward(Transpose, _each(lambda e, g: A.transpose(g))),
-    _backward(Trace, _each(lambda e, g: A.mul(g, A.identity(e.arg.shape[0])))),
-    _backward(Sum, _each(lambda e, g: A.mul(g, A.ones(e.arg.shape)))),
-    _backward(Diag, _each(lambda e, g: F.diag_part(g))),
-    _backward(DiagPart, _each(lambda e, g: F.diag(g))),
-    _backward(Vec, _each(lambda e, g: F.reshape(g, *e.arg.shape))),
     _backward(Reshape, _each(lambda e, g: A.vec(g))),
     _backward(Kron, _pb_kron),
 ])
+PULLBACK.update((op.node, _each(op.pullback)) for op in MATRIX_OPS.values()  # tr, sum, ...
+                if op.pullback is not None)
 
 
 def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import ir
-from .ops import ELEMENTWISE
+from .ops import ELEMENTWISE, MATRIX_OPS
 
 __all__ = ["EvaluationError", "evaluate", "resolve_dim", "resolve_shape"]
 
@@ -296,75 +296,8 @@ _STRUCTURAL: dict[type[ir.Expr], Structural] = dict([
 # ------------------------------------------------------------ nodes that only need their arguments
 
 
-def _scalar(value: Any) -> np.ndarray:
-    """A number as a (1, 1) array."""
-    return np.array([[value]])
-
-
-def _trace(x: np.ndarray) -> np.ndarray:
-    return _scalar(np.trace(x))
-
-
-def _det(x: np.ndarray) -> np.ndarray:
-    return _scalar(np.linalg.det(x))
-
-
-def _logdet(x: np.ndarray) -> np.ndarray:
-    """log |det X| via slogdet (no overflow for large determinants)."""
-    _, logabsdet = np.linalg.slogdet(x)
-    return _scalar(logabsdet)
-
-
-def _diag(v: np.ndarray) -> np.ndarray:
-    return np.diag(v[:, 0])
-
-
-def _diag_part(x: np.ndarray) -> np.ndarray:
-    return np.diag(x).reshape(-1, 1).copy()
-
-
-def _sum(x: np.ndarray) -> np.ndarray:
-    return _scalar(np.sum(x))
-
-
-def _norm(x: np.ndarray) -> np.ndarray:
-    """2-norm of a vector, Frobenius norm of a matrix (the same thing on the entries)."""
-    return _scalar(np.linalg.norm(x))
-
-
-def _shift(x: np.ndarray) -> float:
-    """The largest real part, subtracted before exponentiating to avoid overflow."""
-    return float(np.max(np.real(x)))
-
-
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    m = _shift(x)
-    return _scalar(m + np.log(np.sum(np.exp(x - m))))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - _shift(x))
-    return e / np.sum(e)
-
-
-def _vec(x: np.ndarray) -> np.ndarray:
-    """Stack the columns (column-major)."""
-    return x.reshape((-1, 1), order="F")
-
-
-# each takes the values of the node's operands (one, or two for kron)
 _SIMPLE: dict[type[ir.Expr], Callable[..., np.ndarray]] = {
     ir.Transpose: lambda x: x.T,
-    ir.Trace: _trace,
-    ir.Det: _det,
-    ir.LogDet: _logdet,
-    ir.Inv: np.linalg.inv,
-    ir.Diag: _diag,
-    ir.DiagPart: _diag_part,
-    ir.Sum: _sum,
-    ir.Norm: _norm,
-    ir.LogSumExp: _logsumexp,
-    ir.Softmax: _softmax,
     ir.Kron: np.kron,
-    ir.Vec: _vec,
+    **{op.node: op.numpy for op in MATRIX_OPS.values()},  # tr, det, softmax, ...
 }

@@ -45,6 +45,7 @@ from .ir import (
     Transpose,
     differential_tag,
 )
+from .ops import MATRIX_OPS
 from .printing import LatexPrinter, TextPrinter
 
 if TYPE_CHECKING:
@@ -354,30 +355,18 @@ def _rules_of(e: Expr, moving: set[str]) -> str:
         match node:
             case Pow() if isinstance(node.base, Norm) and node.exponent == Num(2):
                 names.append("d(R : R) = 2*R : dR")
-            case Norm():
-                names.append("d norm(x) = x : dx / norm(x)")
             case Mul() if sum(1 for f in node.factors if f.free) > 1:
                 names.append("product rule")
             case Hadamard():
                 names.append("product rule (Hadamard)")
             case Func():
                 names.append(f"chain rule: d {node.name}(u) = {node.name}'(u) .* du")
-            case LogDet():
-                names.append("d logdet(X) = inv(X)' : dX")
-            case Det():
-                names.append("d det(X) = det(X)*inv(X)' : dX")
-            case Inv():
-                names.append("d inv(X) = -inv(X)*dX*inv(X)")
-            case Trace():
-                names.append("d tr(X) = tr(dX)")
-            case Sum():
-                names.append("d sum(X) = sum(dX)")
             case Pow() if not isinstance(node.base, Norm):
                 names.append("power rule")
-            case LogSumExp():
-                names.append("d logsumexp(x) = softmax(x) : dx")
-            case Softmax():
-                names.append("d softmax(x) = (diag(s) - s*s')*dx")
+            case _ if type(node) in MATRIX_OPS:  # tr, det, softmax, ...: the record's rule
+                rule = MATRIX_OPS[type(node)].rule
+                if rule is not None:
+                    names.append(rule)
     names = list(dict.fromkeys(names))
     return "; ".join(names[:4]) if names else "linearity"
 

@@ -22,9 +22,6 @@ from .algebra import add_list, neg, split_product, transpose, transpose_count
 from .ir import (
     Add,
     Commutation,
-    Det,
-    Diag,
-    DiagPart,
     Differential,
     Expr,
     Func,
@@ -32,26 +29,19 @@ from .ir import (
     Identity,
     Inv,
     Kron,
-    LogDet,
-    LogSumExp,
     MatPow,
     Mul,
-    Norm,
     Num,
     Number,
     Ones,
     Pow,
     Reshape,
-    Softmax,
-    Sum,
     Sym,
-    Trace,
     Transpose,
-    Vec,
     Zero,
 )
 from .names import GREEK, GREEK_UNICODE, GREEK_UPPER_UNICODE
-from .ops import ELEMENTWISE
+from .ops import ELEMENTWISE, MATRIX_OPS, MatrixOp
 
 # precedence: higher binds tighter
 ADD, MUL, UNARY, POW, POSTFIX, ATOM = 1, 2, 3, 4, 5, 6
@@ -79,8 +69,8 @@ class Printer:
     def show(self, e: Expr) -> Shown:
         got = self.memo.get(id(e))
         if got is None:
-            method = getattr(self, "print_" + type(e).__name__)
-            got = method(e)
+            op = MATRIX_OPS.get(type(e))
+            got = self.print_op(e, op) if op else getattr(self, "print_" + type(e).__name__)(e)
             self.memo[id(e)] = got
         return got
 
@@ -90,6 +80,10 @@ class Printer:
 
     def wrap(self, s: str) -> str:
         return f"({s})"
+
+    def print_op(self, e: Expr, op: MatrixOp) -> Shown:
+        """An operation of :data:`matdiff.ops.MATRIX_OPS`, spelled as its record says."""
+        raise NotImplementedError
 
     def oriented(self, e: Mul) -> Mul:
         """A 1 x 1 product reads either way (``x'*y = y'*x``): show the one that follows
@@ -305,43 +299,11 @@ class TextPrinter(Printer):
     def print_Func(self, e: Func) -> Shown:
         return self.call(e.name, e.arg)
 
-    def print_Trace(self, e: Trace) -> Shown:
-        return self.call("tr", e.arg)
-
-    def print_Det(self, e: Det) -> Shown:
-        return self.call("det", e.arg)
-
-    def print_LogDet(self, e: LogDet) -> Shown:
-        return self.call("logdet", e.arg)
-
-    def print_Inv(self, e: Inv) -> Shown:
-        return self.call("inv", e.arg)
-
-    def print_Diag(self, e: Diag) -> Shown:
-        return self.call("diag", e.arg)
-
-    def print_DiagPart(self, e: DiagPart) -> Shown:
-        return self.call("diag", e.arg)
-
-    def print_Sum(self, e: Sum) -> Shown:
-        return self.call("sum", e.arg)
-
-    def print_Norm(self, e: Norm) -> Shown:
-        if e.arg.shape[1] == 1:
-            return self.call("norm", e.arg)
-        return self.call("norm", e.arg, extra=", 'fro'")
-
-    def print_LogSumExp(self, e: LogSumExp) -> Shown:
-        return self.call("logsumexp", e.arg)
-
-    def print_Softmax(self, e: Softmax) -> Shown:
-        return self.call("softmax", e.arg)
+    def print_op(self, e: Expr, op: MatrixOp) -> Shown:  # tr(X), norm(X, 'fro'), ...
+        return self.call(op.name, e.args[0], extra=op.text_suffix(e) if op.text_suffix else "")
 
     def print_Kron(self, e: Kron) -> Shown:
         return self.call("kron", e.left, e.right)
-
-    def print_Vec(self, e: Vec) -> Shown:
-        return self.call("vec", e.arg)
 
     def print_Reshape(self, e: Reshape) -> Shown:
         return f"reshape({self.text(e.arg)}, {e.rows}, {e.cols})", ATOM
@@ -511,42 +473,13 @@ class LatexPrinter(TextPrinter):
     def print_Func(self, e: Func) -> Shown:
         return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
-    def print_Trace(self, e: Trace) -> Shown:
-        return self.op("\\operatorname{tr}", e.arg)
-
-    def print_Det(self, e: Det) -> Shown:
-        return self.op("\\det", e.arg)
-
-    def print_LogDet(self, e: LogDet) -> Shown:
-        return f"\\log\\left|\\det\\left({self.text(e.arg)}\\right)\\right|", ATOM
-
-    def print_Inv(self, e: Inv) -> Shown:
-        return f"{self.paren(e.arg, POSTFIX)}^{{-1}}", POSTFIX
-
-    def print_Diag(self, e: Diag) -> Shown:
-        return self.op("\\operatorname{diag}", e.arg)
-
-    def print_DiagPart(self, e: DiagPart) -> Shown:
-        return self.op("\\operatorname{diag}", e.arg)
-
-    def print_Sum(self, e: Sum) -> Shown:
-        return self.op("\\operatorname{sum}", e.arg)
-
-    def print_Norm(self, e: Norm) -> Shown:
-        sub = "2" if e.arg.shape[1] == 1 else "F"
-        return f"\\left\\|{self.text(e.arg)}\\right\\|_{sub}", ATOM
-
-    def print_LogSumExp(self, e: LogSumExp) -> Shown:
-        return self.op("\\operatorname{logsumexp}", e.arg)
-
-    def print_Softmax(self, e: Softmax) -> Shown:
-        return self.op("\\operatorname{softmax}", e.arg)
+    def print_op(self, e: Expr, op: MatrixOp) -> Shown:  # \operatorname{tr}(X), X^{-1}, ...
+        if op.postfix:
+            return op.latex_of(e, self.paren(e.args[0], POSTFIX)), POSTFIX
+        return op.latex_of(e, self.text(e.args[0])), ATOM
 
     def print_Kron(self, e: Kron) -> Shown:
         return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
-
-    def print_Vec(self, e: Vec) -> Shown:
-        return self.op("\\operatorname{vec}", e.arg)
 
     def print_Reshape(self, e: Reshape) -> Shown:
         return (f"\\operatorname{{reshape}}\\left({self.text(e.arg)}, {e.rows}, {e.cols}\\right)",

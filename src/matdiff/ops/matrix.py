@@ -1,0 +1,179 @@
+"""Operations on a whole vector or matrix (``tr``, ``det``, ``diag``, ``softmax``, ...): one
+record each, read by differentiation, evaluation, printing and the steps.
+
+A record holds the operation's spellings, its forward rule ``d op(X)`` in terms of the
+differential of its argument, the adjoint of the operation when it is linear (used to
+read a gradient off ``G : d op(X)``), its NumPy kernel and the name of its rule in
+``--steps``. Their simplifications as they are built (``tr(A') = tr(A)``,
+``det(I) = 1``) are algebra and live in :mod:`matdiff.functions`; code generation lowers
+them with its own cost model (solves instead of inverses, no n x n temporaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import algebra as A
+from .. import functions as F
+from ..ir import Det, Diag, DiagPart, Expr, Inv, LogDet, LogSumExp, Norm, Softmax, Sum, Trace, Vec
+
+if TYPE_CHECKING:
+    import numpy as np
+
+D = Callable[[Expr], Expr]  # the differential of an operand
+
+
+@dataclass(frozen=True)
+class MatrixOp:
+    """One operation with a single vector or matrix operand."""
+
+    node: type[Expr]
+    name: str                   # text: name(X)
+    latex: str | Callable[[Any, str], str]  # a template with {x}, or (node, x) -> LaTeX
+    differential: Callable[[Any, D], Expr]  # d op(X), given the node and d
+    numpy: Callable[[np.ndarray], np.ndarray]
+    pullback: Callable[[Any, Expr], Expr] | None = None  # adjoint of a linear op, at g
+    rule: str | None = None      # the rule's name in --steps
+    postfix: bool = False        # LaTeX writes it after its operand (X^{-1})
+    text_suffix: Callable[[Any], str] | None = None  # more arguments in the text (, 'fro')
+
+    def latex_of(self, node: Expr, x: str) -> str:
+        return self.latex.format(x=x) if isinstance(self.latex, str) else self.latex(node, x)
+
+
+def _operator(name: str) -> str:
+    return "\\operatorname{{" + name + "}}\\left({x}\\right)"
+
+
+# ----------------------------------------------------------------------- NumPy kernels
+# (NumPy is imported when a kernel first runs: `import matdiff` stays free of it)
+
+
+def _scalar(value: Any) -> np.ndarray:
+    import numpy as np
+
+    return np.array([[value]])
+
+
+def _trace(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return _scalar(np.trace(x))
+
+
+def _det(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return _scalar(np.linalg.det(x))
+
+
+def _logdet(x: np.ndarray) -> np.ndarray:
+    """log |det X| via slogdet (no overflow for large determinants)."""
+    import numpy as np
+
+    return _scalar(np.linalg.slogdet(x)[1])
+
+
+def _inv(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.linalg.inv(x)
+
+
+def _diag(v: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.diag(v[:, 0])
+
+
+def _diag_part(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.diag(x).reshape(-1, 1).copy()
+
+
+def _sum(x: np.ndarray) -> np.ndarray:
+    return _scalar(x.sum())
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    """2-norm of a vector, Frobenius norm of a matrix (the same thing on the entries)."""
+    import numpy as np
+
+    return _scalar(np.linalg.norm(x))
+
+
+def _shift(x: np.ndarray) -> float:
+    """The largest real part, subtracted before exponentiating to avoid overflow."""
+    import numpy as np
+
+    return float(np.max(np.real(x)))
+
+
+def _logsumexp(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    m = _shift(x)
+    return _scalar(m + np.log(np.sum(np.exp(x - m))))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    e = np.exp(x - _shift(x))
+    return e / np.sum(e)
+
+
+def _vec(x: np.ndarray) -> np.ndarray:
+    """Stack the columns (column-major)."""
+    return x.reshape((-1, 1), order="F")
+
+
+# ----------------------------------------------------------------------- rules
+
+
+def _d_norm(e: Norm, d: D) -> Expr:  # d||x|| = x : dx / ||x||
+    return A.mul(A.elem_pow(e, A.MINUS_ONE), A.sum_(A.hadamard(e.arg, d(e.arg))))
+
+
+def _d_softmax(e: Softmax, d: D) -> Expr:  # ds = s.*dx - s*(s'*dx)
+    dx = d(e.arg)
+    return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
+
+
+def _latex_norm(e: Norm, x: str) -> str:
+    return f"\\left\\|{x}\\right\\|_{'2' if e.arg.shape[1] == 1 else 'F'}"
+
+
+RECORDS: tuple[MatrixOp, ...] = (
+    MatrixOp(Trace, "tr", _operator("tr"), lambda e, d: F.trace(d(e.arg)), _trace,
+             pullback=lambda e, g: A.mul(g, A.identity(e.arg.shape[0])),
+             rule="d tr(X) = tr(dX)"),
+    MatrixOp(Sum, "sum", _operator("sum"), lambda e, d: A.sum_(d(e.arg)), _sum,
+             pullback=lambda e, g: A.mul(g, A.ones(e.arg.shape)), rule="d sum(X) = sum(dX)"),
+    MatrixOp(Diag, "diag", _operator("diag"), lambda e, d: F.diag(d(e.arg)), _diag,
+             pullback=lambda e, g: F.diag_part(g)),
+    MatrixOp(DiagPart, "diag", _operator("diag"), lambda e, d: F.diag_part(d(e.arg)),
+             _diag_part, pullback=lambda e, g: F.diag(g)),
+    MatrixOp(Vec, "vec", _operator("vec"), lambda e, d: A.vec(d(e.arg)), _vec,
+             pullback=lambda e, g: F.reshape(g, *e.arg.shape)),
+    MatrixOp(Det, "det", "\\det\\left({x}\\right)",
+             lambda e, d: A.mul(e, F.trace(A.mul(F.inv(e.arg), d(e.arg)))), _det,
+             rule="d det(X) = det(X)*inv(X)' : dX"),
+    MatrixOp(LogDet, "logdet", "\\log\\left|\\det\\left({x}\\right)\\right|",
+             lambda e, d: F.trace(A.mul(F.inv(e.arg), d(e.arg))), _logdet,
+             rule="d logdet(X) = inv(X)' : dX"),
+    MatrixOp(Inv, "inv", "{x}^{{-1}}", lambda e, d: A.neg(A.mul(e, d(e.arg), e)), _inv,
+             rule="d inv(X) = -inv(X)*dX*inv(X)", postfix=True),
+    MatrixOp(Norm, "norm", _latex_norm, _d_norm, _norm, rule="d norm(x) = x : dx / norm(x)",
+             text_suffix=lambda e: "" if e.arg.shape[1] == 1 else ", 'fro'"),
+    MatrixOp(LogSumExp, "logsumexp", _operator("logsumexp"),
+             lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg))), _logsumexp,
+             rule="d logsumexp(x) = softmax(x) : dx"),
+    MatrixOp(Softmax, "softmax", _operator("softmax"), _d_softmax, _softmax,
+             rule="d softmax(x) = (diag(s) - s*s')*dx"),
+)
+
+MATRIX_OPS: dict[type[Expr], MatrixOp] = {r.node: r for r in RECORDS}
