@@ -28,6 +28,7 @@ What is measured (nothing is asserted; the report is Markdown on stdout):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import functools
 import gc
@@ -39,14 +40,15 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 try:
-    import matdiff  # noqa: F401
+    import matdiff
 except ImportError:
     sys.path.insert(0, str(HERE.parent / "src"))
 
@@ -61,16 +63,37 @@ try:
     import sympy as sp
     from sympy.core.cache import clear_cache
     from sympy.matrices.expressions import (
-        Determinant, DiagMatrix, DiagonalMatrix, DiagonalOf, HadamardPower, HadamardProduct,
-        Identity, Inverse, KroneckerProduct, MatAdd, MatMul, MatPow, MatrixSymbol, OneMatrix,
-        Trace, Transpose, ZeroMatrix,
+        Determinant,
+        DiagMatrix,
+        DiagonalMatrix,
+        DiagonalOf,
+        HadamardPower,
+        HadamardProduct,
+        Identity,
+        Inverse,
+        KroneckerProduct,
+        MatAdd,
+        MatMul,
+        MatPow,
+        MatrixSymbol,
+        OneMatrix,
+        Trace,
+        Transpose,
+        ZeroMatrix,
     )
     from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
     from sympy.matrices.expressions.matexpr import MatrixElement
     from sympy.matrices.matrixbase import MatrixBase
     from sympy.tensor.array.expressions.array_expressions import (
-        ArrayAdd, ArrayContraction, ArrayDiagonal, ArrayElementwiseApplyFunc,
-        ArrayTensorProduct, OneArray, PermuteDims, Reshape, ZeroArray,
+        ArrayAdd,
+        ArrayContraction,
+        ArrayDiagonal,
+        ArrayElementwiseApplyFunc,
+        ArrayTensorProduct,
+        OneArray,
+        PermuteDims,
+        Reshape,
+        ZeroArray,
     )
     SYMPY_ERROR = None
 except ImportError as e:  # the matdiff half still runs
@@ -282,7 +305,8 @@ case("logistic regression + L2", LOGREG + " + lambda/2*norm(w)^2", "w",
      lambda s: _logreg_sympy(s) + s.lam / 2 * Trace(s.w.T * s.w), domain={"y": "sign"})
 case("sigmoid cross-entropy", "-(y'*log(sigmoid(X*w)) + (1 - y)'*log(1 - sigmoid(X*w)))", "w",
      _logreg_shapes,
-     lambda v: -(v.y.T @ np.log(sigm(v.X @ v.w)) + (1 - v.y).T @ np.log(1 - sigm(v.X @ v.w))).item(),
+     lambda v: -(v.y.T @ np.log(sigm(v.X @ v.w))
+                 + (1 - v.y).T @ np.log(1 - sigm(v.X @ v.w))).item(),
      lambda s: -(s.y.T * _ew(sp.log, _ew(_lam(lambda t: 1 / (1 + sp.exp(-t))), s.X * s.w))
                  + (_ones(s.y.shape[0], 1) - s.y).T
                  * _ew(sp.log, _ones(s.y.shape[0], 1)
@@ -513,7 +537,7 @@ def sympy_evaluate(e, env, dims):
         name = type(x).__name__
         if isinstance(x, sp.Derivative) or name == "ArrayDerivative":
             raise Unevaluable("unevaluated derivative")
-        if isinstance(x, MatrixSymbol) or isinstance(x, sp.Symbol):
+        if isinstance(x, (MatrixSymbol, sp.Symbol)):
             raise Unevaluable(f"no value for {x}")
         if isinstance(x, MatMul):
             acc, coef = None, 1.0
@@ -697,7 +721,7 @@ def classify_sympy(case: Case, f, g, vals, fd) -> tuple[str, str]:
     """yes / no / 0 / unevaluated / unchecked, and a note; f and g may be lists of terms."""
     fs = f if isinstance(f, list) else [f]
     gs = g if isinstance(g, list) else [g]
-    ns, keys, dimsyms = sympy_symbols(case)
+    _ns, keys, dimsyms = sympy_symbols(case)
     env = {}
     for name, s in keys.items():
         env[s] = vals[name].item() if vals[name].shape == (1, 1) else vals[name]
@@ -708,7 +732,7 @@ def classify_sympy(case: Case, f, g, vals, fd) -> tuple[str, str]:
         ref = case.ref(namespace(vals))
         if abs(fv - ref) > 1e-8 * max(1.0, abs(ref)):
             return "unchecked", f"SymPy function value {fv:.6g} != NumPy {ref:.6g} (benchmark bug)"
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         return "unchecked", f"could not evaluate SymPy's function: {type(e).__name__}: {e}"
     if any(gi.has(sp.Derivative) or any(type(a).__name__ == "ArrayDerivative"
                                         for a in sp.preorder_traversal(gi)) for gi in gs):
@@ -726,7 +750,7 @@ def classify_sympy(case: Case, f, g, vals, fd) -> tuple[str, str]:
             return "no", f"malformed answer: {e}"
         except Unevaluable as e:
             return "unchecked", f"cannot evaluate SymPy's answer: {e}"
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             return "no", f"answer fails to evaluate: {type(e).__name__}: {e}"
         part = as_gradient(value, shape)
         if part is None:
@@ -747,9 +771,8 @@ def md_values_dims(program, vals):
         if name not in vals:
             continue
         for d, size in zip(sym.shape, vals[name].shape):
-            if isinstance(d, str) and "*" not in d:
-                if dims.setdefault(d, size) != size:
-                    raise ValueError(f"dimension {d} would be {dims[d]} and {size}")
+            if isinstance(d, str) and "*" not in d and dims.setdefault(d, size) != size:
+                raise ValueError(f"dimension {d} would be {dims[d]} and {size}")
     return dims
 
 
@@ -768,20 +791,20 @@ def run_case(case: Case, opts, rng) -> CaseResult:
         med, cpu, res.md_repeats = repeat_median(md, opts.md_repeats, opts.md_budget,
                                                 before=clear_caches, min_repeats=10)
         res.md_ms, res.md_cpu_ms = med * 1e3, cpu * 1e3
-    except Exception as e:  # noqa: BLE001  (a crash is a result too)
+    except Exception as e:
         res.md_error = f"{type(e).__name__}: {e}".splitlines()[0]
     if not res.md_error:
         r = matdiff.gradient(case.expr, case.wrt, **case.decls)
         try:
             res.md_check = "yes" if r.check().passed else "no"
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             res.md_check = f"error ({type(e).__name__})"
         try:
             dims = md_values_dims(r.program, vals)
             g = md_evaluate(r.expr, vals, dims)
             err = rel_err(g.reshape(fd.shape), fd)
             res.md_fd = "yes" if err < TOL else f"no (rel. error {err:.2g})"
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             res.md_fd = f"unchecked ({type(e).__name__}: {e})"
     # ---- SymPy
     if case.sympy is None or sp is None:
@@ -795,7 +818,7 @@ def run_case(case: Case, opts, rng) -> CaseResult:
     except Timeout:
         res.sp_status, res.sp_note = "error", f"timed out after {opts.sp_timeout:g} s"
         return res
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         res.sp_first_ms = None
         res.sp_status = "error"
         res.sp_note = f"{type(e).__name__}: {e}".splitlines()[0][:120]
@@ -804,7 +827,7 @@ def run_case(case: Case, opts, rng) -> CaseResult:
         try:
             dt, _ = timed(lambda: _swallow(lambda: sympy_run(case)), clear_cache)
             res.sp_ms = dt * 1e3
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         return res
     med, cpu, res.sp_repeats = repeat_median(
@@ -825,7 +848,7 @@ def _retry_term_by_term(case, res, vals, fd, opts):
     except Timeout:
         res.sp_note += "; term by term: timed out"
         return
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         res.sp_note += f"; term by term: raises {type(e).__name__}"
         return
     if tb is None:
@@ -835,10 +858,8 @@ def _retry_term_by_term(case, res, vals, fd, opts):
 
 
 def _swallow(fn):
-    try:
+    with contextlib.suppress(Exception):
         fn()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 # ================================================================================= scaling
@@ -991,7 +1012,7 @@ def scale_matdiff(family, k, wrt, opts, rng) -> ScalePoint:
         g = md_evaluate(result.expr, vals, md_values_dims(program, vals))
         err = rel_err(g, fd_gradient(case, vals, complex_step=True))
         pt.correct = "yes" if err < TOL else f"no ({err:.1g})"
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         pt.correct = f"unchecked ({type(e).__name__})"
     return pt
 
@@ -1007,7 +1028,7 @@ def scale_sympy(family, k, wrt, opts, rng) -> ScalePoint:
     except Timeout:
         pt.error = f"timed out after {opts.sp_scale_timeout:g} s"
         return pt
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         pt.error = f"{type(e).__name__}: {e}".splitlines()[0][:100]
         return pt
     pt.total_ms = dt * 1e3
@@ -1076,7 +1097,7 @@ def machine_info() -> list[str]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, text=True,
                                 capture_output=True, timeout=5).stdout.strip()
-    except Exception:  # noqa: BLE001
+    except Exception:
         commit = ""
     return [
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
@@ -1136,7 +1157,8 @@ def report(results: list[CaseResult], scaling, sp_scaling, md_points, opts, elap
     L.append(f"- matdiff answers: {n - len(md_fail)}/{n} pass both `Result.check()` and the "
              "independent finite-difference comparison"
              + ("" if not md_fail else "; failures: " + "; ".join(
-                 f"#{results.index(r) + 1} {r.md_error or ('check ' + r.md_check + ', FD ' + r.md_fd)}"
+                 f"#{results.index(r) + 1} "
+                 f"{r.md_error or ('check ' + r.md_check + ', FD ' + r.md_fd)}"
                  for r in md_fail)) + ".")
     if ratios:
         cpu_ratios = [r.sp_cpu_ms / r.md_cpu_ms for r in both if r.md_cpu_ms]
@@ -1180,7 +1202,8 @@ def report(results: list[CaseResult], scaling, sp_scaling, md_points, opts, elap
              f"{opts.md_repeats} repeats (count in the `n` column), and the first call. SymPy: "
              "build + `.diff` + `str`, median of up to "
              f"{opts.sp_repeats} repeats after `clear_cache()`. The ratio (of wall medians) is "
-             "given where SymPy's answer is right. `SymPy correct?`: yes; no (wrong value or malformed); 0 (returns "
+             "given where SymPy's answer is right. `SymPy correct?`: yes; no (wrong value or "
+             "malformed); 0 (returns "
              "zero); unevaluated (returns a `Derivative`); error (raises; its time is the time to "
              "fail); n/a (no SymPy formulation). `matdiff ok?`: `Result.check()` / agreement with "
              "finite differences of an independent NumPy version.")
@@ -1215,7 +1238,8 @@ def report(results: list[CaseResult], scaling, sp_scaling, md_points, opts, elap
     L.append("")
     L.append("matdiff on one expression of growing size (`compile_program` + `derive` + "
              "`.text`, phases timed separately, median of up to "
-             f"{opts.scale_repeats} repeats, each point after `gc.collect()`). AST nodes are the parser's nodes, IR nodes the "
+             f"{opts.scale_repeats} repeats, each point after `gc.collect()`). AST nodes are the "
+             "parser's nodes, IR nodes the "
              "distinct nodes of the typed DAG (`program.expr.walk()`). `correct` compares the "
              "gradient with finite differences of a NumPy version.")
     for fam, pts in scaling.items():
@@ -1239,7 +1263,8 @@ def report(results: list[CaseResult], scaling, sp_scaling, md_points, opts, elap
             L.append("Log-log slopes against AST nodes (1 = linear): total "
                      f"{loglog_slope([p.ast for p in ok], [p.total_ms for p in ok]):.2f}, "
                      f"CPU {loglog_slope([p.ast for p in ok], [p.cpu_ms for p in ok]):.2f}, "
-                     f"compile {loglog_slope([p.ast for p in ok], [p.compile_ms for p in ok]):.2f}, "
+                     "compile "
+                     f"{loglog_slope([p.ast for p in ok], [p.compile_ms for p in ok]):.2f}, "
                      f"derive {loglog_slope([p.ast for p in ok], [p.derive_ms for p in ok]):.2f}, "
                      f"print {loglog_slope([p.ast for p in ok], [p.print_ms for p in ok]):.2f}; "
                      "answer length "
@@ -1381,7 +1406,7 @@ def main(argv=None) -> int:
     opts.cpu_start = time.process_time()
     rng = np.random.default_rng(20240601)
     # warm up: imports and lazily built tables of both libraries are not what we time
-    matdiff.gradient("norm(W*u - v)^2", "W").text
+    _ = matdiff.gradient("norm(W*u - v)^2", "W").text
     if sp is not None:
         _swallow(lambda: sympy_run(CASES[2]))
     results = []

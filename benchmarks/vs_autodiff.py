@@ -46,10 +46,9 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import jax  # noqa: E402
 import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
-
-import jax  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
@@ -374,7 +373,7 @@ def run_one(prob: Problem, n: int, args) -> Row:
         if err > 1e-7:
             row.errors.append(f"{key} differs: {err:.1e}")
         del H
-        row.t[key] = timeit(lambda: block(h(arg)), budget, reps=3)
+        row.t[key] = timeit(lambda h=h, arg=arg: block(h(arg)), budget, reps=3)
     return row
 
 

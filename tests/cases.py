@@ -27,14 +27,25 @@ comment); the table does not assert a form for them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 # ----------------------------------------------------------------------------- NumPy helpers
-from oracle import (  # noqa: E402,F401  (names the references use)
-    det, inv, la, logdet, logsumexp, norm, sigmoid, softmax, softplus, sq, tr, vec,
+from oracle import (
+    det,
+    inv,
+    la,
+    logdet,
+    logsumexp,
+    norm,
+    sigmoid,
+    softmax,
+    softplus,
+    sq,
+    tr,
+    vec,
 )
 
 

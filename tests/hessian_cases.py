@@ -26,14 +26,25 @@ which the test checks to be equal in value (so the record itself is right).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
 # ----------------------------------------------------------------------------- NumPy helpers
-from oracle import (  # noqa: E402,F401  (names the references use)
-    det, inv, la, logdet, logsumexp, norm, sigmoid, softmax, softplus, sq, tr, vec,
+from oracle import (
+    det,
+    inv,
+    la,
+    logdet,
+    logsumexp,
+    norm,
+    sigmoid,
+    softmax,
+    softplus,
+    sq,
+    tr,
+    vec,
 )
 
 

@@ -7,7 +7,7 @@ Written without matdiff on purpose: the tables check matdiff against these.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import matdiff  # noqa: E402
-from matdiff.api import compile_program, declarations_from, parse  # noqa: E402
-from matdiff.check import sample_dims, sample_values  # noqa: E402
-from matdiff.evaluate import evaluate  # noqa: E402
-from oracle import richardson  # noqa: E402
+from cases import CASES, IMPROVED_FORMS, Case
+from oracle import richardson
 
-from cases import CASES, IMPROVED_FORMS, Case  # noqa: E402
+import matdiff
+from matdiff.api import compile_program, declarations_from, parse
+from matdiff.check import sample_dims, sample_values
+from matdiff.evaluate import evaluate
 
 TOL = 1e-6  # relative error of the derivative against finite differences
 PARSE_TOL = 1e-9  # relative difference between the result and its printed text, re-parsed

@@ -24,15 +24,15 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import matdiff  # noqa: E402
-from matdiff import api  # noqa: E402
-from matdiff.check import sample_dims, sample_values  # noqa: E402
-from matdiff.codegen import build, chain, generate, load  # noqa: E402
-from matdiff.errors import UnsupportedError  # noqa: E402
-from matdiff.evaluate import evaluate  # noqa: E402
+import hessian_cases
+from cases import CASES
 
-import hessian_cases  # noqa: E402
-from cases import CASES  # noqa: E402
+import matdiff
+from matdiff import api
+from matdiff.check import sample_dims, sample_values
+from matdiff.codegen import build, chain, generate, load
+from matdiff.errors import UnsupportedError
+from matdiff.evaluate import evaluate
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TOL = 1e-7
@@ -181,7 +181,7 @@ def test_compile_several_wrt_and_hessian():
     f = matdiff.compile("norm(W*u - v)^2", ["u", "W"], hessian=True)
     rng = np.random.default_rng(1)
     W, u, v = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(4)
-    value, gu, gW, Hu, HW = f(W=W, u=u, v=v)
+    _value, gu, gW, Hu, HW = f(W=W, u=u, v=v)
     r = W @ u - v
     np.testing.assert_allclose(gu, 2 * W.T @ r)
     np.testing.assert_allclose(gW, 2 * np.outer(r, u))
@@ -194,7 +194,7 @@ def test_compile_keyword_names_and_declarations():
     f = matdiff.compile("x'*A*x + lambda*norm(x)^2", "x", A="symmetric matrix")
     A = np.array([[2.0, 1.0], [1.0, 3.0]])
     x = np.array([1.0, -1.0])
-    value, g = f(x=x, A=A, **{"lambda": 0.5})
+    _value, g = f(x=x, A=A, **{"lambda": 0.5})
     np.testing.assert_allclose(g, 2 * A @ x + x)
     assert "2 * (A @ x)" in f.source or "A @ x" in f.source
 

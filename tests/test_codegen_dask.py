@@ -18,14 +18,13 @@ if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distrib
     pytest.skip("dask / dask.distributed cannot be imported: `pip install 'matdiff[dask]'` to "
                 "test the Dask backend", allow_module_level=True)
 
-import dask  # noqa: E402
-import dask.array as da  # noqa: E402
+import dask
+import dask.array as da
+from cases import CASES
+from test_codegen import run_case
 
-import matdiff  # noqa: E402
-from matdiff.errors import UnsupportedError  # noqa: E402
-
-from cases import CASES  # noqa: E402
-from test_codegen import run_case  # noqa: E402
+import matdiff
+from matdiff.errors import UnsupportedError
 
 LSQ = "1/N * norm(X*W - Y, 'fro')^2"
 LOGREG = "sum(softplus(-y.*(X*w))) + lambda/2*norm(w)^2"
@@ -60,7 +59,7 @@ def test_least_squares_on_a_cluster(client):
     # lazy: one graph for both outputs, computed once on the cluster
     lazy = fd.module.f(m, Xd, W, Yd, compute=False)
     assert all(isinstance(x, da.Array) for x in lazy)
-    v2, g2 = dask.compute(*lazy)
+    _v2, g2 = dask.compute(*lazy)
     np.testing.assert_allclose(g2, grad0, rtol=1e-10)
 
 

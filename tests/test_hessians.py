@@ -30,20 +30,20 @@ import functools
 import os
 import sys
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import matdiff  # noqa: E402
-from matdiff.api import compile_program, declarations_from  # noqa: E402
-from matdiff.check import sample_dims, sample_values  # noqa: E402
-from matdiff.evaluate import evaluate  # noqa: E402
-from oracle import richardson  # noqa: E402
+from hessian_cases import CASES, KNOWN_CLUMSY, Case
+from oracle import richardson
 
-from hessian_cases import CASES, KNOWN_CLUMSY, Case  # noqa: E402
+import matdiff
+from matdiff.api import compile_program, declarations_from
+from matdiff.check import sample_dims, sample_values
+from matdiff.evaluate import evaluate
 
 SEED = 3
 HESS_TOL = 1e-5  # second differences: relative (Frobenius) error of the whole matrix
@@ -197,7 +197,7 @@ class Setup:
         return tuple(declarations_from(**types))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _setup_cached(index: int) -> Setup:
     return Setup(CASES[index])
 
@@ -326,7 +326,7 @@ def test_known_clumsy(entry):
         assert current == textbook
     elif current != matdiff_form:
         warnings.warn(f"{cid} [{part}]: matdiff now prints {current!r}; update KNOWN_CLUMSY "
-                      f"(textbook: {textbook!r})")
+                      f"(textbook: {textbook!r})", stacklevel=2)
     extra = {"d" + c.wrt: s.direction}
     book = compile_program(textbook, s.declarations())
     want = s.evaluate(expr, extra)

@@ -10,7 +10,7 @@ from matdiff.api import compile_program
 from matdiff.check import sample_dims, sample_values
 from matdiff.evaluate import evaluate
 from matdiff.ir import Num, Sym
-from matdiff.printing import latex_name, to_latex, to_text
+from matdiff.printing import latex_name, to_text
 
 x = Sym("x", ("n", 1), "vector")
 y = Sym("y", ("n", 1), "vector")

@@ -18,7 +18,7 @@ class MatdiffError(Exception):
         self.position = position
         self.text = text
 
-    def with_text(self, text: str) -> "MatdiffError":
+    def with_text(self, text: str) -> MatdiffError:
         """Attach the source text (for the caret display) if none is attached yet."""
         if self.text is None:
             self.text = text
