@@ -28,6 +28,8 @@ demo: venv
 test: venv browser
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e ".[test,backends]"
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/matdiff
 	$(BIN)/python -m pytest
 
 # The browser tests (tests/test_browser.py) drive Debian's chromium: install it when it is

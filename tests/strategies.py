@@ -427,7 +427,8 @@ class _Gen:
         form = self.pick(forms)
         if form == "at":
             inner = self.pick([N, M])
-            return f"{wrap(self.gen((shape[0], inner), d))} @ {wrap(self.gen((inner, shape[1]), d))}"
+            left, right = self.gen((shape[0], inner), d), self.gen((inner, shape[1]), d)
+            return f"{wrap(left)} @ {wrap(right)}"
         if form == "circ":
             op = self.pick(["∘", "⊙"])
             u = self.not_eye(wrap(self.gen(shape, d)), shape)

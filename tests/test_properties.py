@@ -192,7 +192,7 @@ def test_gradient_of_scalar_checks(case):
     assert_close(grad, expected, TOL, "gradient vs numeric_gradient")
 
 
-# ----------------------------------------------------------------------------- 2. Jacobians, derivatives
+# ------------------------------------------------------------------------ 2. Jacobians, derivatives
 
 
 def numeric_jacobian(f: ir.Expr, var: ir.Sym, values, dims) -> np.ndarray:
@@ -372,7 +372,8 @@ UGLY = [
     (re.compile(r"''"), "a double transpose"),
     (re.compile(r"\.\^1(?![\w.])"), ".^1"),
     (re.compile(r"(?<![\w.])1\s*\.\*"), "1.*"),
-    (re.compile(r"\bones\(1\)"), "ones(1), a 1 x 1 ones (`ones(n)'*x*a` by a gives `ones(1)*sum(x)`)"),
+    (re.compile(r"\bones\(1\)"),
+     "ones(1), a 1 x 1 ones (`ones(n)'*x*a` by a gives `ones(1)*sum(x)`)"),
 ]
 
 
