@@ -189,8 +189,10 @@ def test_bad_expression_is_400_with_position(client, expression, position, kind)
 def test_bad_declaration_or_variable_is_400(client):
     r = post(client, {"expression": "x'*A*x", "declarations": {"A": "tensor"}})
     assert r.status_code == 400 and "unknown kind" in r.json()["error"]["message"]
+    r = post(client, {"expression": "x'*A*x", "wrt": ["2Q"]})  # not a name (an unused
+    assert r.status_code == 400 and r.json()["error"]["kind"] == "type"  # name is zero)
     r = post(client, {"expression": "x'*A*x", "wrt": ["Q"]})
-    assert r.status_code == 400 and r.json()["error"]["kind"] == "type"
+    assert r.status_code == 200 and r.json()["results"][0]["text"] == "zeros(m, p)"
 
 
 def test_lone_surrogates_are_answered_as_json(client):

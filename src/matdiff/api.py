@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from . import differentiate as D
 from .errors import InternalError, MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
-from .ir import Expr, Sym, shape_text
+from .ir import Dim, Expr, Sym, shape_text
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
 from .syntax import Declaration, Parsed
-from .typecheck import Program, typecheck
+from .typecheck import Program, convention, typecheck
 
 if TYPE_CHECKING:
     from .codegen import Generated
@@ -173,7 +173,7 @@ def parse_latex(text: str, declarations: tuple[Declaration, ...] = ()) -> Parsed
 
 def reading(program: Program) -> tuple[str | None, tuple[str, ...]]:
     """How a LaTeX or index-notation input was read: (plain text or None, notes)."""
-    return getattr(program, "read_as", None), getattr(program, "notes", ())
+    return program.read_as, program.notes
 
 
 def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
@@ -191,8 +191,9 @@ def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
     else:
         parsed = parse_plain(expr, tuple(declarations))
     program = typecheck(parsed, declarations, require_scalar=require_scalar)
-    program.read_as = getattr(parsed, "plain", None) if latex else None  # type: ignore[attr-defined]
-    program.notes = getattr(parsed, "notes", ())  # type: ignore[attr-defined]
+    program.read_as = getattr(parsed, "plain", None) if latex else None
+    program.notes = tuple(getattr(parsed, "notes", ()))
+    program.declarations = parsed.declarations + tuple(declarations)
     return program
 
 
@@ -205,11 +206,10 @@ def differentiable(program: Program) -> list[str]:
 
 
 def derive(program: Program, wrt: str) -> Result:
-    """The derivative of the program's function with respect to one variable."""
-    var = program.syms.get(wrt)
+    """The derivative of the program's function with respect to one variable (zero, of the
+    right shape, for a variable the function does not use)."""
+    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
     text = program.text
-    if var is None:
-        raise MatdiffTypeError(f"'{wrt}' does not appear in the expression").with_text(text)
     if var.kind == "mask":
         raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
                                "differentiated by").with_text(text)
@@ -228,6 +228,46 @@ def derive(program: Program, wrt: str) -> Result:
         e.with_text(text)
         raise
     return Result(wrt, kind, factor(g), program, var, map=dmap)
+
+
+def absent_variable(program: Program, name: str) -> Sym:
+    """A variable the function does not use, typed by its declaration or, undeclared, by the
+    naming convention; its sizes are the declared ones or new dimension names."""
+    if not name.isidentifier():
+        raise MatdiffTypeError(f"'{name}' is not a variable name").with_text(program.text)
+    decl = next((d for d in program.declarations if name in (n for n, _ in d.names)), None)
+    kind = convention(name) if decl is None else "symmetric" if decl.symmetric else decl.kind
+    taken = {str(d) for s in program.syms.values() for d in s.shape} | set(program.syms)
+    fresh = (d for d in ("n", "m", "p", "q", "k", "r", "s", "t") + tuple(
+        f"n{i}" for i in range(1, 99)) if d not in taken)
+    given = iter([d for d, _ in decl.dims] if decl is not None else [])
+    rows: Dim = next(given, None) or next(fresh)
+    if kind == "scalar":
+        shape: tuple[Dim, Dim] = (1, 1)
+    elif kind == "vector":
+        shape = (rows, 1)
+    else:  # a symmetric matrix is square; a matrix or a mask has two sizes
+        shape = (rows, rows if kind == "symmetric" else next(given, None) or next(fresh))
+    return Sym(name, shape, kind)
+
+
+def _add_absent(program: Program, var: Sym) -> Sym:
+    """Make an unused variable one of the program's (its type is shown, code takes it), with
+    a note saying why its derivative is zero."""
+    if var.kind != "mask":
+        program.syms[var.name] = var
+        program.order[var.name] = len(program.order)
+        program.types[var.name] = shape_text(var.shape, var.kind)
+        program.notes += (f"the function does not depend on {var.name}: its derivative is "
+                          "zero",)
+    return var
+
+
+def declared_unused(program: Program) -> list[str]:
+    """Declared variables the function does not use (masks are data)."""
+    names = dict.fromkeys(n for d in program.declarations if d.kind != "mask"
+                          for n, _ in d.names)
+    return [n for n in names if n not in program.syms]
 
 
 def derive_hessian(program: Program, wrt: str, gradient: Result | None = None) -> Result:
@@ -458,7 +498,7 @@ def _derive_all(program: Program, req: Request) -> tuple[list[Result], list[Skip
     derivative matdiff cannot give is skipped, saying why."""
     results: list[Result] = []
     skipped: list[Skipped] = []
-    for name in req.wrt or differentiable(program):
+    for name in req.wrt or differentiable(program) + declared_unused(program):
         try:
             results.append(derive(program, name))
             if req.hessian:

@@ -60,6 +60,9 @@ class Program:
     declared_dims: frozenset[str]
     text: str
     dim_sizes: dict[str, int] = field(default_factory=dict)
+    declarations: tuple[Declaration, ...] = ()  # of the where clause and the caller
+    read_as: str | None = None  # LaTeX input: the formula in the plain language
+    notes: tuple[str, ...] = ()  # how LaTeX or index notation was read
 
     @property
     def shape_text(self) -> str:
