@@ -36,6 +36,7 @@ class MatrixOp:
     numpy: Callable[[np.ndarray], np.ndarray]
     pullback: Callable[[Any, Expr], Expr] | None = None  # adjoint of a linear op, at g
     rule: str | None = None      # the rule's name in --steps
+    adjoint_rule: str | None = None  # the identity the adjoint rests on, in --steps
     postfix: bool = False        # LaTeX writes it after its operand (X^{-1})
     text_suffix: Callable[[Any], str] | None = None  # more arguments in the text (, 'fro')
 
@@ -150,15 +151,18 @@ def _latex_norm(e: Norm, x: str) -> str:
 RECORDS: tuple[MatrixOp, ...] = (
     MatrixOp(Trace, "tr", _operator("tr"), lambda e, d: F.trace(d(e.arg)), _trace,
              pullback=lambda e, g: A.mul(g, A.identity(e.arg.shape[0])),
-             rule="d tr(X) = tr(dX)"),
+             rule="d tr(X) = tr(dX)", adjoint_rule="tr(B) = I : B"),
     MatrixOp(Sum, "sum", _operator("sum"), lambda e, d: A.sum_(d(e.arg)), _sum,
-             pullback=lambda e, g: A.mul(g, A.ones(e.arg.shape)), rule="d sum(X) = sum(dX)"),
+             pullback=lambda e, g: A.mul(g, A.ones(e.arg.shape)), rule="d sum(X) = sum(dX)",
+             adjoint_rule="sum(B) = ones : B"),
     MatrixOp(Diag, "diag", _operator("diag"), lambda e, d: F.diag(d(e.arg)), _diag,
-             pullback=lambda e, g: F.diag_part(g)),
+             pullback=lambda e, g: F.diag_part(g), adjoint_rule="A : diag(b) = diag(A) : b"),
     MatrixOp(DiagPart, "diag", _operator("diag"), lambda e, d: F.diag_part(d(e.arg)),
-             _diag_part, pullback=lambda e, g: F.diag(g)),
+             _diag_part, pullback=lambda e, g: F.diag(g),
+             adjoint_rule="a : diag(B) = diag(a) : B"),
     MatrixOp(Vec, "vec", _operator("vec"), lambda e, d: A.vec(d(e.arg)), _vec,
-             pullback=lambda e, g: F.reshape(g, *e.arg.shape)),
+             pullback=lambda e, g: F.reshape(g, *e.arg.shape),
+             adjoint_rule="a : vec(B) = reshape(a) : B"),
     MatrixOp(Det, "det", "\\det\\left({x}\\right)",
              lambda e, d: A.mul(e, F.trace(A.mul(F.inv(e.arg), d(e.arg)))), _det,
              rule="d det(X) = det(X)*inv(X)' : dX"),
