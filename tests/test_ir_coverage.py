@@ -17,7 +17,7 @@ LEAVES = {ir.Sym, ir.Differential, ir.Num, ir.Zero, ir.Ones, ir.Identity, ir.Com
 
 
 def test_the_ir_has_its_nodes():
-    assert len(NODES) >= 25 and LEAVES <= set(NODES)
+    assert len(NODES) >= 25 and set(NODES) >= LEAVES
 
 
 @pytest.mark.parametrize("node", NODES, ids=lambda c: c.__name__)
