@@ -1,6 +1,7 @@
-"""Every example in README.md prints what the README shows: the `$ matdiff ...` sessions
-(run through the CLI, output compared line by line; a passing check's error figure may
-differ in its digits), the `>>>` sessions (doctest) and the generated-code snippet (run)."""
+"""Every example in README.md and docs/ prints what the page shows: the `$ matdiff ...`
+sessions (run through the CLI, output compared line by line; a passing check's error
+figure may differ in its digits), the README's `>>>` sessions (doctest) and its
+generated-code snippet (run)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,19 @@ import pytest
 import matdiff
 from matdiff.cli import main
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 TEXT = README.read_text()
-BLOCKS = re.findall(r"```[a-z]*\n(.*?)```", TEXT, re.S)
+FENCE = re.compile(r"```[a-z]*\n(.*?)```", re.S)
+BLOCKS = FENCE.findall(TEXT)
 PASSED = re.compile(r"max relative error (\S+) \(passed\)")
 
 
 def _sessions() -> list[tuple[str, str]]:
-    """(command, expected output) for every `$ matdiff` line of a code block."""
+    """(command, expected output) for every `$ matdiff` line of a page's code blocks."""
     out = []
-    for block in BLOCKS:
+    for block in (b for page in PAGES for b in FENCE.findall(page.read_text())):
         parts = re.split(r"^\$ ", block, flags=re.M)
         for part in parts[1:]:
             command, _, expected = part.partition("\n")
@@ -44,8 +48,8 @@ def _normal(text: str) -> str:
 SESSIONS = _sessions()
 
 
-def test_the_readme_has_sessions():
-    assert len(SESSIONS) >= 10
+def test_the_pages_have_sessions():
+    assert len(SESSIONS) >= 16
 
 
 @pytest.mark.parametrize("command, expected", SESSIONS, ids=[c for c, _ in SESSIONS])
