@@ -49,7 +49,7 @@ from .ops import MATRIX_OPS
 from .printing import LatexPrinter, TextPrinter
 
 if TYPE_CHECKING:
-    from .api import Result
+    from .pipeline import Result
     from .typecheck import Program
 
 MATRIX_NAMES = ["R", "S", "T", "Q", "Z", "E", "H", "G"]

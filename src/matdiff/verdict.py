@@ -14,11 +14,11 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from . import algebra as A
-from .api import Result, compile_program, declarations_from, derive
 from .errors import MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError
 from .factor import factor
 from .ir import Expr, Shape, shape_text
 from .parse import parse, parse_declarations
+from .pipeline import Result, compile_program, declarations_from, derive
 from .printing import to_text
 from .syntax import Binary, Node, Unary
 from .typecheck import Program

@@ -42,7 +42,7 @@ from .pytext import py_name
 from .spec import Output, Spec, VarInfo
 
 if TYPE_CHECKING:
-    from ..api import Result
+    from ..pipeline import Result
     from ..typecheck import Program
 
 BACKENDS = {
@@ -80,7 +80,7 @@ class Generated:
 def _declarations(decls: dict[str, str] | tuple) -> tuple:
     if isinstance(decls, tuple):
         return decls
-    from ..api import declarations_from
+    from ..pipeline import declarations_from
 
     return declarations_from(**decls)
 
@@ -90,13 +90,13 @@ def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
           program: Program | None = None,
           results: Sequence[Result] | None = None) -> Generated:
     """Derive and generate; ``results`` may pass derivatives already computed (the CLI)."""
-    from .. import api
+    from .. import pipeline
     from .module import render
 
     be = backend(backend_name)()
     names = [wrt] if isinstance(wrt, str) else list(wrt)
     if program is None:
-        program = api.compile_program(expr, _declarations(declarations),
+        program = pipeline.compile_program(expr, _declarations(declarations),
                                       require_scalar=hessian)
     grads, hesss = _derivatives(program, names, hessian, results or ())
     roots = [program.expr] + [g.expr for g in grads] + [h.expr for h in hesss]
@@ -113,7 +113,7 @@ def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
 def _derivatives(program: Program, names: list[str], hessian: bool,
                  results: Sequence[Result]) -> tuple[list[Result], list[Result]]:
     """The gradient (and Hessian) wrt each name: from ``results`` when there, else derived."""
-    from .. import api
+    from .. import pipeline
 
     def given(name: str, hess: bool) -> Result | None:
         return next((r for r in results if r.wrt == name and (r.kind == "hessian") == hess),
@@ -121,10 +121,10 @@ def _derivatives(program: Program, names: list[str], hessian: bool,
 
     grads, hesss = [], []
     for n in names:
-        g = given(n, False) or api.derive(program, n)
+        g = given(n, False) or pipeline.derive(program, n)
         grads.append(g)
         if hessian:
-            hesss.append(given(n, True) or api.derive_hessian(program, n, g))
+            hesss.append(given(n, True) or pipeline.derive_hessian(program, n, g))
     return grads, hesss
 
 

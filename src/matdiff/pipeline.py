@@ -1,0 +1,280 @@
+"""The pipeline a user's text flows through, as functions: text -> typed program ->
+derivative results, each with its numeric check on demand.
+
+    parse -> typecheck (types, shapes, IR) -> differentiate -> factor -> print / check
+
+The passes that build on derivatives (steps, verdicts, generated code) use these; the
+service that answers a request (:mod:`matdiff.api`) chains them.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import differentiate as D
+from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
+from .factor import factor
+from .ir import Dim, Expr, Sym, shape_text
+from .parse import parse as parse_text
+from .parse import parse_declarations
+from .printing import to_latex, to_text
+from .syntax import Declaration, Parsed
+from .typecheck import Program, convention, typecheck
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The numeric check of a derivative. ``outcome`` is passed, failed, or unchecked (no
+    point was found where the function is finite); when no error could be measured,
+    ``max_rel_error`` is None and ``message`` says why."""
+
+    max_rel_error: float | None
+    passed: bool
+    outcome: str = "passed"
+    message: str | None = None
+
+    def to_json(self) -> dict:
+        """JSON holds no NaN or infinity: an error that is not finite is null with a message."""
+        out: dict[str, Any] = {"max_rel_error": self.max_rel_error, "passed": self.passed}
+        if self.max_rel_error is not None and math.isinf(self.max_rel_error):
+            out.update(max_rel_error=None, message="the largest relative error is infinite")
+        elif self.max_rel_error is None or math.isnan(self.max_rel_error):
+            out.update(max_rel_error=None, outcome=self.outcome, message=self.message or (
+                "no error could be measured: at no random point were the function and the "
+                "derivative both finite"))
+        return out
+
+
+@dataclass
+class Result:
+    """One derivative: its text, LaTeX, shape and kind, and a numeric check on demand."""
+
+    wrt: str
+    kind: str  # gradient | jacobian | derivative | hessian
+    expr: Expr
+    program: Program
+    var: Sym
+    map: Expr | None = None  # the linear map on the differential (dF = A*dX*B)
+    of: Expr | None = None  # what was differentiated, when not the program's function
+    verdict: Any = None  # a verify.Verdict on the user's own answer, when asked for
+    steps: list | None = None  # explain.Step list, when a derivation was asked for
+    _check: CheckResult | None = field(default=None, repr=False)
+
+    @property
+    def text(self) -> str:
+        return to_text(self.expr, self.program.order, self.program.declared_dims)
+
+    @property
+    def latex(self) -> str:
+        return to_latex(self.expr, self.program.order)
+
+    @property
+    def map_text(self) -> str | None:
+        if self.map is None:
+            return None
+        return to_text(self.map, self.program.order, self.program.declared_dims)
+
+    @property
+    def map_latex(self) -> str | None:
+        return None if self.map is None else to_latex(self.map, self.program.order)
+
+    @property
+    def shape(self) -> str:
+        return shape_text(self.expr.shape)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return self.program.types
+
+    @property
+    def function(self) -> str:
+        return to_text(self.program.expr, self.program.order, self.program.declared_dims)
+
+    def check(self, seed: int = 0) -> CheckResult:
+        """Compare with central finite differences on random data of the declared kinds."""
+        if self._check is None:
+            self._check = self.check_at(seed)
+        return self._check
+
+    def check_at(self, seed: int, scale: float = 1.0) -> CheckResult:
+        """The check at the random point of ``seed``, every variable's draw times ``scale``."""
+        from .check import check, combine_reports
+
+        f = self.program.expr if self.of is None else self.of
+        rep = check(f, self.var, self.expr, self.kind, rng_seed=seed, scale=scale)
+        if self.map is not None:
+            rep = combine_reports(rep, check(f, self.var, self.map, "map", rng_seed=seed,
+                                             scale=scale))
+        error = None if rep.max_rel_error is None else float(rep.max_rel_error)
+        return CheckResult(error, bool(rep.passed), rep.outcome, rep.message)
+
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex}$$"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_json(self, with_check: bool = False) -> dict:
+        out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
+                               "text": self.text, "latex": self.latex}
+        if self.map is not None:
+            out["map"] = self.map_text
+            out["map_latex"] = self.map_latex
+        if with_check:
+            out["check"] = self.check().to_json()
+        if self.steps is not None:
+            out["steps"] = [s.to_json() for s in self.steps]
+        if self.verdict is not None:
+            out["verify"] = self.verdict.to_json()
+        return out
+
+
+def declarations_from(**kinds: str) -> tuple[Declaration, ...]:
+    """API keywords (``A="symmetric matrix"``) to declarations."""
+    out: list[Declaration] = []
+    for name, kind in kinds.items():
+        out.extend(parse_declarations(f"{name}: {kind}"))
+    return out and tuple(out) or ()
+
+
+def parse(expr: str) -> Parsed:
+    """Parse an expression (with its optional ``where`` clause)."""
+    return parse_text(expr)
+
+
+# The parser bounds a tree's depth (parse.MAX_TREE_DEPTH); the recursive passes over it
+# need a few frames a level.
+_RECURSION_LIMIT = 20000
+
+
+def _deep_enough() -> None:
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+
+
+# --- LaTeX and index-notation input (issue 7) ---------------------------------------------
+
+
+def parse_latex(text: str, declarations: tuple[Declaration, ...] = ()) -> Parsed:
+    """Parse a LaTeX formula (with an optional plain ``where`` clause); the result also
+    carries ``.plain`` (the formula in the plain language) and ``.notes`` (how it was read)."""
+    from .latex.reader import parse_latex as _parse_latex
+
+    return _parse_latex(text, tuple(declarations))
+
+
+def reading(program: Program) -> tuple[str | None, tuple[str, ...]]:
+    """How a LaTeX or index-notation input was read: (plain text or None, notes)."""
+    return program.read_as, program.notes
+
+
+def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
+                    require_scalar: bool = False, latex: bool = False) -> Program:
+    """Parse and type an expression: the typed program every derivative starts from.
+
+    ``latex=True``: the expression is LaTeX (:func:`parse_latex`).  Plain text may use
+    index sums (``sum(j, norm(W[:, j])^2)``), rewritten by :mod:`matdiff.index_notation`.
+    """
+    _deep_enough()
+    from .index_notation.resolve import parse_plain
+
+    if latex:
+        parsed = parse_latex(expr, declarations)
+    else:
+        parsed = parse_plain(expr, tuple(declarations))
+    program = typecheck(parsed, declarations, require_scalar=require_scalar)
+    program.read_as = getattr(parsed, "plain", None) if latex else None
+    program.notes = tuple(getattr(parsed, "notes", ()))
+    program.declarations = parsed.declarations + tuple(declarations)
+    return program
+
+
+# --- end of LaTeX and index-notation input ------------------------------------------------
+
+
+def differentiable(program: Program) -> list[str]:
+    """Variables one can differentiate by (masks are data)."""
+    return [n for n, s in program.syms.items() if s.kind != "mask"]
+
+
+def derive(program: Program, wrt: str) -> Result:
+    """The derivative of the program's function with respect to one variable (zero, of the
+    right shape, for a variable the function does not use)."""
+    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
+    text = program.text
+    if var.kind == "mask":
+        raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
+                               "differentiated by").with_text(text)
+    f = program.expr
+    dmap = None
+    try:
+        if f.is_scalar:
+            kind, g = "gradient", D.gradient(f, var)
+        elif var.is_scalar:
+            kind, g = "derivative", D.derivative(f, var)
+        else:
+            kind, g = "jacobian", D.jacobian(f, var)
+            if not (f.shape[1] == 1 and var.shape[1] == 1):
+                dmap = factor(D.differential(f, var))
+    except MatdiffError as e:
+        e.with_text(text)
+        raise
+    return Result(wrt, kind, factor(g), program, var, map=dmap)
+
+
+def absent_variable(program: Program, name: str) -> Sym:
+    """A variable the function does not use, typed by its declaration or, undeclared, by the
+    naming convention; its sizes are the declared ones or new dimension names."""
+    if not name.isidentifier():
+        raise MatdiffTypeError(f"'{name}' is not a variable name").with_text(program.text)
+    decl = next((d for d in program.declarations if name in (n for n, _ in d.names)), None)
+    kind = convention(name) if decl is None else "symmetric" if decl.symmetric else decl.kind
+    taken = {str(d) for s in program.syms.values() for d in s.shape} | set(program.syms)
+    fresh = (d for d in ("n", "m", "p", "q", "k", "r", "s", "t") + tuple(
+        f"n{i}" for i in range(1, 99)) if d not in taken)
+    given = iter([d for d, _ in decl.dims] if decl is not None else [])
+    rows: Dim = next(given, None) or next(fresh)
+    if kind == "scalar":
+        shape: tuple[Dim, Dim] = (1, 1)
+    elif kind == "vector":
+        shape = (rows, 1)
+    else:  # a symmetric matrix is square; a matrix or a mask has two sizes
+        shape = (rows, rows if kind == "symmetric" else next(given, None) or next(fresh))
+    return Sym(name, shape, kind)
+
+
+def _add_absent(program: Program, var: Sym) -> Sym:
+    """Make an unused variable one of the program's (its type is shown, code takes it), with
+    a note saying why its derivative is zero."""
+    if var.kind != "mask":
+        program.syms[var.name] = var
+        program.order[var.name] = len(program.order)
+        program.types[var.name] = shape_text(var.shape, var.kind)
+        program.notes += (f"the function does not depend on {var.name}: its derivative is "
+                          "zero",)
+    return var
+
+
+def declared_unused(program: Program) -> list[str]:
+    """Declared variables the function does not use (masks are data)."""
+    names = dict.fromkeys(n for d in program.declarations if d.kind != "mask"
+                          for n, _ in d.names)
+    return [n for n in names if n not in program.syms]
+
+
+def derive_hessian(program: Program, wrt: str, gradient: Result | None = None) -> Result:
+    """The Hessian: the derivative of the gradient, through the same engine."""
+    g = gradient or derive(program, wrt)
+    if g.kind != "gradient":
+        raise UnsupportedError(f"a Hessian needs a scalar function; this one is "
+                               f"{shape_text(program.expr.shape)}").with_text(program.text)
+    try:
+        h, dg = D.hessian(program.expr, g.var, grad=g.expr)
+    except MatdiffError as e:
+        e.with_text(program.text)
+        raise
+    dmap = factor(dg) if g.var.shape[1] != 1 else None
+    return Result(wrt, "hessian", factor(h), program, g.var, map=dmap, of=g.expr)
