@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from . import algebra as A
 from . import functions as F
-from .ir import Add, Diag, Expr, Hadamard, Kron, Num, Number, Pow, size
+from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size
 
 Node = TypeVar("Node", bound=Expr)
 
@@ -65,8 +65,20 @@ def _common_prefix(chains: list[list[Expr]], reverse: bool) -> int:
 
 
 def factor_sum(e: Expr) -> Expr:
+    """The sum with its common factors out; or its elementwise expansion, collected and then
+    factored, when that writes its atoms fewer times (``(1 - y).*s - y.*(1 - s)`` is
+    ``s - y``, while ``s.*(1 - s).*(1 - 2*s)`` stays as it is)."""
     if not isinstance(e, Add):
         return e
+    factored = _factor(e)
+    expanded = expand_elementwise(e)
+    if expanded is e:
+        return factored
+    expanded = _factor(expanded) if isinstance(expanded, Add) else expanded
+    return expanded if _occurrences(expanded) < _occurrences(factored) else factored
+
+
+def _factor(e: Add) -> Expr:
     whole = _factor_all(e)
     if whole is not e or len(e.terms) < 3:
         return whole
@@ -191,3 +203,104 @@ def _factor_all(e: Expr) -> Expr:
     prefix = chains[0][:left] if has_chain else []
     suffix = chains[0][len(chains[0]) - right:] if right else []
     return A.mul_list([Num(number)] + scalars + prefix + [inner] + suffix)
+
+
+# ----------------------------------------------------------------------------- the ring
+# Sums of elementwise products are polynomials in their atoms (the operands that are not
+# sums, elementwise products, powers or numbers): expanded and collected, terms cancel
+# that no factoring finds: (1 - y).*s - y.*(1 - s) = s - y.
+
+MAX_MONOMIALS = 32  # larger expansions are not tried (they would rarely read shorter)
+Monomial = tuple[tuple[int, int], ...]  # (id of an atom, its power), sorted
+Polynomial = dict[Monomial, Number]
+
+
+def expand_elementwise(e: Add) -> Expr:
+    """``e`` expanded and collected as a polynomial in its atoms; ``e`` itself when it has
+    no elementwise product or the expansion would be too large."""
+    if not any(isinstance(t, Hadamard) or isinstance(A.split_coeff(t)[1], Hadamard)
+               for t in e.terms):
+        return e
+    atoms: dict[int, Expr] = {}
+    poly = _polynomial(e, atoms)
+    if poly is None:
+        return e
+    return _rebuild(poly, atoms, e.shape)
+
+
+def _polynomial(e: Expr, atoms: dict[int, Expr]) -> Polynomial | None:
+    coeff, rest = A.split_coeff(e)
+    if coeff != 1:
+        inner = _polynomial(rest, atoms)
+        return None if inner is None else {m: c * coeff for m, c in inner.items()}
+    match rest:
+        case Num():
+            return {(): rest.value}
+        case Ones():
+            return {(): 1}
+        case Add():
+            return _sum([_polynomial(t, atoms) for t in rest.terms])
+        case Hadamard():
+            return _product([_polynomial(f, atoms) for f in rest.factors])
+        case Pow() if isinstance(rest.exponent, Num) and rest.exponent.value > 1 \
+                and rest.exponent.value.denominator == 1 and isinstance(rest.base, Add):
+            base = _polynomial(rest.base, atoms)
+            return _product([base] * int(rest.exponent.value))
+        case Pow() if isinstance(rest.exponent, Num) and rest.exponent.value.denominator == 1:
+            atoms[id(rest.base)] = rest.base
+            return {((id(rest.base), int(rest.exponent.value)),): 1}
+    atoms[id(rest)] = rest
+    return {((id(rest), 1),): 1}
+
+
+def _occurrences(e: Expr) -> int:
+    """How many times the atoms of the ring are written out in ``e``."""
+    memo: dict[int, int] = {}
+    for node in e.walk():
+        if isinstance(node, Add | Hadamard | Num | Ones) or (
+                isinstance(node, Pow) and isinstance(node.exponent, Num)) or (
+                isinstance(node, Mul) and A.split_coeff(node)[0] != 1):
+            memo[id(node)] = sum(memo[id(c)] for c in node.children
+                                 if not isinstance(c, Num))
+        else:
+            memo[id(node)] = 1
+    return memo[id(e)]
+
+
+def _sum(polys: list[Polynomial | None]) -> Polynomial | None:
+    out: Polynomial = {}
+    for p in polys:
+        if p is None:
+            return None
+        for m, c in p.items():
+            out[m] = out.get(m, 0) + c
+    return {m: c for m, c in out.items() if c != 0} if len(out) <= MAX_MONOMIALS else None
+
+
+def _product(polys: list[Polynomial | None]) -> Polynomial | None:
+    out: Polynomial | None = {(): 1}
+    for p in polys:
+        if p is None or out is None:
+            return None
+        terms: list[Polynomial | None] = [{_times(m1, m2): c1 * c2}
+                                          for m1, c1 in out.items() for m2, c2 in p.items()]
+        if len(terms) > MAX_MONOMIALS:
+            return None
+        out = _sum(terms)
+    return out
+
+
+def _times(a: Monomial, b: Monomial) -> Monomial:
+    powers = dict(a)
+    for atom, k in b:
+        powers[atom] = powers.get(atom, 0) + k
+    return tuple(sorted((atom, k) for atom, k in powers.items() if k != 0))
+
+
+def _rebuild(poly: Polynomial, atoms: dict[int, Expr], shape: tuple) -> Expr:
+    terms = []
+    for monomial, coeff in poly.items():
+        factors = [A.elem_pow(atoms[atom], Num(k)) for atom, k in monomial]
+        body = A.hadamard_list(factors) if factors else A.ones(shape)
+        terms.append(A.mul(Num(coeff), body))
+    return A.add_list(terms) if terms else A.zero(shape)
