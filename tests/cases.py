@@ -725,8 +725,6 @@ KNOWN_CLUMSY: list[tuple[str, str, str, str]] = [
      "a.*(1./(1 + x.^2) - 2*(x.^2./(1 + x.^2).^2))", "a.*(1 - x.^2)./(1 + x.^2).^2"),
     ('tr(diag(x)*A*diag(x))', 'x',
      "diag(diag(x)*A') + diag(A'*diag(x))", "2*diag(A).*x"),
-    ("vec(Y)'*kron(A, B)*vec(X)", 'X',
-     "reshape(kron(A', B')*vec(Y), p, q)", "reshape(vec(B'*Y*A), p, q)"),
     ('norm(softmax(x) - y)^2', 'x',
      "2*(softmax(x).*(softmax(x) - y) - softmax(x)*softmax(x)'*(softmax(x) - y))",
      "2*(diag(softmax(x)) - softmax(x)*softmax(x)')*(softmax(x) - y)"),
@@ -763,4 +761,7 @@ IMPROVED_FORMS: list[tuple[str, str, str]] = [
     ("-sum(y.*log(sigmoid(X*w)) + (1 - y).*log(1 - sigmoid(X*w)))", 'w',
      "X'*(sigmoid(X*w) - y)"),
     ("(x'*x)*x", 'x', "2*x*x' + (x'*x)*eye(n)"),
+    # once listed as clumsy with the human form B'*Y*A, which does not fit the shapes: with
+    # Y n x m and X p x q, vec(Y) is reshaped as m x n before B' and A act on it
+    ("vec(Y)'*kron(A, B)*vec(X)", 'X', "reshape(kron(A', B')*vec(Y), p, q)"),
 ]
