@@ -24,7 +24,7 @@ from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
 from .syntax import Declaration, Parsed
-from .typecheck import Program, typecheck
+from .typecheck import Program, TypingWarning, typecheck
 
 if TYPE_CHECKING:
     from .codegen import Generated
@@ -93,6 +93,12 @@ class Result:
     @property
     def types(self) -> dict[str, str]:
         return self.program.types
+
+    @property
+    def warnings(self) -> tuple[TypingWarning, ...]:
+        """The readings of undeclared names the text does not say (``c`` read as a scalar
+        against its convention, ``mu`` subtracted from every entry of ``x``)."""
+        return self.program.warnings
 
     @property
     def function(self) -> str:
@@ -331,6 +337,11 @@ class Answer:
         return self.typed.types
 
     @property
+    def warnings(self) -> tuple[TypingWarning, ...]:
+        """What inference assumed against the naming conventions (none for an error)."""
+        return () if self.program is None else self.program.warnings
+
+    @property
     def read_as(self) -> str | None:
         return reading(self.typed)[0]
 
@@ -353,6 +364,8 @@ class Answer:
             "types": self.types,
             "results": [r.to_json(with_check=self.request.check) for r in self.results],
         }
+        if self.warnings:  # only then: answers without one stay as they were
+            out["warnings"] = [w.to_json() for w in self.warnings]
         if self.skipped:
             out["skipped"] = [s.to_json() for s in self.skipped]
         if self.code is not None:
