@@ -149,6 +149,17 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
 
     if require_scalar:
         got = search(True)
+        if isinstance(got, tuple):
+            deviations = [n for n in free if got[1][n] != candidates[n][0]]
+            if deviations and all(k == "scalar" for k in got[1].values()):
+                # every name read as a scalar to make a gradient possible (A*x --hessian):
+                # the expression as written is not a scalar, and that is the answer
+                alt = search(False)
+                if isinstance(alt, tuple):
+                    shape = alt[0].node_shapes[id(parsed.expr)]
+                    if not alt[0].is_scalar(shape):
+                        raise not_scalar(alt[0].describe(shape), deviations,
+                                         parsed.expr.span.start)
     elif prefer_scalar:
         got = search(True)
         if isinstance(got, tuple):
@@ -173,6 +184,15 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
     if isinstance(got, MatdiffError):
         raise got
     return got
+
+
+def not_scalar(shape: str, names: list[str], position: int) -> MatdiffShapeError:
+    listed = ", ".join(names)
+    return MatdiffShapeError(
+        f"a gradient needs a scalar function, but this expression is {shape}; only reading "
+        f"every name as a scalar would make it one; if {listed} "
+        f"{'are scalars' if len(names) > 1 else 'is a scalar'}, declare "
+        f"{'them' if len(names) > 1 else 'it'}: where {listed}: scalar", position)
 
 
 def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
