@@ -267,3 +267,18 @@ def test_expressions_that_follow_the_conventions_never_warn(text):
     assume(conventional)
     assert program.warnings == ()
     assert "warnings" not in answer(Request(text + KEPT, self_check=False)).to_json()
+
+
+# ---- other front ends: the same warnings, positions in the text as typed ------------------------
+
+def test_latex_input_warns_at_the_name_in_the_latex():
+    text = r"\frac{1}{2} x^T A x + b^T x + c"
+    [w] = compile_program(text, latex=True).warnings
+    assert w.name == "c" and text[w.position] == "c" and w.position == len(text) - 1
+
+
+def test_names_the_index_notation_reads_are_not_declared_by_it():
+    text = "sum(j, norm(W[:, j] - mu)^2)"
+    [w] = compile_program(text).warnings
+    assert w.name == "mu" and w.position == text.index("mu")
+    assert compile_program("sum(j, norm(W[:, j] - mu)^2) where mu: scalar").warnings == ()

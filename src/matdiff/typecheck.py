@@ -6,7 +6,13 @@ matrix) of each undeclared name is searched: assignments that break fewer
 naming conventions are tried first, and the first assignment whose uses all
 fit wins. Within one assignment, dimensions are unified (union-find), so
 ``X*W - Y`` ties X's rows to Y's rows. When nothing fits, the error is the one
-the conventional assignment meets, naming both shapes and the operator.
+the conventional assignment meets, naming both shapes and the operator; so is an
+error the conventional assignment meets that re-reading names would only hide
+(a *decisive* conflict: softmax of a matrix, a matrix to a non-integer power), and
+a gradient asked of an expression that only all-scalar readings make scalar.
+What the winning assignment assumes against the conventions, or an undeclared
+scalar added to every entry of a vector, is the program's ``warnings``
+(:mod:`matdiff.assumptions`): the answer says so and names the declaration.
 
 One assignment is checked by :class:`~matdiff.shapes.Checker` (:mod:`matdiff.shapes`,
 dimensions in :mod:`matdiff.dims`); :mod:`matdiff.lower` then builds the IR through the
@@ -187,6 +193,7 @@ def solve(parsed: Parsed, decls: dict[str, Decl], require_scalar: bool,
 
 
 def not_scalar(shape: str, names: list[str], position: int) -> MatdiffShapeError:
+    """The error for a gradient of an expression that only all-scalar readings make scalar."""
     listed = ", ".join(names)
     return MatdiffShapeError(
         f"a gradient needs a scalar function, but this expression is {shape}; only reading "
@@ -204,19 +211,24 @@ def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
         lowered = Lowerer(parsed, checker, kinds, decls)
         expr = lowered.lower_all()
         types = lowered.types()
+        # the index-notation resolver pins the kinds it inferred as declarations of no
+        # length in the text: those names were not declared by the user
+        pinned = {name for d in parsed.declarations + extra for name, span in d.names
+                  if span.start == span.end}
         return Program(expr, lowered.syms, lowered.order, types, lowered.declared,
-                       parsed.text, warnings=assumed(parsed, decls, checker, lowered))
+                       parsed.text, warnings=assumed(parsed, decls, pinned, checker, lowered))
     except MatdiffError as e:
         e.with_text(parsed.text)
         raise
 
 
-def assumed(parsed: Parsed, decls: dict[str, Decl], checker: Checker,
+def assumed(parsed: Parsed, decls: dict[str, Decl], pinned: set[str], checker: Checker,
             lowered: Lowerer) -> tuple[TypingWarning, ...]:
     """The warnings for the readings inference made that the text does not say."""
     dims = frozenset(str(d) for decl in decls.values() for d in decl.dims)
     kinds = lowered.kinds
-    conventional = {n: convention_rule(n, dims) for n in kinds if n not in decls}
+    conventional = {n: convention_rule(n, dims) for n in kinds
+                    if n not in decls or n in pinned and decls[n].kind != "mask"}
 
     def is_scalar(node: Node) -> bool:
         s = checker.node_shapes.get(id(node))
