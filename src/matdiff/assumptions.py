@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .syntax import Binary, Call, Name, Node, Number, Transpose, Unary, children, walk
+from .syntax import Binary, Name, Node, Number, Transpose, Unary, children, walk
 from .unparse import to_plain
 
 __all__ = ["TypingWarning", "additive_only", "warnings_for"]
@@ -225,5 +225,3 @@ def _scaling_names(node: Node) -> Iterator[Name]:
         yield from _scaling_names(node.left)
         if node.op not in ("/", "./"):
             yield from _scaling_names(node.right)
-    elif isinstance(node, Call):
-        return
