@@ -34,7 +34,7 @@ from .pipeline import (
 )
 from .printing import to_text
 from .syntax import Declaration
-from .typecheck import Program
+from .typecheck import Program, TypingWarning
 
 if TYPE_CHECKING:
     from .codegen import Generated
@@ -132,6 +132,11 @@ class Answer:
         return self.typed.types
 
     @property
+    def warnings(self) -> tuple[TypingWarning, ...]:
+        """What inference assumed against the naming conventions (none for an error)."""
+        return () if self.program is None else self.program.warnings
+
+    @property
     def read_as(self) -> str | None:
         return reading(self.typed)[0]
 
@@ -154,6 +159,8 @@ class Answer:
             "types": self.types,
             "results": [r.to_json(with_check=self.request.check) for r in self.results],
         }
+        if self.warnings:  # only then: answers without one stay as they were
+            out["warnings"] = [w.to_json() for w in self.warnings]
         if self.skipped:
             out["skipped"] = [s.to_json() for s in self.skipped]
         if self.code is not None:

@@ -90,6 +90,7 @@ def render_text(answer: api.Answer) -> str:
     """The answer as the command line prints it without ``--json``."""
     lines = [f"read as: {answer.read_as}"] if answer.read_as is not None else []
     lines += [f"note: {note}" for note in answer.notes]
+    lines += [f"warning: {w.message}" for w in answer.warnings]
     lines.append("types: " + "; ".join(f"{n} {t}" for n, t in answer.types.items()))
     for r in answer.results:
         lines += _result_lines(r, answer.request)

@@ -22,7 +22,7 @@ from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
 from .syntax import Declaration, Parsed
-from .typecheck import Program, convention, typecheck
+from .typecheck import Program, TypingWarning, convention, typecheck
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,12 @@ class Result:
     @property
     def types(self) -> dict[str, str]:
         return self.program.types
+
+    @property
+    def warnings(self) -> tuple[TypingWarning, ...]:
+        """The readings of undeclared names the text does not say (``c`` read as a scalar
+        against its convention, ``mu`` subtracted from every entry of ``x``)."""
+        return self.program.warnings
 
     @property
     def function(self) -> str:

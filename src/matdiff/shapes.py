@@ -18,6 +18,7 @@ from .errors import (
 )
 from .ops import ELEMENTWISE
 from .syntax import Binary, Call, Name, Node, Number, String, Transpose, Unary
+from .unparse import to_plain
 
 CONSTANTS = ("eye", "ones", "zeros")
 BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
@@ -43,8 +44,13 @@ class Decl:
 
 
 class Conflict(Exception):
-    def __init__(self, error: MatdiffError):
+    """A misfit of one assignment of kinds. A *decisive* one, met by the conventional
+    assignment, is the answer: reading names against their conventions to escape it would
+    answer another question (``softmax(Q*K')`` with Q and K scalars)."""
+
+    def __init__(self, error: MatdiffError, decisive: bool = False):
         self.error = error
+        self.decisive = decisive
 
 
 class Checker:
@@ -73,8 +79,13 @@ class Checker:
             self.named[value] = self.u.const(value)
         return self.named[value]
 
-    def fail(self, cls: type[MatdiffError], message: str, position: int | None) -> NoReturn:
-        raise Conflict(cls(message, position))
+    def fail(self, cls: type[MatdiffError], message: str, position: int | None,
+             decisive: bool = False) -> NoReturn:
+        raise Conflict(cls(message, position), decisive)
+
+    def is_matrix(self, s: DShape) -> bool:
+        """Neither dimension can be 1."""
+        return s[0].find().not_one and s[1].find().not_one
 
     def describe(self, s: DShape) -> str:
         names = dim_names(self.u, set(self.named))
@@ -201,6 +212,11 @@ class Checker:
         if ls:
             return left
         k = integer_exponent(node.right)
+        if k is None and self.is_matrix(left):
+            self.fail(MatdiffTypeError,
+                      "a matrix power needs an integer exponent: a matrix to a non-integer "
+                      "power is not supported yet (use '.^' for an elementwise power)",
+                      node.right.span.start, decisive=True)
         if k is None:
             self.fail(MatdiffTypeError,
                       "a matrix power needs an integer exponent (use '.^' for an elementwise "
@@ -260,8 +276,7 @@ class Checker:
             return (s[0], self.u.one)
         if f in ("logsumexp", "softmax"):
             if not self.u.unify(s[1], self.u.one):
-                self.fail(MatdiffShapeError, f"'{f}' needs a column vector, got {self.describe(s)}",
-                          pos)
+                self.softmax_misfit(node, s)
             return self.scalar() if f == "logsumexp" else s
         if f == "kron":
             t = shapes[1]
@@ -269,6 +284,19 @@ class Checker:
         if f == "vec":
             return (self.u.product(s[0], s[1]), self.u.one)
         raise AssertionError(f)
+
+    def softmax_misfit(self, node: Call, s: DShape) -> NoReturn:
+        """softmax and logsumexp take a column vector; of a matrix they need a dimension."""
+        f, pos, got = node.func, node.func_span.start, self.describe(s)
+        if self.u.is_one(s[0]):
+            self.fail(MatdiffShapeError, f"'{f}' needs a column vector, got {got}", pos,
+                      decisive=True)
+        arg = to_plain(node.args[0])
+        arg = arg if len(arg) <= 24 else "X"
+        self.fail(MatdiffShapeError,
+                  f"{f} of a matrix needs a dimension: {f}({arg}, 2) for each row, "
+                  f"{f}({arg}, 1) for each column (without one, '{f}' takes a column vector; "
+                  f"got {got})", pos, decisive=True)
 
     def norm_call(self, node: Call) -> DShape:
         args, pos = node.args, node.func_span.start

@@ -9,7 +9,8 @@
   const NAME = /[\p{L}_][\p{L}\p{N}_]*/gu;
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
     "map_latex", "check", "steps", "verify"]);
-  const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped"]);
+  const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
+    "warnings"]);
 
   const $ = (id) => document.getElementById(id);
   const form = $("form");
@@ -228,7 +229,7 @@
     f.replaceChildren("f = ", el("code", { text: out.function.text }),
       el("span", { class: "shape", text: ` (${dims(out.function.shape)})` }));
     const results = $("results");
-    results.replaceChildren(...out.results.map(showResult));
+    results.replaceChildren(...warnings(out.warnings || []), ...out.results.map(showResult));
     for (const s of out.skipped || []) {
       results.append(el("p", { class: "skipped" }, "No derivative by ",
         el("code", { text: s.wrt }), `: ${s.reason}`));
@@ -239,6 +240,13 @@
       if (!KNOWN_TOP_KEYS.has(k)) extras.append(generic(k, v));
     }
     $("output").hidden = false;
+  }
+
+  // What inference assumed against the naming conventions: above the results, each with
+  // the declaration that changes it (the message names it).
+  function warnings(list) {
+    return list.map((w) => el("p", { class: "warning", role: "note" },
+      el("strong", { text: "Warning: " }), w.message));
   }
 
   const KIND_LABELS = { gradient: "Gradient", hessian: "Hessian", jacobian: "Jacobian",
