@@ -710,6 +710,49 @@ case("tr(x*y')", "x", lambda x, y: tr(x @ y.T), "y")
 case("a'*x*x'*b", "x", lambda a, x, b: a.T @ x @ x.T @ b, "(a'*x)*b + (x'*b)*a")
 case("tr(X*inv(A + X'*X)*X')", "X", lambda X, A: tr(X @ inv(A + X.T @ X) @ X.T))
 
+# --- reductions and normalizations along a dimension (1: down the columns, 2: along the rows),
+# against SciPy's softmax and logsumexp with an axis
+
+
+def _sm(x, axis):
+    from scipy.special import softmax as scipy_softmax
+
+    return scipy_softmax(x, axis=axis)
+
+
+def _lse(x, axis):
+    from scipy.special import logsumexp as scipy_logsumexp
+
+    return scipy_logsumexp(x, axis=axis, keepdims=True)
+
+
+CE = "sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))"
+case(CE, "W", lambda X, W, Y: _lse(X @ W, 1).sum() - (Y * (X @ W)).sum(),
+     "X'*(softmax(X*W, 2) - Y)")
+case(CE, "X", lambda X, W, Y: _lse(X @ W, 1).sum() - (Y * (X @ W)).sum(),
+     "(softmax(X*W, 2) - Y)*W'")
+case("-sum(Y.*log(softmax(X*W, 2)))", "W",
+     lambda X, W, Y: -(Y * np.log(_sm(X @ W, 1))).sum(),
+     "X'*((Y*ones(m, m)).*softmax(X*W, 2) - Y)")
+case("mean((X*w - y).^2)", "w", lambda X, w, y: np.mean((X @ w - y) ** 2),
+     "2/n * X'*(X*w - y)")
+case("sum(logsumexp(X, 1))", "X", lambda X: _lse(X, 0).sum(), "softmax(X, 1)")
+case("sum(logsumexp(X, 2))", "X", lambda X: _lse(X, 1).sum(), "softmax(X, 2)")
+case("sum(softmax(X, 1).*A)", "X", lambda X, A: (_sm(X, 0) * A).sum())
+case("sum(softmax(X, 2).*A)", "X", lambda X, A: (_sm(X, 1) * A).sum())
+case("softmax(X, 2)*v", "v", lambda X, v: _sm(X, 1) @ v, "softmax(X, 2)")
+case("sum(X, 1)*v", "X", lambda X, v: X.sum(axis=0, keepdims=True) @ v, "ones(n)*v'")
+case("u'*sum(X, 2)", "X", lambda u, X: u.T @ X.sum(axis=1, keepdims=True), "u*ones(1, m)")
+case("mean(X, 1)*v", "v", lambda X, v: X.mean(axis=0, keepdims=True) @ v)
+case("u'*mean(X, 2)", "X", lambda u, X: u.T @ X.mean(axis=1, keepdims=True))
+case("mean(X)", "X", lambda X: X.mean())
+case("norm(X - ones(n)*mean(X, 1), 'fro')^2", "X",
+     lambda X: sq(X - X.mean(axis=0, keepdims=True)))
+ATTENTION = "sum(softmax(Q*K', 2)*V)"
+for _v in ("Q", "K", "V"):
+    case(ATTENTION, _v, lambda Q, K, V: (_sm(Q @ K.T, 1) @ V).sum())
+case("sum(ones(n))*x'*x where x: vector(n)", "x", lambda x: x.shape[0] * (x.T @ x), "2*n*x")
+
 # ----------------------------------------------------------------------------- known clumsy
 # Right, but printed longer or uglier than a careful human writes it:
 # (expr, wrt, what matdiff prints now, the human form). Their rows above assert no form;

@@ -13,7 +13,8 @@ from matdiff.printing import LatexPrinter, TextPrinter
 NODES = sorted((c for c in vars(ir).values()
                 if isinstance(c, type) and issubclass(c, ir.Expr) and c is not ir.Expr),
                key=lambda c: c.__name__)
-LEAVES = {ir.Sym, ir.Differential, ir.Num, ir.Zero, ir.Ones, ir.Identity, ir.Commutation}
+LEAVES = {ir.Sym, ir.Differential, ir.Num, ir.Zero, ir.Ones, ir.Identity, ir.Commutation,
+          ir.Size}
 
 
 def test_the_ir_has_its_nodes():

@@ -107,13 +107,18 @@ def test_sum_of_entries_stays_the_ordinary_call():
 
 
 def test_sum_of_a_name_and_more_is_an_index_sum():
-    # sum(X, 1) reads as an index sum over X (as before the parser knew index forms),
-    # whose summand does not use X
-    e = syntax_error("sum(X, 1)")
+    # sum(X, 1) and sum(X, 2) are the sums down the columns and along the rows (a literal
+    # 1 or 2 second); any other second argument makes X an index, here unused
+    assert api.compile_program("sum(X, 1)").expr.shape == (1, "m")
+    assert api.compile_program("sum(X, 2)").expr.shape == ("n", 1)
+    e = syntax_error("sum(X, 3)")
     assert (e.position, e.message) == (4, "the index X is not used in the summand")
-    with pytest.raises(MatdiffError) as info:  # not an index: the ordinary call, typed
-        api.compile_program("sum(2*X, 1)")
-    assert info.value.message == "'sum' takes 1 argument, got 2"
+    assert api.compile_program("sum(2*X, 1)").expr.shape == (1, "m")  # the ordinary call
+    with pytest.raises(MatdiffError) as info:
+        api.compile_program("sum(2*X, 3)")
+    assert (info.value.position, info.value.message) == (
+        9, "the dimension of 'sum' is 1 (down the columns) or 2 (along the rows), written as "
+        "the number")
 
 
 def test_parse_alone_refuses_the_index_forms():
@@ -176,7 +181,7 @@ def test_brackets_are_tokens_only_where_indexing_can_be():
     ("sum((i, j) in Omega, x, M[i,j])", 4,
      "expected an index name in sum(i, ..., EXPR), found '(i, j) in Omega'"),
     ("sum(i, )", 7, "expected the summand after the indices"),
-    ("sum(j, 2)", 4, "the index j is not used in the summand"),
+    ("sum(j, 3)", 4, "the index j is not used in the summand"),
     # parentheses
     ("sum(i, x[i]", 3, "unbalanced '(': no matching ')'"),
     ("sum(i, x[i] where x: vector)", 3, "unbalanced '(': no matching ')'"),

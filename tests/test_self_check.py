@@ -50,3 +50,17 @@ def test_a_correct_answer_at_an_awkward_point_is_checked_again(capsys):
             "where A: matrix(n, n), C: matrix(n, m)")
     assert main([expr, "--wrt", "A", "--check"]) == 0
     assert "(passed)" in capsys.readouterr().out
+
+
+def test_a_failure_of_matdiff_is_an_internal_error_not_a_traceback(monkeypatch, capsys):
+    from matdiff import api
+
+    def broken(request):
+        raise ValueError("an invariant broke")
+
+    monkeypatch.setattr(api, "_answer", broken)
+    error = api.answer(api.Request("x'*x")).error
+    assert error is not None and error.kind == "internal"
+    assert "ValueError: an invariant broke" in error.message and "x'*x" in error.message
+    assert main(["x'*x"]) == 1
+    assert "please report" in capsys.readouterr().err

@@ -45,6 +45,7 @@ from .ir import (
     Pow,
     Reshape,
     Shape,
+    Size,
     Sum,
     Sym,
     Transpose,
@@ -274,6 +275,10 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
     if zero_seen:
         return zero(shape)
     if len(chain) >= 2:
+        chain, sizes = _merge_ones(chain)
+        for size in sizes:
+            take_scalar(size)
+    if len(chain) >= 2:
         chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
         if len(chain) >= 2 and shape == SCALAR:
             take_scalar(_scalar_chain(chain))
@@ -341,6 +346,23 @@ def _sign_over_abs(powers: dict[Expr, Number]) -> None:
                 powers[base] = 0
                 powers[a] += 1
                 powers[base.arg] = powers.get(base.arg, 0) - 1
+
+
+def _merge_ones(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """``ones(m, k)*ones(k, n) = k*ones(m, n)``: the merged chain and the sizes taken out."""
+    out: list[Expr] = []
+    sizes: list[Expr] = []
+    for f in chain:
+        if out and isinstance(out[-1], Ones) and isinstance(f, Ones):
+            inner = f.shape[0]
+            sizes.append(Num(inner) if isinstance(inner, int) else Size(inner))
+            merged = (out[-1].shape[0], f.shape[1])
+            out.pop()
+            if merged != SCALAR:
+                out.append(Ones(merged))
+        else:
+            out.append(f)
+    return out, sizes
 
 
 def _merge_powers(chain: list[Expr]) -> list[Expr]:
@@ -720,6 +742,9 @@ def sum_(e: Expr) -> Expr:
             return sum_(e.arg)
         case Zero():
             return Num(0)
+        case Ones():  # sum(ones(m, n)) = m*n
+            size = dim_product(e.shape[0], e.shape[1])
+            return Num(size) if isinstance(size, int) else Size(size)
         case Diag():
             return sum_(e.arg)
         case Mul():

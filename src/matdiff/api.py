@@ -185,11 +185,18 @@ def finite(value: Any) -> Any:
 
 def answer(request: Request) -> Answer:
     """Answer one request; a bad expression, declaration or option is the answer's ``error``
-    (a :class:`MatdiffError` with its message, position and kind), never an exception."""
+    (a :class:`MatdiffError` with its message, position and kind), never an exception. A
+    failure of matdiff itself is an :class:`InternalError` asking for a report, not a
+    traceback."""
     try:
         return _answer(request)
     except MatdiffError as e:
         return Answer(request, error=e)
+    except Exception as e:  # a bug: say so plainly, with the input to report
+        message = f"{type(e).__name__}: {e}".splitlines()[0][:200]
+        return Answer(request, error=InternalError(
+            f"matdiff failed on this input ({message}). This is a bug in matdiff; please "
+            f"report it with the expression: {request.expression}", None, request.expression))
 
 
 def _answer(req: Request) -> Answer:

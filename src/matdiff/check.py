@@ -220,7 +220,7 @@ def _dims_of(exprs: Iterable[ir.Expr]) -> tuple[set[str], set[int]]:
     ints: set[int] = set()
     for expr in exprs:
         for node in expr.walk():
-            for dim in node.shape:
+            for dim in ir.dims_of(node):
                 for part in _dim_parts(dim):
                     if isinstance(part, int):
                         ints.add(part)

@@ -272,6 +272,10 @@ def _eval_reshape(node: ir.Reshape, args: list[np.ndarray], dims: Dims) -> np.nd
     return args[0].reshape((rows, cols), order="F")
 
 
+def _scalar(value: float) -> np.ndarray:
+    return np.array([[float(value)]])
+
+
 def _eval_commutation(node: ir.Commutation, args: list[np.ndarray], dims: Dims) -> np.ndarray:
     m, n = resolve_dim(node.m, dims), resolve_dim(node.n, dims)
     k = np.zeros((m * n, m * n))
@@ -283,6 +287,7 @@ def _eval_commutation(node: ir.Commutation, args: list[np.ndarray], dims: Dims) 
 
 _STRUCTURAL: dict[type[ir.Expr], Structural] = dict([
     _structural(ir.Commutation, _eval_commutation),
+    _structural(ir.Size, lambda node, args, dims: _scalar(resolve_dim(node.dim, dims))),
     _structural(ir.Add, _eval_add),
     _structural(ir.Mul, _eval_mul),
     _structural(ir.Hadamard, _eval_hadamard),

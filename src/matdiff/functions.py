@@ -56,6 +56,7 @@ from .ir import (
     Ones,
     Pow,
     Reshape,
+    Size,
     Softmax,
     Sum,
     Sym,
@@ -63,6 +64,7 @@ from .ir import (
     Transpose,
     Vec,
     Zero,
+    dim_product,
 )
 
 
@@ -152,8 +154,11 @@ def func(name: str, x: Expr) -> Expr:
             return x.arg
         if is_one(x):
             return Num(0)
-        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z)
-            return sub(x.arg, LogSumExp(x.arg))
+        if isinstance(x, Transpose) and isinstance(x.arg, Softmax):  # along the rows
+            return transpose(func("log", x.arg))
+        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z), down each column
+            lse = logsumexp(x.arg)
+            return sub(x.arg, lse if x.shape[1] == 1 else mul(ones((x.shape[0], 1)), lse))
     if name == "exp" and is_zero(x):
         return ones(x.shape)
     if is_zero(x) and FUNCTIONS[name].zero_at_zero:
@@ -211,11 +216,42 @@ def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
 
 
 def logsumexp(x: Expr) -> Expr:
-    return x if x.is_scalar else LogSumExp(x)
+    """log(sum(exp(.))) of each column: of a scalar or of single entries, the entries."""
+    return x if x.shape[0] == 1 else LogSumExp(x)
 
 
 def softmax(x: Expr) -> Expr:
-    return ONE if x.is_scalar else Softmax(x)
+    """exp(.)/sum(exp(.)) of each column."""
+    if x.shape[0] == 1:  # each column a single entry
+        return ones(x.shape)
+    return Softmax(x)
+
+
+def size_of(d: Dim) -> Expr:
+    """The size of a dimension as a scalar."""
+    return Num(d) if isinstance(d, int) else Size(d)
+
+
+def along(name: str, x: Expr, dim: int) -> Expr:
+    """``sum``, ``mean``, ``logsumexp`` or ``softmax`` of ``x`` along dimension 1 (down the
+    columns: ``sum(X, 1) = ones(m)'*X``) or 2 (along the rows: ``sum(X, 2) = X*ones(n)``);
+    along the rows they are the column operations of ``X'``, transposed."""
+    if dim == 2 and name in ("logsumexp", "softmax"):
+        return transpose(along(name, transpose(x), 1))
+    if name == "logsumexp":
+        return logsumexp(x)
+    if name == "softmax":
+        return softmax(x)
+    rows, cols = x.shape
+    total = mul(transpose(ones((rows, 1))), x) if dim == 1 else mul(x, ones((cols, 1)))
+    if name == "mean":
+        return mul(total, elem_pow(size_of(rows if dim == 1 else cols), MINUS_ONE))
+    return total
+
+
+def mean(x: Expr) -> Expr:
+    """The mean of all entries: sum(X)/(m*n)."""
+    return mul(sum_(x), elem_pow(size_of(dim_product(x.shape[0], x.shape[1])), MINUS_ONE))
 
 
 def differential(var: Sym) -> Expr:

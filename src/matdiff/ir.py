@@ -18,9 +18,12 @@ Grammar::
          | Diag(v)                           column vector -> diagonal matrix
          | DiagPart(X)                       square matrix -> column vector of its diagonal
          | Sum(X) | Norm(x)                   sum of entries; 2-norm / Frobenius norm
-         | LogSumExp(x) | Softmax(x)
+         | LogSumExp(X) | Softmax(X)           over each column: logsumexp(X, 1) is 1 x n
+                                             (a scalar for a vector), softmax(X, 1) m x n
          | Kron(A, B) | Vec(X) | Reshape(v, rows, cols)
          | Commutation(m, n)                 K with K*vec(A) = vec(A') for A m x n
+         | Size(dim)                         the size of a dimension, as a scalar (the n of
+                                             mean(x) = sum(x)/n)
 
 A shape is a pair of dimensions; a dimension is a positive ``int`` or a symbolic
 name (``str``). ``(1, 1)`` is a scalar, ``(n, 1)`` a column vector.
@@ -428,18 +431,22 @@ class Norm(Expr):
 
 
 class LogSumExp(Expr):
+    """log(sum(exp(.))) of each column: a scalar for a column vector, 1 x n for a matrix."""
+
     arg: Expr
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[0].shape[1] == 1, "logsumexp of a non-vector")
-        return SCALAR
+        _need(self.args[0].shape[0] != 1, "logsumexp over a single row")
+        return (1, self.args[0].shape[1])
 
 
 class Softmax(Expr):
+    """exp(.)/sum(exp(.)) of each column (of a column vector: the usual softmax)."""
+
     arg: Expr
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[0].shape[1] == 1, "softmax of a non-vector")
+        _need(self.args[0].shape[0] != 1, "softmax over a single row")
         return self.args[0].shape
 
 
@@ -481,6 +488,15 @@ class Reshape(Expr):
 
     def _infer_shape(self) -> Shape:
         return (self.args[1], self.args[2])
+
+
+class Size(Expr):
+    """The size of a dimension as a scalar: ``n`` for a dimension named n, ``m*n``, 3."""
+
+    dim: Dim
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
 
 
 class Commutation(Expr):
@@ -539,8 +555,15 @@ def _own_size(node: Expr) -> int:
             return 1 + len(str(node.args[1]))
         case Transpose():
             return 1
+        case Size():
+            return len(str(node.args[0]))
     dims = [a for a in node.args if not isinstance(a, Expr | tuple)]
     return len(_CALL_NAME.get(kind, kind)) + 2 + sum(len(str(d)) + 2 for d in dims)
+
+
+def dims_of(node: Expr) -> tuple[Dim, ...]:
+    """The dimensions a node uses: those of its shape, and the one a ``Size`` stands for."""
+    return (*node.shape, node.args[0]) if isinstance(node, Size) else node.shape
 
 
 def kind_of_shape(shape: Shape) -> str:

@@ -10,6 +10,7 @@ from .errors import MatdiffTypeError
 from .ir import Expr, Sym, dim_product, shape_text
 from .ops import ELEMENTWISE
 from .shapes import (
+    ALONG,
     BUILTINS,
     CONSTANTS,
     Checker,
@@ -146,13 +147,17 @@ class Lowerer:
         if f == "commutation":
             m, n = (self.dim(self.ch.named_dim(dim_argument(a))) for a in node.args)  # type: ignore[arg-type]
             return A.commutation(m, n)
+        if f in ALONG and len(node.args) == 2:  # sum(X, 1), softmax(X, 2), ...
+            k = node.args[1]
+            assert isinstance(k, Number)
+            return F.along(f, self.lower(node.args[0]), int(k.value))
         args = [self.lower(a) for a in node.args if not isinstance(a, String)]
         x = args[0]
         if f in ELEMENTWISE:
             return F.func(f, x)
         simple = {"tr": F.trace, "trace": F.trace, "det": F.det, "logdet": F.logdet,
                   "inv": F.inv, "sum": A.sum_, "logsumexp": F.logsumexp, "softmax": F.softmax,
-                  "vec": A.vec, "norm2": F.norm}
+                  "vec": A.vec, "norm2": F.norm, "mean": F.mean}
         if f in simple:
             return simple[f](x)
         if f == "diag":

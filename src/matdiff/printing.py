@@ -29,6 +29,7 @@ from .ir import (
     Identity,
     Inv,
     Kron,
+    LogSumExp,
     MatPow,
     Mul,
     Num,
@@ -36,6 +37,8 @@ from .ir import (
     Ones,
     Pow,
     Reshape,
+    Size,
+    Softmax,
     Sym,
     Transpose,
     Zero,
@@ -290,6 +293,9 @@ class TextPrinter(Printer):
         return self.paren(e.base, POSTFIX) + "^" + str(e.k), POW
 
     def print_Transpose(self, e: Transpose) -> Shown:
+        rows = along_rows(e)
+        if rows is not None:  # softmax(X', 1)' is softmax(X, 2)
+            return self.call(rows[0], rows[1], extra=", 2")
         return self.paren(e.arg, POSTFIX) + "'", POSTFIX
 
     def call(self, name: str, *args: Expr, extra: str = "") -> Shown:
@@ -310,6 +316,9 @@ class TextPrinter(Printer):
 
     def print_Commutation(self, e: Commutation) -> Shown:
         return f"commutation({e.m}, {e.n})", ATOM
+
+    def print_Size(self, e: Size) -> Shown:  # n, or m*n (a product)
+        return str(e.dim), MUL if "*" in str(e.dim) else ATOM
 
 
 def _decimal(v: Number) -> str | None:
@@ -463,6 +472,9 @@ class LatexPrinter(TextPrinter):
         return f"{self.paren(e.base, POSTFIX)}^{{{e.k}}}", POW
 
     def print_Transpose(self, e: Transpose) -> Shown:
+        rows = along_rows(e)
+        if rows is not None:
+            return f"\\operatorname{{{rows[0]}}}\\left({self.text(rows[1])}, 2\\right)", ATOM
         if isinstance(e.arg, Inv):
             return f"{self.paren(e.arg.arg, POSTFIX)}^{{-\\top}}", POSTFIX
         return self.paren(e.arg, POSTFIX) + "^\\top", POSTFIX
@@ -487,6 +499,19 @@ class LatexPrinter(TextPrinter):
 
     def print_Commutation(self, e: Commutation) -> Shown:
         return f"K_{{{e.m},{e.n}}}", ATOM
+
+    def print_Size(self, e: Size) -> Shown:
+        parts = str(e.dim).split("*")
+        return " ".join(latex_name(p) for p in parts), ATOM if len(parts) == 1 else MUL
+
+
+def along_rows(e: Transpose) -> tuple[str, Expr] | None:
+    """``softmax(X, 2)`` and ``logsumexp(X, 2)`` are the column operations of ``X'``,
+    transposed: the name and ``X`` when ``e`` is one of them."""
+    inner = e.arg
+    if isinstance(inner, Softmax | LogSumExp) and inner.arg.shape[1] != 1:
+        return ("softmax" if isinstance(inner, Softmax) else "logsumexp"), transpose(inner.arg)
+    return None
 
 
 def latex_name(name: str) -> str:

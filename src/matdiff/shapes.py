@@ -23,8 +23,12 @@ from .unparse import to_plain
 CONSTANTS = ("eye", "ones", "zeros")
 BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
-    "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation",
+    "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation", "mean",
 } | set(CONSTANTS)
+
+
+# the functions that take a dimension: sum(X, 1) down the columns, sum(X, 2) along the rows
+ALONG = ("sum", "mean", "logsumexp", "softmax")
 
 
 def is_function(name: str) -> bool:
@@ -244,7 +248,7 @@ class Checker:
         if strings:
             self.fail(MatdiffSyntaxError, f"'{f}' takes no string argument", strings[0].span.start)
         arity = {"kron": 2, "reshape": 3, "commutation": 2}.get(f, 1)
-        if len(args) != arity:
+        if len(args) != arity and not (f in ALONG and len(args) == 2):
             self.fail(MatdiffSyntaxError,
                       f"'{f}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
                       pos)
@@ -252,6 +256,8 @@ class Checker:
             return self.reshape_call(node)
         if f == "commutation":
             return self.commutation_call(node)
+        if f in ALONG and len(args) == 2:
+            return self.along_call(node)
         shapes = [self.shape(a) for a in args]
         s = shapes[0]
         if f in ELEMENTWISE:
@@ -261,7 +267,7 @@ class Checker:
                 self.fail(MatdiffShapeError, f"'{f}' needs a square matrix, got {self.describe(s)}",
                           pos)
             return s if f == "inv" else self.scalar()
-        if f in ("sum", "norm1", "norm2"):
+        if f in ("sum", "mean", "norm1", "norm2"):
             return self.scalar()
         if f == "diag":
             if self.is_scalar(s):
@@ -284,6 +290,18 @@ class Checker:
         if f == "vec":
             return (self.u.product(s[0], s[1]), self.u.one)
         raise AssertionError(f)
+
+    def along_call(self, node: Call) -> DShape:
+        """``sum``, ``mean``, ``logsumexp`` or ``softmax`` of X along dimension 1 (down the
+        columns: one value per column) or 2 (along the rows: one value per row)."""
+        f, (x, k) = node.func, node.args
+        if not (isinstance(k, Number) and k.value in (1, 2) and k.text in ("1", "2")):
+            self.fail(MatdiffSyntaxError, f"the dimension of '{f}' is 1 (down the columns) or 2 "
+                      "(along the rows), written as the number", k.span.start)
+        s = self.shape(x)
+        if f == "softmax":
+            return s
+        return (self.u.one, s[1]) if k.value == 1 else (s[0], self.u.one)
 
     def softmax_misfit(self, node: Call, s: DShape) -> NoReturn:
         """softmax and logsumexp take a column vector; of a matrix they need a dimension."""

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..errors import UnsupportedError
-from ..ir import Expr, shape_text
+from ..ir import Expr, dims_of, shape_text
 from .backend_base import Backend
 from .lir import Node
 from .pytext import py_name
@@ -191,7 +191,7 @@ def _extra_dims(roots: list[Expr], dimset: set[str]) -> list[str]:
     extra: set[str] = set()
     for r in roots:
         for n in r.walk():
-            for d in n.shape:
+            for d in dims_of(n):
                 extra.update(_dim_names(d))
     return sorted(extra - dimset)
 

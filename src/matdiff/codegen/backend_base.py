@@ -121,6 +121,19 @@ class Backend:
         ''')
         return f"_softmax({x})"
 
+    def by_columns(self, name: str, x: str) -> str:
+        """softmax or logsumexp of each column of a matrix (logsumexp: one value a column)."""
+        xp = self.xp
+        self.helper(f"_{name}_cols", f'''
+            def _{name}_cols(x):
+                """{name} of each column, shifted by the column's maximum: no overflow."""
+                m = x.max(axis=0)
+                e = {xp}.exp(x - m)
+                return {"e / e.sum(axis=0)" if name == "softmax" else
+                        f"m + {xp}.log(e.sum(axis=0))"}
+        ''')
+        return f"_{name}_cols({x})"
+
     def kron(self, a: str, b: str) -> str:
         return f"{self.xp}.kron({a}, {b})"
 

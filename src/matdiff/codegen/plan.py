@@ -82,8 +82,9 @@ class Lowering(ReductionLowering, StructuredLowering):
             if got is not None:
                 return got
         op = _UNARY.get(type(e))
-        if op is not None:
-            return self.b.make(op, (self.lower(e.args[0]),), None, e.shape)
+        if op is not None:  # softmax and logsumexp of a matrix: of each column
+            cols = "cols" if op in ("softmax", "logsumexp") and e.args[0].shape[1] != 1 else None
+            return self.b.make(op, (self.lower(e.args[0]),), cols, e.shape)
         op = _FILLS.get(type(e))
         if op is not None:
             return self.b.make(op, (), None, e.shape)
@@ -129,6 +130,8 @@ class Lowering(ReductionLowering, StructuredLowering):
                 return b.make("kron", (self.lower(e.left), self.lower(e.right)), None, shape)
             case ir.Reshape():
                 return b.make("reshape", (self.lower(e.arg),), (e.rows, e.cols), shape)
+            case ir.Size():
+                return b.make("dimval", (), e.dim, SCALAR)
             case ir.Commutation():
                 return b.make("commutation", (), (e.m, e.n), shape)
         raise NotImplementedError(f"cannot generate code for {type(e).__name__}")

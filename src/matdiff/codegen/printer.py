@@ -335,6 +335,8 @@ class Printer:
 
     @emits(*_CALLS)
     def _call(self, n: Node) -> Emitted:
+        if n.attr == "cols":  # softmax or logsumexp of each column of a matrix
+            return Emitted(self.be.by_columns(n.op, self.c(n.args[0])), ATOM)
         return Emitted(_CALLS[n.op](self.be, self.c(n.args[0])), ATOM)
 
     # -- solves

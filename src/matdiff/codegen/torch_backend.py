@@ -37,6 +37,9 @@ class TorchBackend(Backend):
     def softmax(self, x: str) -> str:
         return f"torch.softmax({x}, 0)"
 
+    def by_columns(self, name: str, x: str) -> str:
+        return f"torch.{name}({x}, 0)"
+
     def diagpart(self, x: str) -> str:
         return f"torch.diagonal({x})"
 

@@ -113,18 +113,27 @@ def _shift(x: np.ndarray) -> float:
     return float(np.max(np.real(x)))
 
 
-def _logsumexp(x: np.ndarray) -> np.ndarray:
+def _column_shift(x: np.ndarray) -> np.ndarray:
+    """The largest real part of each column, subtracted before exponentiating."""
     import numpy as np
 
-    m = _shift(x)
-    return _scalar(m + np.log(np.sum(np.exp(x - m))))
+    return np.max(np.real(x), axis=0, keepdims=True)
+
+
+def _logsumexp(x: np.ndarray) -> np.ndarray:
+    """log(sum(exp(.))) of each column (1 x n; 1 x 1 for a vector), without overflow."""
+    import numpy as np
+
+    m = _column_shift(x)
+    return m + np.log(np.sum(np.exp(x - m), axis=0, keepdims=True))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
+    """exp(.)/sum(exp(.)) of each column, without overflow."""
     import numpy as np
 
-    e = np.exp(x - _shift(x))
-    return e / np.sum(e)
+    e = np.exp(x - _column_shift(x))
+    return e / np.sum(e, axis=0, keepdims=True)
 
 
 def _vec(x: np.ndarray) -> np.ndarray:
@@ -139,9 +148,39 @@ def _d_norm(e: Norm, d: D) -> Expr:  # d||x|| = x : dx / ||x||
     return A.mul(A.elem_pow(e, A.MINUS_ONE), A.sum_(A.hadamard(e.arg, d(e.arg))))
 
 
-def _d_softmax(e: Softmax, d: D) -> Expr:  # ds = s.*dx - s*(s'*dx)
+def _d_softmax(e: Softmax, d: D) -> Expr:
     dx = d(e.arg)
-    return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
+    if e.shape[1] == 1:  # ds = s.*dx - s*(s'*dx)
+        return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
+    # each column: dS = S.*dX - S.*(ones*(ones'*(S.*dX)))
+    return A.sub(A.hadamard(e, dx), A.hadamard(e, A.mul(_ones(e), _column_sums(e, dx))))
+
+
+def _d_logsumexp(e: LogSumExp, d: D) -> Expr:
+    dx = d(e.arg)
+    if e.arg.shape[1] == 1:  # d logsumexp(x) = softmax(x) : dx
+        return A.sum_(A.hadamard(F.softmax(e.arg), dx))
+    return _column_sums(F.softmax(e.arg), dx)  # ones'*(S.*dX), 1 x n
+
+
+def _ones(e: Expr) -> Expr:
+    return A.ones((e.shape[0], 1))
+
+
+def _column_sums(s: Expr, dx: Expr) -> Expr:
+    return A.mul(A.transpose(_ones(s)), A.hadamard(s, dx))
+
+
+def _by_column(name: str) -> Callable[[Any], str]:
+    """The text after the argument: ``, 1`` when the operation runs down a matrix's columns."""
+    return lambda e: "" if e.arg.shape[1] == 1 else ", 1"
+
+
+def _latex_by_column(name: str) -> Callable[[Any, str], str]:
+    def latex(e: Any, x: str) -> str:
+        dim = "" if e.arg.shape[1] == 1 else ", 1"
+        return f"\\operatorname{{{name}}}\\left({x}{dim}\\right)"
+    return latex
 
 
 def _latex_norm(e: Norm, x: str) -> str:
@@ -173,11 +212,10 @@ RECORDS: tuple[MatrixOp, ...] = (
              rule="d inv(X) = -inv(X)*dX*inv(X)", postfix=True),
     MatrixOp(Norm, "norm", _latex_norm, _d_norm, _norm, rule="d norm(x) = x : dx / norm(x)",
              text_suffix=lambda e: "" if e.arg.shape[1] == 1 else ", 'fro'"),
-    MatrixOp(LogSumExp, "logsumexp", _operator("logsumexp"),
-             lambda e, d: A.sum_(A.hadamard(F.softmax(e.arg), d(e.arg))), _logsumexp,
-             rule="d logsumexp(x) = softmax(x) : dx"),
-    MatrixOp(Softmax, "softmax", _operator("softmax"), _d_softmax, _softmax,
-             rule="d softmax(x) = (diag(s) - s*s')*dx"),
+    MatrixOp(LogSumExp, "logsumexp", _latex_by_column("logsumexp"), _d_logsumexp, _logsumexp,
+             rule="d logsumexp(x) = softmax(x) : dx", text_suffix=_by_column("logsumexp")),
+    MatrixOp(Softmax, "softmax", _latex_by_column("softmax"), _d_softmax, _softmax,
+             rule="d softmax(x) = (diag(s) - s*s')*dx", text_suffix=_by_column("softmax")),
 )
 
 MATRIX_OPS: dict[type[Expr], MatrixOp] = {r.node: r for r in RECORDS}
