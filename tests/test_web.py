@@ -9,13 +9,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import subprocess
 import sys
 import time
 
 import pytest
 from starlette.testclient import TestClient
+from web_targets import broken_derive, crashing_derive, exhausted_derive, slow_derive
 
 from matdiff import cli
 from matdiff.web import jobs
@@ -361,17 +361,6 @@ def test_answers_with_notes_and_skipped_are_the_cli_s(client):
 
 # ---- the time limit and failures --------------------------------------------------------------
 
-def slow_derive(request):
-    """A worker target for the tests: 'sleep' takes a minute, anything else is derived."""
-    if request.expression == "sleep":
-        time.sleep(60)
-    return jobs.derive(request)
-
-
-def broken_derive(request):
-    raise RuntimeError("boom")
-
-
 def test_timeout_is_a_clear_json_error_and_the_worker_is_replaced():
     with TestClient(create_app(timeout=1.0, workers=1, target=slow_derive)) as c:
         start = time.monotonic()
@@ -395,19 +384,6 @@ def test_internal_error_is_500():
         assert "boom" not in error["message"] and "RuntimeError" not in error["message"]
         r = post(c, {"expression": "C/2 * sum(W.^2)", "wrt": ["W"]})  # the worker goes on
         assert r.status_code == 500  # (the target is broken for every request)
-
-
-def crashing_derive(request):
-    """A worker target that dies as a process would when killed or out of memory."""
-    if request.expression == "crash":
-        os._exit(1)
-    return jobs.derive(request)
-
-
-def exhausted_derive(request):
-    if request.expression == "memory":
-        raise MemoryError
-    return jobs.derive(request)
 
 
 def test_a_crashed_worker_is_a_clear_json_error_and_is_replaced():

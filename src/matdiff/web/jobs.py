@@ -260,12 +260,18 @@ def encode(answer: dict) -> bytes:
 # Worker processes with a time limit
 # ---------------------------------------------------------------------------------------
 
+#: What a first derivation would import (NumPy with the check, the readers): the fork server
+#: imports it once, so that a new worker (one replacing a stopped one) answers at once.
+_PRELOAD = ("matdiff.check", "matdiff.index_notation.resolve", "matdiff.latex.tokens",
+            "matdiff.unparse")
+
+
 def _context() -> Any:
     """Workers start from a fork server that has already imported matdiff (and NumPy): a
     new worker costs milliseconds, and none inherits the web server's threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        ctx.set_forkserver_preload([__name__, *_PRELOAD])
         return ctx
     return multiprocessing.get_context("spawn")
 
