@@ -91,6 +91,7 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -100,7 +101,8 @@ from .evaluate import evaluate, resolve_shape
 __all__ = [
     "DOMAINS",
     "KINDS",
-    "MAX_WORK",
+    "MAX_ENTRIES",
+    "MAX_FLOPS",
     "NO_FINITE_DIFFERENCES",
     "NO_FINITE_POINT",
     "RESULT_NOT_FINITE",
@@ -141,11 +143,14 @@ OTHERS_SCALE = 0.1  # ... and the others scaled towards 0, the last resort
 REDRAWS = 2  # the whole search is repeated with the seeds seed + 1, ..., seed + REDRAWS
 ATTEMPTS_PER_SEED = 40  # at most this many points are tried with each seed
 
-# One evaluation of the function and the result at the sizes drawn may do at most this much
-# work (array entries made, plus multiply-adds of products and n**3 per inverse or
-# determinant); beyond it (a declared matrix(8000, 8000), a kron of krons) nothing is
-# evaluated, and the check is "unchecked" with the message of :func:`too_large`.
-MAX_WORK = 4_000_000
+# One evaluation of the function and the result at the sizes drawn may make at most
+# MAX_ENTRIES array entries (every node's value is kept during an evaluation: 8 MB) and do
+# at most MAX_FLOPS multiply-adds (products; n**3 per inverse, determinant or power); beyond
+# either (a declared matrix(8000, 8000), a kron of large matrices) nothing is evaluated, and
+# the check is "unchecked" with the message of :func:`too_large`.  A check evaluates ~100
+# times: these keep it within about a second and well under a hundred MB.
+MAX_ENTRIES = 1_000_000
+MAX_FLOPS = 10_000_000
 
 NO_FINITE_POINT = "could not find a point where the function is finite"
 NO_FINITE_DIFFERENCES = ("could not find a point where the function is finite around the "
@@ -474,11 +479,18 @@ def _collect_syms(exprs: Iterable[ir.Expr]) -> list[ir.Sym]:
 # ------------------------------------------------------------------------------------- the bound
 
 
-def evaluation_work(exprs: Iterable[ir.Expr], dims: Mapping[str, int]) -> int:
-    """About how much work one evaluation of ``exprs`` at the sizes ``dims`` does, counted
-    from the shapes alone (nothing is allocated): the entries of every distinct node, plus
-    the multiply-adds of every product and n**3 for every inverse, determinant and power."""
-    work = 0
+class Work(NamedTuple):
+    """What one evaluation costs: array entries made, and multiply-adds."""
+
+    entries: int
+    flops: int
+
+
+def evaluation_work(exprs: Iterable[ir.Expr], dims: Mapping[str, int]) -> Work:
+    """What one evaluation of ``exprs`` at the sizes ``dims`` costs, counted from the shapes
+    alone (nothing is allocated): the entries of every distinct node, and the multiply-adds
+    of every product plus n**3 for every inverse, determinant and matrix power."""
+    entries = flops = 0
     seen: set[int] = set()
     for expr in exprs:
         for node in expr.walk():
@@ -486,31 +498,34 @@ def evaluation_work(exprs: Iterable[ir.Expr], dims: Mapping[str, int]) -> int:
                 continue
             seen.add(id(node))
             rows, cols = resolve_shape(node.shape, dims)
-            work += rows * cols
+            entries += rows * cols
             if isinstance(node, ir.Mul):
                 shapes = [resolve_shape(f.shape, dims) for f in node.args[0] if not f.is_scalar]
                 for (_, inner), (_, right) in itertools.pairwise(shapes):
-                    work += shapes[0][0] * inner * right
+                    flops += shapes[0][0] * inner * right
             elif isinstance(node, ir.Inv | ir.Det | ir.LogDet | ir.MatPow):
                 n = resolve_shape(node.args[0].shape, dims)[0]
                 steps = max(abs(node.args[1]), 1).bit_length() if isinstance(node, ir.MatPow) else 1
-                work += n ** 3 * steps
-    return work
+                flops += n ** 3 * steps
+    return Work(entries, flops)
 
 
 def too_large(exprs: Iterable[ir.Expr], dims: Mapping[str, int]) -> str | None:
-    """Why ``exprs`` are too large to evaluate at the sizes ``dims`` (more than MAX_WORK),
-    or None when they are not."""
+    """Why ``exprs`` are too large to evaluate at the sizes ``dims`` (more than MAX_ENTRIES
+    entries or MAX_FLOPS multiply-adds in one evaluation), or None when they are not."""
     exprs = list(exprs)
     work = evaluation_work(exprs, dims)
-    if work <= MAX_WORK:
+    if work.entries <= MAX_ENTRIES and work.flops <= MAX_FLOPS:
         return None
     largest = max((resolve_shape(n.shape, dims) for e in exprs for n in e.walk()),
                   key=lambda s: s[0] * s[1])
+    if work.entries > MAX_ENTRIES:
+        cost = f"{work.entries:.1e} array entries, the check makes at most {MAX_ENTRIES:.0e}"
+    else:
+        cost = f"{work.flops:.1e} multiply-adds, the check does at most {MAX_FLOPS:.0e}"
     return (f"not checked numerically: the sizes are too large (arrays of up to {largest[0]} x "
-            f"{largest[1]}; one evaluation would take about {work:.1e} operations, the check "
-            f"does at most {MAX_WORK:.0e}); declare smaller or symbolic sizes, such as "
-            "matrix(m, n), to have it checked")
+            f"{largest[1]}; one evaluation would take {cost}); declare smaller or symbolic "
+            "sizes, such as matrix(m, n), to have it checked")
 
 
 # ------------------------------------------------------------------------------ finite differences

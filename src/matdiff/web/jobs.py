@@ -271,7 +271,7 @@ def _context() -> Any:
     new worker costs milliseconds, and none inherits the web server's threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__, *_PRELOAD])
+        ctx.set_forkserver_preload([f"{__package__}._worker_env", __name__, *_PRELOAD])
         return ctx
     return multiprocessing.get_context("spawn")
 
