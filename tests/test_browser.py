@@ -184,6 +184,17 @@ def test_error_is_highlighted(page):
     assert_rendered(result(page, "x"), "(A + A')*x")
 
 
+def test_a_refused_request_shows_the_server_s_message(page):
+    # a 413 (a declared size over the web's limit) is shown as the error it is
+    type_and_derive(page, "sum(X) where X: matrix(8000, 8000)")
+    assert page.locator("#error").is_visible()
+    message = page.locator("#error-message").inner_text()
+    assert "8000 x 8000" in message and "at most 1000" in message
+    type_and_derive(page, "sum(X) where X: matrix(80, 80)")
+    assert page.locator("#error").is_hidden()
+    assert_rendered(result(page, "X"), "ones(80, 80)")
+
+
 # ---- choices: variables, kinds, Hessian, examples, the address -----------------------------------
 
 def test_declare_a_kind_in_the_table(page):

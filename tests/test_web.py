@@ -15,6 +15,7 @@ import time
 
 import pytest
 from starlette.testclient import TestClient
+from web_targets import broken_derive, crashing_derive, exhausted_derive, slow_derive
 
 from matdiff import cli
 from matdiff.web import jobs
@@ -362,17 +363,6 @@ def test_answers_with_notes_and_skipped_are_the_cli_s(client):
 
 # ---- the time limit and failures --------------------------------------------------------------
 
-def slow_derive(request):
-    """A worker target for the tests: 'sleep' takes a minute, anything else is derived."""
-    if request.expression == "sleep":
-        time.sleep(60)
-    return jobs.derive(request)
-
-
-def broken_derive(request):
-    raise RuntimeError("boom")
-
-
 def test_timeout_is_a_clear_json_error_and_the_worker_is_replaced():
     with TestClient(create_app(timeout=1.0, workers=1, target=slow_derive)) as c:
         start = time.monotonic()
@@ -387,14 +377,145 @@ def test_timeout_is_a_clear_json_error_and_the_worker_is_replaced():
 
 
 def test_internal_error_is_500():
+    # the message says what happened and where the details are; the exception's own text
+    # (which may hold internals) goes to the server's log only
     with TestClient(create_app(workers=1, target=broken_derive)) as c:
-        r = post(c, {"expression": "x"})
-        assert r.status_code == 500
-        assert r.json()["error"]["kind"] == "internal"
-        assert "RuntimeError: boom" in r.json()["error"]["message"]
+        error = assert_json_error(post(c, {"expression": "x"}), 500, "internal")
+        assert error["message"] == jobs.FAILED
+        assert "bug in matdiff" in error["message"] and "log" in error["message"]
+        assert "boom" not in error["message"] and "RuntimeError" not in error["message"]
+        r = post(c, {"expression": "C/2 * sum(W.^2)", "wrt": ["W"]})  # the worker goes on
+        assert r.status_code == 500  # (the target is broken for every request)
+
+
+def test_a_crashed_worker_is_a_clear_json_error_and_is_replaced():
+    with TestClient(create_app(timeout=20, workers=1, target=crashing_derive)) as c:
+        error = assert_json_error(post(c, {"expression": "crash"}), 500, "internal")
+        assert error["message"] == jobs.DIED
+        assert "stopped unexpectedly" in error["message"]
+        r = post(c, {"expression": "C/2 * sum(W.^2)", "wrt": ["W"]})
+        assert r.status_code == 200 and r.json()["results"][0]["text"] == "C*W"
+
+
+def test_a_worker_out_of_memory_is_a_clear_json_error():
+    with TestClient(create_app(timeout=20, workers=1, target=exhausted_derive)) as c:
+        error = assert_json_error(post(c, {"expression": "memory"}), 500, "internal")
+        assert "ran out of memory" in error["message"] and "MemoryError" not in error["message"]
+        assert post(c, {"expression": "x'*x"}).status_code == 200
+
+
+def test_timeout_and_busy_are_json_errors():
+    with TestClient(create_app(timeout=1.0, workers=1, target=slow_derive)) as c:
+        assert "longer than 1 s" in assert_json_error(
+            post(c, {"expression": "sleep"}), 504, "timeout")["message"]
+    pool = jobs.Pool(1, 0.2, slow_derive)
+    pool._idle.get()  # the only worker is taken
+    with pytest.raises(jobs.JobError) as e:
+        pool.run(jobs.to_request({"expression": "x"}))
+    assert (e.value.status, e.value.kind) == (503, "busy") and "busy" in e.value.message
+    pool.close()
 
 
 # ---- the page -----------------------------------------------------------------------------------
+
+# ---- limits: declared sizes, answers ------------------------------------------------------
+
+def test_huge_declared_sizes_are_a_413_naming_the_limit(client):
+    start = time.monotonic()
+    for body in ({"expression": "sum(X)", "declarations": ["X: matrix(8000, 8000)"],
+                  "check": True},
+                 {"expression": "sum(X)", "declare": ["X: matrix(8000, 8000)"], "check": True,
+                  "declarations": {"X": "matrix(8000, 8000)"}},
+                 {"expression": "sum(X) where X: matrix(8000, 8000)"},
+                 {"expression": "sum(X) where X: matrix(8000, 8000)", "verify": "ones(8000, 8000)",
+                  "wrt": ["X"]},
+                 {"expression": "x'*A*x", "declarations": {"A": "symmetric matrix(1001)"}}):
+        error = assert_json_error(post(client, body), 413)
+        assert str(jobs.MAX_DIMENSION) in error["message"] and "declared" in error["message"]
+    assert time.monotonic() - start < 10
+    body = {"expression": "x'*A*x", "wrt": ["x"],
+            "declarations": {"A": f"symmetric matrix({jobs.MAX_DIMENSION})"}}
+    assert post(client, body).json()["types"]["x"] == f"vector({jobs.MAX_DIMENSION})"
+    body = {**body, "declarations": {"A": "symmetric matrix(300)"}, "check": True}
+    r = post(client, body)
+    assert r.status_code == 200 and r.json()["results"][0]["check"]["passed"]
+
+
+def test_a_huge_answer_is_a_413_before_it_is_printed(monkeypatch):
+    # sin(sin(...(x'*x))) nested 100 deep: its Hessian would print to megabytes
+    deep = {"expression": "sin(" * 100 + "x'*x" + ")" * 100, "hessian": True}
+
+    def no_printing(*args, **kwargs):
+        raise AssertionError("the answer was printed")
+
+    for where in ("matdiff.api.to_text", "matdiff.pipeline.to_text", "matdiff.pipeline.to_latex"):
+        monkeypatch.setattr(where, no_printing)  # results print in pipeline.py
+    with pytest.raises(jobs.JobError) as e:
+        jobs.derive(jobs.to_request(deep))
+    assert e.value.status == 413 and f"at most {jobs.MAX_ANSWER}" in e.value.message
+
+
+def test_a_huge_answer_from_the_api_is_a_413(client):
+    for depth in (60, 100):  # refused once printed (60), or before (100)
+        body = {"expression": "sin(" * depth + "x'*x" + ")" * depth, "hessian": True}
+        start = time.monotonic()
+        r = post(client, body)
+        assert time.monotonic() - start < 10
+        error = assert_json_error(r, 413)
+        assert "too large" in error["message"] and str(jobs.MAX_ANSWER) in error["message"]
+        assert len(r.content) < 1000
+
+
+def test_answers_are_encoded_by_the_worker():
+    out = {"expression": "x", "results": [{"text": "\ud800 é"}]}
+    assert json.loads(jobs.encode(out)) == out
+    with pytest.raises(jobs.JobError) as e:
+        jobs.encode({"text": "x" * jobs.MAX_ANSWER})
+    assert e.value.status == 413
+
+
+def test_a_slow_body_is_a_408():
+    import anyio
+
+    from matdiff.web import server
+
+    async def scenario():
+        async def receive():
+            await anyio.sleep(60)
+
+        from starlette.requests import Request
+
+        scope = {"type": "http", "method": "POST", "path": "/api/derive", "query_string": b"",
+                 "headers": [(b"content-type", b"application/json")]}
+        return await server._read_json(Request(scope, receive))
+
+    server_timeout = server.BODY_TIMEOUT
+    try:
+        server.BODY_TIMEOUT = 0.2
+        with pytest.raises(jobs.JobError) as e:
+            anyio.run(scenario)
+    finally:
+        server.BODY_TIMEOUT = server_timeout
+    assert e.value.status == 408 and "did not arrive" in e.value.message
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("GET", "/nothing", 404), ("POST", "/nothing", 405), ("GET", "/api/derive", 405),
+    ("TRACE", "/api/derive", 405), ("DELETE", "/", 405), ("POST", "/", 405),
+    ("PUT", "/app.js", 405), ("GET", "/katex/none.js", 404),
+])
+def test_every_refusal_is_the_json_error_object(client, method, path, status):
+    assert_json_error(client.request(method, path), status)
+
+
+def test_every_api_error_status_is_the_json_error_object(client):
+    assert_json_error(post(client, {"expression": "x", "padding": "a" * MAX_BODY}), 413)
+    assert_json_error(post(client, {"expression": 1}), 400)
+    r = client.post("/api/derive", content=b"[", headers={"content-type": "application/json"})
+    assert_json_error(r, 400)
+    r = client.post("/api/derive", content=b"{}", headers={"content-type": "text/plain"})
+    assert_json_error(r, 415)
+
 
 def test_static_page(client):
     r = client.get("/")

@@ -14,7 +14,13 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from . import algebra as A
-from .errors import MatdiffError, MatdiffShapeError, MatdiffSyntaxError, MatdiffTypeError
+from .errors import (
+    MatdiffError,
+    MatdiffShapeError,
+    MatdiffSyntaxError,
+    MatdiffTypeError,
+    UnsupportedError,
+)
 from .factor import factor
 from .ir import Expr, Shape, shape_text
 from .parse import parse, parse_declarations
@@ -76,6 +82,15 @@ def _names(node: Node) -> set[str]:
 # ----------------------------------------------------------------------------- numbers
 
 
+def sample_dims_of(result: Result, seed: int) -> dict[str, int]:
+    """The sizes :func:`_values` draws for ``seed``."""
+    import numpy as np
+
+    from .check import sample_dims
+
+    return sample_dims([result.program.expr, result.expr], np.random.default_rng(seed))
+
+
 def _values(result: Result, seed: int) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     import numpy as np
 
@@ -105,7 +120,14 @@ def _eval(e: Expr, values: Mapping[str, object], dims: Mapping[str, int]) -> np.
 
 
 def _pairs(result: Result, other: Expr) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    from .check import too_large
+
     for seed in range(POINTS):
+        dims = sample_dims_of(result, seed)
+        refusal = too_large([result.program.expr, result.expr, other], dims)
+        if refusal is not None:  # nothing is allocated at sizes such as matrix(8000, 8000)
+            raise UnsupportedError("your answer cannot be compared with matdiff's: "
+                                   + refusal.replace("not checked numerically: ", ""))
         values, dims = _values(result, seed)
         yield _eval(result.expr, values, dims), _eval(other, values, dims)
 

@@ -217,10 +217,12 @@ def _domain(program: Program) -> str:
     """Where random data makes the function finite: normal, positive, or spd."""
     import numpy as np
 
-    from ..check import DOMAINS, _collect_syms, sample_dims, sample_values
+    from ..check import DOMAINS, _collect_syms, sample_dims, sample_values, too_large
     from ..evaluate import evaluate
 
     syms = _collect_syms([program.expr])
+    if too_large([program.expr], sample_dims([program.expr], np.random.default_rng(0))):
+        return "normal"  # nothing is allocated at sizes such as matrix(8000, 8000)
     for domain in DOMAINS:
         rng = np.random.default_rng(0)
         try:

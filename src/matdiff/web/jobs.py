@@ -11,6 +11,13 @@ be stopped: its worker is killed and replaced, and the request gets a ``timeout`
 Nothing here evaluates the user's text or touches files or the network; the text only ever
 reaches matdiff's own parser.
 
+Limits: a declared size above :data:`MAX_DIMENSION` is refused (HTTP 413) before anything is
+derived; an answer whose text would pass :data:`MAX_ANSWER` bytes is refused (HTTP 413) as
+soon as its size is known, before it is printed where the printed size can be told from the
+expression, and the worker sends the server the answer already encoded, so the server never
+serialises a large body. A worker that fails or dies gives a JSON error that says so, never
+a Python exception's text (that goes to the server's log).
+
 >>> req = to_request({"expression": "x'*A*x", "wrt": ["x"],
 ...                   "declarations": {"A": "symmetric matrix"}})
 >>> derive(req)["results"][0]["text"]
@@ -21,10 +28,13 @@ reaches matdiff's own parser.
 
 from __future__ import annotations
 
+import json
+import logging
 import multiprocessing
 import queue
 import signal
 import threading
+import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -39,6 +49,13 @@ MAX_NAMES = 50
 #: Longest variable name, and longest kind ("symmetric matrix(n)") in a declaration.
 MAX_NAME = 64
 MAX_KIND = 200
+#: Largest declared size (``matrix(1000, 1000)``); symbolic sizes (``matrix(m, n)``) give the
+#: same derivatives.
+MAX_DIMENSION = 1000
+#: Largest answer, in bytes of JSON.
+MAX_ANSWER = 2_000_000
+
+log = logging.getLogger("matdiff.web")
 
 Target = Callable[[api.Request], dict]
 
@@ -168,42 +185,126 @@ def _choice(body: dict, name: str, choices: tuple[str, ...]) -> str | None:
 
 def derive(request: api.Request) -> dict:
     """The object ``matdiff ... --json`` prints: the answer, or ``{"error": {...}}``; a number
-    JSON cannot hold (a check's NaN or infinite error) is null."""
+    JSON cannot hold (a check's NaN or infinite error) is null. Raises :class:`JobError`
+    (413) for a declared size above MAX_DIMENSION or an answer beyond MAX_ANSWER."""
     from ..algebra import clear_caches
 
     try:
-        return api.answer(request).to_json()
+        _bound_dimensions(request)
+        answer = api.answer(request)
+        _bound_answer(answer)
+        return answer.to_json()
     finally:
         clear_caches()  # a long-lived worker does not keep every request's nodes
+
+
+def _bound_dimensions(request: api.Request) -> None:
+    """Refuse a declared size above MAX_DIMENSION (in a declaration, a ``where`` clause or
+    ``ones(m, n)``), before anything is derived; an expression that does not compile is left
+    to :func:`matdiff.api.answer` to explain."""
+    from .. import ir
+    from ..errors import MatdiffError
+
+    try:
+        declarations = api._parsed_declarations(request.declarations)
+        program = api.compile_program(request.expression, declarations,
+                                      latex=request.latex_input)
+    except MatdiffError:
+        return
+    for node in program.expr.walk():
+        if not isinstance(node, ir.Sym | ir.Zero | ir.Ones | ir.Identity):
+            continue
+        sizes = [d for d in node.shape if isinstance(d, int)]
+        if any(d > MAX_DIMENSION for d in sizes):
+            what = node.args[0] if isinstance(node, ir.Sym) else "a constant matrix"
+            raise JobError(
+                f"{what} is declared {node.shape[0]} x {node.shape[1]}: the web page takes "
+                f"declared sizes of at most {MAX_DIMENSION}; a symbolic size, such as "
+                "matrix(m, n), gives the same derivative", 413)
+
+
+def _too_large(size: int | str) -> JobError:
+    return JobError(f"the answer is too large to send: {size} bytes (at most {MAX_ANSWER}); "
+                    "try a smaller expression, or fewer options (steps, Hessian)", 413)
+
+
+def _bound_answer(answer: api.Answer) -> None:
+    """Refuse an answer whose text alone would pass MAX_ANSWER, from the size of its
+    expressions (:func:`matdiff.ir.size`), before anything is printed: every result is
+    written at least twice (text and LaTeX)."""
+    from .. import ir
+
+    if not answer.ok:
+        return
+    exprs = [answer.typed.expr]
+    for r in answer.results:
+        exprs += [r.expr] + ([] if r.map is None else [r.map])
+    written = 2 * sum(ir.size(e) for e in exprs)
+    if written > MAX_ANSWER:
+        raise _too_large(f"more than {written:,}")
+
+
+def encode(answer: dict) -> bytes:
+    """An answer as the JSON body of a response (a lone surrogate echoed from the request is
+    escaped); raises :class:`JobError` (413) beyond MAX_ANSWER bytes."""
+    try:
+        body = json.dumps(answer, ensure_ascii=False, allow_nan=False).encode()
+    except UnicodeEncodeError:
+        body = json.dumps(answer, allow_nan=False).encode()
+    if len(body) > MAX_ANSWER:
+        raise _too_large(f"{len(body):,}")
+    return body
 
 
 # ---------------------------------------------------------------------------------------
 # Worker processes with a time limit
 # ---------------------------------------------------------------------------------------
 
+#: What a first derivation would import (NumPy with the check, the readers): the fork server
+#: imports it once, so that a new worker (one replacing a stopped one) answers at once.
+_PRELOAD = ("matdiff.check", "matdiff.index_notation.resolve", "matdiff.latex.tokens",
+            "matdiff.unparse")
+
+
 def _context() -> Any:
     """Workers start from a fork server that has already imported matdiff (and NumPy): a
     new worker costs milliseconds, and none inherits the web server's threads."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        ctx.set_forkserver_preload([f"{__package__}._worker_env", __name__, *_PRELOAD])
         return ctx
     return multiprocessing.get_context("spawn")
 
 
 def _serve(conn: Connection, target: Target) -> None:
-    """A worker's loop: a request in, ``("ok", answer)`` or ``("failed", reason)`` out."""
+    """A worker's loop: a request in, out ``("ok", (status, JSON body))``, ``("refused",
+    (message, status, kind))`` for a :class:`JobError`, or ``("failed", None)`` for any other
+    exception (its traceback goes to the log, never to the client)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
     while True:
         try:
             request = conn.recv()
         except (EOFError, OSError):
             return
+        reply: tuple[str, Any]
         try:
-            reply: tuple[str, Any] = ("ok", target(request))
-        except Exception as e:
-            reply = ("failed", f"{type(e).__name__}: {e}")
+            out = target(request)
+            reply = ("ok", (400 if "error" in out else 200, encode(out)))
+        except JobError as e:
+            reply = ("refused", (e.message, e.status, e.kind))
+        except MemoryError:
+            reply = ("refused", (OUT_OF_MEMORY, 500, "internal"))
+        except Exception:
+            log.error("a derivation failed:\n%s", traceback.format_exc())
+            reply = ("failed", None)
         conn.send(reply)
+
+
+OUT_OF_MEMORY = "the derivation ran out of memory and was stopped; try a smaller expression"
+FAILED = ("the derivation failed: this is a bug in matdiff (the details are in the server's "
+          "log); please report it with the expression")
+DIED = ("the derivation's worker process stopped unexpectedly (it may have run out of "
+        "memory); it has been replaced: try again, or a smaller expression")
 
 
 class _Worker:
@@ -252,7 +353,9 @@ class Pool:
             for w in slots:
                 self._idle.put(w)
 
-    def run(self, request: api.Request) -> dict:
+    def run(self, request: api.Request) -> tuple[int, bytes]:
+        """The HTTP status and the JSON body of the answer to ``request``; raises
+        :class:`JobError` (busy, timeout, refused, or the worker failed or died)."""
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
@@ -270,16 +373,18 @@ class Pool:
             worker = None
             raise JobError(f"the derivation took longer than {self.timeout:g} s and was "
                            "stopped; try a smaller expression", 504, "timeout") from None
-        except (EOFError, OSError) as e:
+        except (EOFError, OSError):  # the worker died (killed, out of memory, a crash)
             self._retire(worker)
             worker = None
-            raise JobError(f"the derivation's worker process failed ({e or type(e).__name__})",
-                           500, "internal") from None
+            raise JobError(DIED, 500, "internal") from None
         finally:
             self._idle.put(worker)
-        if status != "ok":
-            raise JobError(f"internal error: {value}", 500, "internal")
-        return value
+        if status == "ok":
+            return value
+        if status == "refused":
+            message, code, kind = value
+            raise JobError(message, code, kind)
+        raise JobError(FAILED, 500, "internal")
 
     def close(self) -> None:
         """Stop every worker (those busy with a request too)."""

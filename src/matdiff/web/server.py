@@ -5,9 +5,12 @@ Routes:
 * ``POST /api/derive`` -- a JSON body ``{"expression", "wrt", "declarations", "hessian",
   "check", "steps", "verify", "code", "latex_input"}`` (see :func:`matdiff.web.jobs.to_request`)
   answered with exactly the object ``matdiff EXPR ... --json`` prints: HTTP 200, or 400 for a
-  bad expression or a malformed request; 413 for a body over :data:`MAX_BODY` bytes, 415 for a
-  body that is not ``application/json``, 405 for a method other than POST, 503 when every
-  worker is busy, 504 when the derivation passes the time limit, 500 for an internal error;
+  bad expression or a malformed request; 413 for a body over :data:`MAX_BODY` bytes, a
+  declared size over :data:`matdiff.web.jobs.MAX_DIMENSION` or an answer over
+  :data:`matdiff.web.jobs.MAX_ANSWER` bytes; 408 for a body not received within
+  :data:`BODY_TIMEOUT` seconds, 415 for a body that is not ``application/json``, 405 for a
+  method other than POST, 503 when every worker is busy, 504 when the derivation passes the
+  time limit, 500 for an internal error (a worker that failed or died);
 * everything else: the static page in ``static/`` (``index.html``, ``app.js``, ``style.css``,
   ``examples.json`` and KaTeX, vendored, so the page works offline).
 
@@ -16,19 +19,31 @@ Every error, from the API or not (a missing page, a refused Host, a bug), is the
 ``type``, ``shape``, ``unsupported``, ``error``) or ``request``, ``busy``, ``timeout``,
 ``internal``; never plain text, nor a traceback.
 
-By default the server listens on 127.0.0.1 only, and answers only requests addressed to
-``127.0.0.1`` or ``localhost`` (a web site cannot reach it by DNS rebinding).
+By default the server listens on 127.0.0.1 only. On a loopback address (``127.0.0.0/8``,
+``::1``, ``localhost``) it answers only requests addressed to a loopback name (``localhost``,
+``127.0.0.1``, ``[::1]`` or the address itself: a web site cannot reach it by DNS
+rebinding); any other ``--host`` is the explicit choice to serve other machines, and is
+announced with a warning.
+
+Connections (:func:`server_config`): at most :data:`MAX_CONNECTIONS` at once (one more gets a
+JSON 503), a connection must send its request's headers within :data:`HEADER_TIMEOUT`
+seconds of opening or of its previous response (one that sends nothing, or a byte at a
+time, is closed), idle keep-alive connections close after :data:`KEEP_ALIVE` seconds, and
+headers over :data:`MAX_HEADERS` bytes or a malformed request get a JSON 400.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import ipaddress
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -47,11 +62,19 @@ MAX_BODY = 10_000
 #: Seconds a derivation may take (and may wait for a free worker).
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 2
-LOOPBACK = ("127.0.0.1", "localhost")
-#: Requests handled at once (more get a JSON 503 ``busy``), and the connections uvicorn
-#: accepts at once, a backstop far above it (uvicorn answers beyond it in plain text).
+#: The Host names a server on a loopback address answers (and its own address).
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+#: Requests handled at once (more get a JSON 503 ``busy``), and connections open at once (more
+#: get a JSON 503 too, and are closed).
 MAX_CONCURRENT = 64
 MAX_CONNECTIONS = 4 * MAX_CONCURRENT
+#: Seconds a connection may take to send a request's headers, may stay idle between
+#: requests, and may take to send a request's body.
+HEADER_TIMEOUT = 10.0
+KEEP_ALIVE = 5.0
+BODY_TIMEOUT = 10.0
+#: Largest request line and headers, in bytes.
+MAX_HEADERS = 16_384
 #: The API answers every method itself: POST, or a JSON 405 saying to use POST.
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -180,10 +203,15 @@ async def _read_json(request: Request) -> Any:
     if length.isdigit() and int(length) > MAX_BODY:
         raise too_large
     body = bytearray()
-    async for chunk in request.stream():  # also bounds a body sent without a length
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise too_large
+    try:
+        with anyio.fail_after(BODY_TIMEOUT):
+            async for chunk in request.stream():  # also bounds a body sent without a length
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise too_large
+    except TimeoutError:
+        raise jobs.JobError(f"the request body did not arrive within {BODY_TIMEOUT:g} s",
+                            408) from None
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
@@ -211,10 +239,12 @@ def create_app(*, timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKE
             return _error(error, {"allow": "POST"})
         try:
             req = jobs.to_request(await _read_json(request))
-            out = await run_in_threadpool(pool.run, req)
+            status, body = await run_in_threadpool(pool.run, req)  # encoded by the worker
         except jobs.JobError as e:
             return _error(e)
-        return _json(out, 400 if "error" in out else 200)
+        if len(body) > jobs.MAX_ANSWER:  # the worker refuses these already
+            return _error(jobs._too_large(f"{len(body):,}"))
+        return Response(body, status, media_type="application/json")
 
     middleware = [Middleware(SecurityHeaders), Middleware(ConcurrencyLimit)]
     if allowed_hosts is not None:
@@ -230,12 +260,128 @@ def create_app(*, timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKE
     return app
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address to listen on, or a Host header's name) is this machine
+    only: ``localhost``, an address in ``127.0.0.0/8``, ``::1`` (also written ``[::1]``), or
+    an IPv4-mapped loopback address (``::ffff:127.0.0.1``)."""
+    name = host.strip().lower()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])  # no zone: fe80::1%eth0
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def host_name(host: str) -> str:
+    """How ``host`` is written in a URL or a Host header: ``[::1]`` for an IPv6 address."""
+    host = host.strip().lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def allowed_hosts_for(host: str) -> list[str] | None:
+    """The Host names a server listening on ``host`` answers: the loopback names (and the
+    address itself) for a loopback address; None (any) for another, chosen explicitly."""
+    if not is_loopback(host):
+        return None
+    return sorted({*LOOPBACK, host_name(host)})
+
+
+async def _overloaded(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer on a connection beyond MAX_CONNECTIONS: a JSON 503, then the close."""
+    error = jobs.JobError("the server has too many connections open; try again", 503, "busy")
+    await _error(error, {"connection": "close"})(scope, receive, send)
+
+
+def _error_bytes(status: int, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    body = json.dumps({"error": jobs.JobError(message, status).to_json()}).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
+               *SECURITY_HEADERS]
+    return headers, body
+
+
+def protocol_class(header_timeout: float = HEADER_TIMEOUT,
+                   max_connections: int = MAX_CONNECTIONS) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP/1.1 protocol (h11) with what it lacks: a deadline for a request's
+    headers (``header_timeout`` seconds from the connection, or from the previous response;
+    data arriving does not extend it, so a client sending a byte at a time is closed too),
+    a JSON 503 on connections beyond ``max_connections``, and a JSON 400 for a malformed
+    request or headers over MAX_HEADERS (uvicorn's are plain text)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                self.app = _overloaded
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(header_timeout, self._headers_late)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _headers_late(self) -> None:
+            """No complete request headers within header_timeout: close the connection."""
+            self._deadline = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+        def send_400_response(self, msg: str) -> None:
+            headers, body = _error_bytes(400, "the request is not valid HTTP, or its headers "
+                                              f"are over {MAX_HEADERS} bytes")
+            if self.conn.our_state is h11.IDLE:
+                self.transport.write(self.conn.send(h11.Response(
+                    status_code=400, headers=headers, reason=b"Bad Request")) or b"")
+                self.transport.write(self.conn.send(h11.Data(data=body)) or b"")
+                self.transport.write(self.conn.send(h11.EndOfMessage()) or b"")
+            self.transport.close()
+
+    return GuardedH11Protocol
+
+
+def server_config(app: ASGIApp, host: str = "127.0.0.1", port: int = 8000, *,
+                  header_timeout: float = HEADER_TIMEOUT,
+                  max_connections: int = MAX_CONNECTIONS, log_level: str = "info") -> Any:
+    """The uvicorn configuration ``matdiff serve`` runs (a ``uvicorn.Config``)."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                          http=protocol_class(header_timeout, max_connections),
+                          timeout_keep_alive=int(KEEP_ALIVE), limit_concurrency=None,
+                          h11_max_incomplete_event_size=MAX_HEADERS, server_header=False,
+                          ws="none", lifespan="on")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="matdiff serve",
         description="Serve the matdiff web page and its JSON API (POST /api/derive).")
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default: 127.0.0.1, this machine only)")
+                   help="address to listen on (default: 127.0.0.1, this machine only; "
+                        "another address serves other machines too)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                    help=f"seconds one derivation may take (default: {DEFAULT_TIMEOUT:g})")
@@ -253,15 +399,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers < 1 or args.timeout <= 0:
         print("matdiff serve: --workers must be at least 1 and --timeout positive")
         return 2
-    loopback = args.host in LOOPBACK
-    app = create_app(timeout=args.timeout, workers=args.workers,
-                     allowed_hosts=list(LOOPBACK) if loopback else None)
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"matdiff: the web page is at http://{host}:{args.port}/  (Ctrl-C stops it)",
-          flush=True)
-    if not loopback:
-        print(f"matdiff: warning: listening on {args.host}, not only on this machine: "
+    host = args.host.strip()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]  # uvicorn binds to ::1, not [::1]
+    allowed = allowed_hosts_for(host)
+    app = create_app(timeout=args.timeout, workers=args.workers, allowed_hosts=allowed)
+    print(f"matdiff: the web page is at http://{host_name(host)}:{args.port}/  "
+          "(Ctrl-C stops it)", flush=True)
+    if allowed is None:
+        print(f"matdiff: warning: listening on {host}, not only on this machine: "
               "anyone who can reach it can use it", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info",
-                limit_concurrency=MAX_CONNECTIONS, server_header=False)
+    uvicorn.Server(server_config(app, host, args.port)).run()
     return 0
