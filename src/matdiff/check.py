@@ -141,6 +141,10 @@ NO_FINITE_POINT = "could not find a point where the function is finite"
 NO_FINITE_DIFFERENCES = ("could not find a point where the function is finite around the "
                          "point (its finite differences are not finite)")
 RESULT_NOT_FINITE = "the result is not finite at any point tried where the function is finite"
+#: The most entries an array of the check may have (a value, a result, a Jacobian): larger
+#: sizes (declared ones such as matrix(1000, 1000), or kron of krons) are not checked.
+MAX_CHECK_ENTRIES = 200_000
+TOO_LARGE = "too large to check numerically (an array of the check would have {} entries)"
 
 # What makes a domain unusable at a point (besides non-finite values).
 _NUMERIC_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
@@ -449,6 +453,17 @@ def candidate_points(
             yield Point(domain, text, dims, values, rng)
 
 
+def _largest_array(exprs: Iterable[ir.Expr], dims: Mapping[str, int]) -> int:
+    """The most entries of any value the check computes (the Jacobian of the function
+    too), in exact integers: a declared size may be far beyond what numpy can allocate."""
+    largest = 0
+    for expr in exprs:
+        for node in expr.walk():
+            rows, cols = resolve_shape(node.shape, dims)
+            largest = max(largest, rows * cols)
+    return largest
+
+
 def _collect_syms(exprs: Iterable[ir.Expr]) -> list[ir.Sym]:
     """Every variable of the expressions (by name, sorted), each name with one declaration."""
     found: dict[str, ir.Sym] = {}
@@ -754,7 +769,10 @@ def check(
     _validate(f, wrt, result, kind)
     exprs = [f, result, wrt]
     syms = _collect_syms(exprs)
-    dims: dict[str, int] = {}
+    dims = sample_dims(exprs, np.random.default_rng(rng_seed), fixed_dims)
+    entries = _largest_array(exprs, dims)
+    if entries > MAX_CHECK_ENTRIES:
+        return CheckReport(None, False, "none", dims, TOO_LARGE.format(entries))
     furthest = 0  # how far the check got at the points that could not be used
     for point in candidate_points(exprs, syms, rng_seed, fixed_dims, scale):
         dims = point.dims

@@ -66,6 +66,7 @@ from fractions import Fraction
 from typing import NoReturn, TypeVar
 
 from .declarations import DeclarationParser
+from .errors import MatdiffSyntaxError
 from .lex import (
     COLON,
     COMMA,
@@ -101,7 +102,7 @@ from .syntax import (
     walk,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "parse", "parse_declarations"]
+__all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "check_tree_depth", "parse", "parse_declarations"]
 
 #: Deepest nesting accepted while parsing (parentheses, calls, signs, exponents, sums),
 #: so that the recursive descent stays well within Python's recursion limit.
@@ -145,6 +146,20 @@ def parse_declarations(text: str) -> tuple[Declaration, ...]:
     """
     parser = _Parser(text)
     return parser.guarded(parser.parse_declarations_only)
+
+
+def check_tree_depth(root: Node, text: str) -> None:
+    """Refuse trees deeper than MAX_TREE_DEPTH (e.g. a sum of thousands of terms), so
+    that later recursive passes cannot overflow the stack.  Iterative on purpose; the
+    LaTeX reader checks its trees with it too."""
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise MatdiffSyntaxError(f"expression too long: its tree is deeper than "
+                                     f"{MAX_TREE_DEPTH} levels (e.g. a sum of that many "
+                                     "terms)", node.span.start, text)
+        stack.extend((child, depth + 1) for child in children(node))
 
 
 def _widen(node: Node, span: Span) -> Node:
@@ -358,15 +373,7 @@ class _Parser(DeclarationParser):
         return String(token.value, token.span)
 
     def _check_tree_depth(self, root: Node) -> None:
-        """Refuse trees deeper than MAX_TREE_DEPTH (e.g. a sum of thousands of terms), so
-        that later recursive passes cannot overflow the stack.  Iterative on purpose."""
-        stack = [(root, 1)]
-        while stack:
-            node, depth = stack.pop()
-            if depth > MAX_TREE_DEPTH:
-                self.error(f"expression too long: its tree is deeper than {MAX_TREE_DEPTH} "
-                           "levels (e.g. a sum of that many terms)", node.span.start)
-            stack.extend((child, depth + 1) for child in children(node))
+        check_tree_depth(root, self.text)
 
     # -- index forms -----------------------------------------------------------------------
 

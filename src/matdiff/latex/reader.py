@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import NoReturn
 
 from ..errors import MatdiffError, MatdiffSyntaxError
 from ..index_notation.resolve import translate
+from ..lex import check_length
+from ..parse import check_tree_depth
 from ..syntax import (
     Binary,
     Call,
@@ -317,13 +320,33 @@ def parse_latex(text: str, extra: tuple[Declaration, ...] = ()) -> Translated:
     >>> parse_latex(r"\\frac1N \\left\\|XW-Y\\right\\|_{\\text{F}}^2").plain
     "1/N*norm(X*W - Y, 'fro')^2"
     """
+    check_length(text)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, _stack_depth() + MAX_READER_FRAMES))
     try:
-        return _parse_latex(text, extra)
+        translated = _parse_latex(text, extra)
     except RecursionError:
         raise MatdiffSyntaxError("formula nested too deeply", 0, text) from None
     except MatdiffError as e:
         e.text = text
         raise
+    finally:
+        sys.setrecursionlimit(limit)
+    check_tree_depth(translated.expr, text)
+    return translated
+
+
+#: The reader's recursion (and the translation of its tree) may use this many Python
+#: frames: a formula nested deeper (braces, fractions, roots, signs, ...) is "nested too
+#: deeply", whatever the interpreter's own recursion limit.
+MAX_READER_FRAMES = 2500
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
