@@ -16,6 +16,7 @@ import math
 
 from . import algebra as A
 from . import functions as F
+from .declarations import MAX_DIMENSION
 from .dims import DimVar, dim_names
 from .errors import MatdiffTypeError, UnsupportedError
 from .exact import MAX_MAGNITUDE, MAX_MATRIX_POWER, NumberError, too_large
@@ -190,6 +191,14 @@ class Lowerer:
             return out.real if out.imag == 0 else math.nan
         return None
 
+    def _check_sizes(self, node: Call) -> None:
+        """A size written in an expression (``eye(1e300)``) is bounded as a declared one."""
+        for arg in node.args:
+            size = dim_argument(arg)
+            if isinstance(size, int) and size > MAX_DIMENSION:
+                raise UnsupportedError(f"a dimension can be at most {MAX_DIMENSION}, found "
+                                       f"{self._subject(arg)}", arg.span.start)
+
     def _lower(self, node: Node) -> Expr:
         match node:
             case Number():
@@ -252,6 +261,8 @@ class Lowerer:
 
     def call(self, node: Call) -> Expr:
         f = node.func
+        if f in _SIZED:
+            self._check_sizes(node)
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, "ones" if f in ("vector", "matrix") else f)
         if f == "reshape":
@@ -280,6 +291,10 @@ class Lowerer:
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)
+
+
+# The calls whose arguments may be sizes.
+_SIZED = frozenset(CONSTANTS) | {"vector", "matrix", "reshape", "commutation"}
 
 
 def _arithmetic(op: str, a: float, b: float) -> float:

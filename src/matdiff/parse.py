@@ -66,7 +66,7 @@ from fractions import Fraction
 from typing import NoReturn, TypeVar
 
 from .declarations import DeclarationParser
-from .errors import MatdiffSyntaxError
+from .errors import MatdiffSyntaxError, UnsupportedError
 from .lex import (
     COLON,
     COMMA,
@@ -102,7 +102,8 @@ from .syntax import (
     walk,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "check_tree_depth", "parse", "parse_declarations"]
+__all__ = ["MAX_DEPTH", "MAX_NAMES", "MAX_TREE_DEPTH", "check_names", "check_tree_depth", "parse",
+           "parse_declarations"]
 
 #: Deepest nesting accepted while parsing (parentheses, calls, signs, exponents, sums),
 #: so that the recursive descent stays well within Python's recursion limit.
@@ -111,6 +112,9 @@ MAX_DEPTH = 200
 #: (x + x + ... + x, or many transposes) make deep trees without deep parsing; later
 #: passes recurse over the tree, so its depth is bounded too.
 MAX_TREE_DEPTH = 1500
+#: The most distinct names an expression may use (variables, and sizes such as the n of
+#: eye(n)): each variable is differentiated by and its result checked numerically.
+MAX_NAMES = 24
 
 # Binary operators and their precedence levels (higher binds tighter).  The numbers are
 # internal; LANGUAGE.md numbers the levels the other way round.
@@ -146,6 +150,23 @@ def parse_declarations(text: str) -> tuple[Declaration, ...]:
     """
     parser = _Parser(text)
     return parser.guarded(parser.parse_declarations_only)
+
+
+def check_names(root: Node, text: str) -> None:
+    """Refuse an expression with more than MAX_NAMES distinct names (every variable is
+    differentiated by and checked, so the work grows with the square of their number);
+    the error is at the first name past the limit.  The LaTeX reader uses it too."""
+    seen: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Name) and node.name not in seen:
+            seen.add(node.name)
+            if len(seen) > MAX_NAMES:
+                raise UnsupportedError(f"too many distinct names (more than {MAX_NAMES}); "
+                                       f"matdiff works with at most {MAX_NAMES} in one "
+                                       "expression", node.span.start, text)
+        stack.extend(reversed(children(node)))
 
 
 def check_tree_depth(root: Node, text: str) -> None:
@@ -214,6 +235,7 @@ class _Parser(DeclarationParser):
         else:
             self._expect_end_of_expression()
         self._check_tree_depth(expr)
+        check_names(expr, self.text)
         return Parsed(expr, declarations, self.text)
 
     def parse_declarations_only(self) -> tuple[Declaration, ...]:

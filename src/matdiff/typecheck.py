@@ -29,7 +29,7 @@ from .syntax import Declaration, Parsed
 __all__ = ["Program", "convention", "gather_decls", "kind_candidates", "solve", "typecheck"]
 
 MAX_KIND_TRIALS = 4000
-KIND_SEARCH_SECONDS = 3.0
+KIND_SEARCH_SECONDS = 0.75  # each search (there may be two): answers stay within ~2 s
 
 
 # ----------------------------------------------------------------------------- kinds
