@@ -155,7 +155,8 @@ def parse_declarations(text: str) -> tuple[Declaration, ...]:
 def check_names(root: Node, text: str) -> None:
     """Refuse an expression with more than MAX_NAMES distinct names (every variable is
     differentiated by and checked, so the work grows with the square of their number);
-    the error is at the first name past the limit.  The LaTeX reader uses it too."""
+    the error is at the first name past the limit.  The type checker applies it, to plain
+    and LaTeX input alike, before its search over the names' kinds."""
     seen: set[str] = set()
     stack = [root]
     while stack:
@@ -235,7 +236,6 @@ class _Parser(DeclarationParser):
         else:
             self._expect_end_of_expression()
         self._check_tree_depth(expr)
-        check_names(expr, self.text)
         return Parsed(expr, declarations, self.text)
 
     def parse_declarations_only(self) -> tuple[Declaration, ...]:

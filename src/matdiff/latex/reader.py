@@ -9,7 +9,7 @@ from typing import NoReturn
 from ..errors import MatdiffError, MatdiffSyntaxError
 from ..index_notation.resolve import translate
 from ..lex import check_length
-from ..parse import check_names, check_tree_depth
+from ..parse import check_tree_depth
 from ..syntax import (
     Binary,
     Call,
@@ -333,7 +333,6 @@ def parse_latex(text: str, extra: tuple[Declaration, ...] = ()) -> Translated:
     finally:
         sys.setrecursionlimit(limit)
     check_tree_depth(translated.expr, text)
-    check_names(translated.expr, text)
     return translated
 
 
