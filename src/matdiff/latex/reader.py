@@ -321,6 +321,7 @@ def parse_latex(text: str, extra: tuple[Declaration, ...] = ()) -> Translated:
     "1/N*norm(X*W - Y, 'fro')^2"
     """
     check_length(text)
+    _check_brackets(text)
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(min(limit, _stack_depth() + MAX_READER_FRAMES))
     try:
@@ -340,6 +341,23 @@ def parse_latex(text: str, extra: tuple[Declaration, ...] = ()) -> Translated:
 #: frames: a formula nested deeper (braces, fractions, roots, signs, ...) is "nested too
 #: deeply", whatever the interpreter's own recursion limit.
 MAX_READER_FRAMES = 2500
+
+
+#: The deepest nesting of brackets and braces read: deeper ones are refused before
+#: reading, in one pass (the reader would take time to refuse them).
+MAX_BRACKET_DEPTH = 100
+
+
+def _check_brackets(text: str) -> None:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                raise MatdiffSyntaxError(f"formula nested too deeply (more than "
+                                         f"{MAX_BRACKET_DEPTH} brackets)", i, text)
+        elif ch in "})]":
+            depth -= 1
 
 
 def _stack_depth() -> int:
