@@ -81,6 +81,10 @@ symmetry tests where they apply (``asym(R) = ||R - R'|| / max(||R||, 1e-6)``
 for a Hessian, and for the gradient with respect to a symmetric matrix).
 The check passes when ``max_rel_error <= tol``.
 
+Sizes: a check whose arrays (the function's values, the result, a Jacobian) would have
+more than ``MAX_CHECK_ENTRIES`` entries is not done (``unchecked``, with the message
+TOO_LARGE): declared sizes such as ``matrix(1000, 1000)``, or krons of krons.
+
 This module imports only numpy (besides matdiff's IR and evaluator); the rest
 of matdiff imports it lazily.
 """

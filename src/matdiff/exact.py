@@ -101,9 +101,10 @@ def too_small(subject: str, log10: float) -> NumberError:
 
 
 def describe(value: Number) -> str:
-    """A number as messages name it: its digits when short, else ``a constant``."""
+    """A number as messages name it: its digits when short, else ``a constant the
+    calculation needs`` (the lowering names the text that made it instead)."""
     text = str(value)
-    return text if len(text) <= _SHORT else "a constant"
+    return text if len(text) <= _SHORT else "a constant the calculation needs"
 
 
 def check_number(value: Number) -> None:

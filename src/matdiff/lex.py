@@ -4,6 +4,12 @@
 Every problem is a :class:`~matdiff.errors.MatdiffSyntaxError` at a 0-based code-point
 offset.
 
+Bounds: a text has at most :data:`MAX_TEXT_LENGTH` (20000) characters (longer is an
+``unsupported`` error at the first character past it); a number literal at most
+:data:`MAX_NUMBER_DIGITS` (1000) digits and an exponent (``1e-3``) of at most
+:data:`MAX_EXPONENT` (1000).  The value of a number is bounded later, by its range
+(:mod:`matdiff.exact`: ``1e999`` is too large).
+
 Brackets are tokens only with ``index_forms=True`` (the indexing ``W[:, j]`` of index
 sums) and only where indexing can be: a ``[`` must follow a name made of ASCII letters,
 digits and ``_`` (spaces between are allowed), its ``]`` must be the next bracket, and both

@@ -11,8 +11,10 @@ Public functions:
 
 The tokens come from :mod:`matdiff.lex`.  Every problem is reported as
 :class:`~matdiff.errors.MatdiffSyntaxError` with a 0-based code-point offset into the
-text; no other exception escapes, and deep nesting is refused (:data:`MAX_DEPTH`,
-:data:`MAX_TREE_DEPTH`) instead of overflowing Python's stack.
+text; no other exception escapes, and deep nesting is refused (:data:`MAX_DEPTH`, 200
+levels of parentheses, calls, signs and exponents; :data:`MAX_TREE_DEPTH`, 1500 levels of
+tree, e.g. a sum of 1500 terms) instead of overflowing Python's stack.  The type checker
+refuses more than :data:`MAX_NAMES` (24) distinct names with :func:`check_names`.
 
 Grammar (tightest binding first)::
 
