@@ -106,7 +106,7 @@ class TestReportedExamples:
         # never ended
         e = error("x^(2^(2^(2^9)))", memory=True)
         assert e.kind == "unsupported" and e.position == 2
-        assert "(2^(2^(2^9))) is too large a number (about 10^(4.0e+153))" in e.message
+        assert e.message.startswith("2^(2^(2^9)) is too large a number (about 10^(4.0e+153))")
 
     @pytest.mark.parametrize("expr, digits", [("2^15000*x", 4515), ("3^(2^14)*x", 7817)])
     def test_powers_beyond_the_int_to_string_limit(self, expr, digits):

@@ -115,6 +115,8 @@ class Lowerer:
     def _subject(self, node: Node) -> str:
         """The text that made a node, as an error message names it (shortened if long)."""
         text = " ".join(self.parsed.text[node.span.start:node.span.end].split())
+        while _enclosed(text):  # (2^(2^9)) as 2^(2^9)
+            text = text[1:-1].strip()
         if len(text) > self._SUBJECT_LENGTH:
             text = text[:self._SUBJECT_LENGTH - 3] + "..."
         return text or "a constant"
@@ -291,6 +293,18 @@ class Lowerer:
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)
+
+
+def _enclosed(text: str) -> bool:
+    """Whether the whole text is one pair of parentheses and what they enclose."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
 
 
 # The calls whose arguments may be sizes.
