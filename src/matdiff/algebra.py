@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .exact import exact_power
+from .exact import MAX_MATRIX_POWER, exact_power
 from .ir import (
     SCALAR,
     Add,
@@ -398,7 +398,7 @@ def _merge_powers(chain: list[Expr]) -> list[Expr]:
         if out and base.shape[0] == base.shape[1]:
             prev = out[-1]
             pbase, pk = (prev.base, prev.k) if isinstance(prev, MatPow) else (prev, 1)
-            if pbase is base:
+            if pbase is base and pk + k <= MAX_MATRIX_POWER:  # X^64*X^64 stays so
                 out[-1] = MatPow(base, pk + k)
                 continue
         out.append(f)
@@ -442,7 +442,8 @@ def _absorb_power_bases(chain: list[Expr]) -> list[Expr]:
     while changed:
         changed = False
         for i, f in enumerate(chain):
-            if not (isinstance(f, MatPow) and isinstance(f.base, Mul)):
+            if not (isinstance(f, MatPow) and isinstance(f.base, Mul)) \
+                    or f.k >= MAX_MATRIX_POWER:
                 continue
             b = list(f.base.factors)
             if any(g.is_scalar for g in b):
@@ -462,7 +463,8 @@ def _absorb_power_bases(chain: list[Expr]) -> list[Expr]:
                 changed = True
                 break
             after = chain[i + 1] if i + 1 < len(chain) else None
-            if isinstance(after, MatPow) and after.base is f.base:
+            if isinstance(after, MatPow) and after.base is f.base \
+                    and f.k + after.k <= MAX_MATRIX_POWER:
                 chain = chain[:i] + [MatPow(f.base, f.k + after.k)] + chain[i + 2:]
                 changed = True
                 break

@@ -4,7 +4,7 @@
     decl        = NAME {"," NAME} ":" kind
     kind        = ["symmetric"] ("scalar" | "vector" | "matrix" | "mask") ["(" dim {"," dim} ")"]
     dim         = factor {"*" factor}                            (m*n, sorted: "m*n")
-    factor      = NAME | positive integer
+    factor      = NAME | positive integer                         (at most MAX_DIMENSION)
 
 :class:`DeclarationParser` reads it from a :class:`~matdiff.lex.TokenStream`; the
 expression parser (:mod:`matdiff.parse`) extends it.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from .errors import UnsupportedError
 from .lex import (
     COLON,
     COMMA,
@@ -31,6 +32,10 @@ from .lex import (
     describe,
 )
 from .syntax import Declaration, Span
+
+#: The largest size a declaration may give (larger ones are an ``unsupported`` error; the
+#: numeric check does not evaluate arrays of more than check.MAX_CHECK_ENTRIES entries).
+MAX_DIMENSION = 10**6
 
 # A declaration's dimensions: names or positive integers, with their spans.
 Dims = tuple[tuple[str | int, Span], ...]
@@ -185,6 +190,9 @@ class DeclarationParser(TokenStream):
         if token.kind == NUMBER and token.text.isascii() and token.text.isdigit():
             if token.value == 0:
                 self.error(f"a dimension must be positive, found {token.text!r}", token.start)
+            if int(token.text) > MAX_DIMENSION:  # at most 1000 digits (lex.py)
+                raise UnsupportedError(f"a dimension can be at most {MAX_DIMENSION}, found "
+                                       f"{token.text[:30]}", token.start, self.text)
             self.advance()
             return int(token.text), token.span
         if token.kind == OPERATOR and token.text == "-":

@@ -44,6 +44,8 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any, ClassVar, Protocol, Self
 
+from .exact import check_number
+
 Dim = int | str
 Shape = tuple[Dim, Dim]
 SCALAR: Shape = (1, 1)
@@ -255,11 +257,13 @@ class Num(Expr):
     value: Number
 
     def __new__(cls, value: Any) -> Self:
-        """The value is an ``int`` when whole (fast arithmetic), else a ``Fraction``."""
+        """The value is an ``int`` when whole (fast arithmetic), else a ``Fraction``; one
+        outside the bounds of :mod:`matdiff.exact` is a :class:`~matdiff.exact.NumberError`."""
         if type(value) is not int:
             value = Fraction(value)
             if value.denominator == 1:
                 value = value.numerator
+        check_number(value)  # in range, with not too many digits (exact.py)
         return super().__new__(cls, value)
 
     def _infer_shape(self) -> Shape:

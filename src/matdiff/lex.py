@@ -4,6 +4,12 @@
 Every problem is a :class:`~matdiff.errors.MatdiffSyntaxError` at a 0-based code-point
 offset.
 
+Bounds: a text has at most :data:`MAX_TEXT_LENGTH` (20000) characters (longer is an
+``unsupported`` error at the first character past it); a number literal at most
+:data:`MAX_NUMBER_DIGITS` (1000) digits and an exponent (``1e-3``) of at most
+:data:`MAX_EXPONENT` (1000).  The value of a number is bounded later, by its range
+(:mod:`matdiff.exact`: ``1e999`` is too large).
+
 Brackets are tokens only with ``index_forms=True`` (the indexing ``W[:, j]`` of index
 sums) and only where indexing can be: a ``[`` must follow a name made of ASCII letters,
 digits and ``_`` (spaces between are allowed), its ``]`` must be the next bracket, and both
@@ -19,14 +25,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NoReturn
 
-from .errors import MatdiffSyntaxError
+from .errors import MatdiffSyntaxError, UnsupportedError
 from .syntax import Span
 
-__all__ = ["MAX_EXPONENT", "MAX_NUMBER_DIGITS", "Token", "TokenStream", "describe", "tokenize"]
+__all__ = ["MAX_EXPONENT", "MAX_NUMBER_DIGITS", "MAX_TEXT_LENGTH", "Token", "TokenStream",
+           "check_length", "describe", "tokenize"]
 
-#: Limits on number literals, so that ``1e999999999`` cannot make us build a huge integer.
+#: Limits on number literals, so that ``1e999999999`` cannot make us build a huge integer
+#: (a number must also be within the range of :mod:`matdiff.exact`: ``1e999`` is refused
+#: there).
 MAX_NUMBER_DIGITS = 1000
 MAX_EXPONENT = 1000
+#: The longest text read (plain or LaTeX), so that reading and checking it stay quick.
+MAX_TEXT_LENGTH = 20_000
 
 # Token kinds.
 NAME = "name"  # x, Sigma, λ, where (the keyword is a NAME with text "where")
@@ -94,9 +105,18 @@ def tokenize(text: str, index_forms: bool = False) -> list[Token]:
 
     Raises :class:`MatdiffSyntaxError` for a character that starts no token, for an
     unterminated string and for a bracket where indexing cannot be (any bracket, unless
-    ``index_forms``).
+    ``index_forms``); :class:`UnsupportedError` for a text longer than MAX_TEXT_LENGTH.
     """
+    check_length(text)
     return _Lexer(text, index_forms).run()
+
+
+def check_length(text: str) -> None:
+    """Refuse a text longer than MAX_TEXT_LENGTH (an ``unsupported`` error at the first
+    character past the limit)."""
+    if len(text) > MAX_TEXT_LENGTH:
+        raise UnsupportedError(f"the text is too long ({len(text)} characters); matdiff "
+                               f"reads at most {MAX_TEXT_LENGTH}", MAX_TEXT_LENGTH, text)
 
 
 class _Lexer:

@@ -1,13 +1,26 @@
 """Lowering: the syntax tree, with the shapes the checker found, to the IR through the
-smart constructors of :mod:`matdiff.algebra` and :mod:`matdiff.functions`."""
+smart constructors of :mod:`matdiff.algebra` and :mod:`matdiff.functions`.
+
+The numbers are bounded here, at the text that makes them (:mod:`matdiff.exact` has the
+bounds): a :class:`~matdiff.exact.NumberError` raised while a node is built is placed at
+that node and names the text the user wrote (``2^(2^(2^5)) is too large a number (about
+10^1292913986)``).  Exact arithmetic covers numbers and their powers; a constant made with
+a function (``log(0)``, ``exp(1000)``, ``sqrt(-2)``, ``1/log(1)``) is also evaluated in
+floating point as it is lowered, and must be a finite real number within the range.  A
+negative constant to a variable power (``(-2)^x``) is not a real number either.
+"""
 
 from __future__ import annotations
 
+import math
+
 from . import algebra as A
 from . import functions as F
+from .declarations import MAX_DIMENSION
 from .dims import DimVar, dim_names
-from .errors import MatdiffTypeError
-from .ir import Expr, Sym, dim_product, shape_text
+from .errors import MatdiffTypeError, UnsupportedError
+from .exact import MAX_MAGNITUDE, MAX_MATRIX_POWER, NumberError, too_large
+from .ir import Expr, MatPow, Num, Sym, dim_product, shape_text
 from .ops import ELEMENTWISE
 from .shapes import (
     ALONG,
@@ -34,6 +47,7 @@ class Lowerer:
         self.order = {n: i for i, n in enumerate(used)}
         self.names = dim_names(ch.u, set(used) | set(ch.named) | BUILTINS | set(ELEMENTWISE))
         self.syms: dict[str, Sym] = {}
+        self.values: dict[int, float] = {}  # the value of each scalar constant node, by id
 
     def dim(self, d: DimVar) -> int | str:
         root = d.find()
@@ -85,6 +99,110 @@ class Lowerer:
         return self.syms[name]
 
     def lower(self, node: Node) -> Expr:
+        """The IR of a node; a number out of bounds is an error at the node's text."""
+        try:
+            out = self._lower(node)
+        except NumberError as e:
+            if e.position is not None:
+                raise
+            raise e.about(self._subject(node), node.span.start) from None
+        self._check_constant(node, out)
+        return out
+
+    # -- constants -------------------------------------------------------------------------
+
+    _SUBJECT_LENGTH = 40
+
+    def _subject(self, node: Node) -> str:
+        """The text that made a node, as an error message names it (shortened if long)."""
+        text = " ".join(self.parsed.text[node.span.start:node.span.end].split())
+        while _enclosed(text):  # (2^(2^9)) as 2^(2^9)
+            text = text[1:-1].strip()
+        if len(text) > self._SUBJECT_LENGTH:
+            text = text[:self._SUBJECT_LENGTH - 3] + "..."
+        return text or "a constant"
+
+    def _check_constant(self, node: Node, out: Expr) -> None:
+        """Evaluate a scalar constant in floating point (from the values of its parts);
+        refuse one that is not a finite real number within the range of exact.py."""
+        value = self._constant_value(node)
+        if value is None:
+            return
+        self.values[id(node)] = value
+        if isinstance(out, Num):  # exact, and checked when it was made
+            return
+        if math.isnan(value):
+            raise NumberError(self._subject(node), "is not a real number (it evaluates to nan)",
+                              node.span.start)
+        if math.isinf(value) or abs(value) > MAX_MAGNITUDE:
+            log10 = self._power_log10(node)
+            if log10 is not None and log10 > 0:
+                raise too_large(self._subject(node), log10).about(self._subject(node),
+                                                                  node.span.start)
+            raise NumberError(self._subject(node), f"is infinite or too large a number (it "
+                              f"evaluates to {value:g}); matdiff works with numbers between "
+                              "1e-308 and 1e308 in size (and 0)", node.span.start)
+
+    def _power_log10(self, node: Node) -> float | None:
+        """log10 of a power of constants whose base and exponent are finite, else None."""
+        if not (isinstance(node, Binary) and node.op in ("^", ".^")):
+            return None
+        base, exponent = self.values.get(id(node.left)), self.values.get(id(node.right))
+        if base is None or exponent is None or base == 0 or not (
+                math.isfinite(base) and math.isfinite(exponent)):
+            return None
+        return exponent * math.log10(abs(base))
+
+    def _constant_value(self, node: Node) -> float | None:
+        """The floating-point value of a scalar constant node (its parts' values are known,
+        as they were lowered first), or None when it is not one."""
+        values = self.values
+        if isinstance(node, Number):
+            return float(node.value)
+        if isinstance(node, (Unary, Transpose)):
+            v = values.get(id(node.operand))
+            return None if v is None else (-v if isinstance(node, Unary) and node.op == "-"
+                                           else v)
+        if isinstance(node, Binary) and node.op in ("+", "-"):
+            total = 0.0
+            term: Node = node
+            while isinstance(term, Binary) and term.op in ("+", "-"):
+                v = values.get(id(term.right))
+                if v is None:
+                    return None
+                total += -v if term.op == "-" else v
+                term = term.left
+            v = values.get(id(term))
+            return None if v is None else total + v
+        if isinstance(node, Binary):
+            left, right = values.get(id(node.left)), values.get(id(node.right))
+            if node.op in ("^", ".^") and left is not None and left < 0 and right is None:
+                raise NumberError(self._subject(node), "is not a real number for most values "
+                                  "of its exponent (a negative number to a variable power)",
+                                  node.span.start)
+            if left is None or right is None:
+                return None
+            return _arithmetic(node.op, left, right)
+        if isinstance(node, Call) and node.func in ELEMENTWISE and len(node.args) == 1:
+            v = values.get(id(node.args[0]))
+            if v is None:
+                return None
+            import numpy as np  # only for a function of a constant (import matdiff stays light)
+
+            with np.errstate(all="ignore"):
+                out = complex(ELEMENTWISE[node.func].numpy(np.array([[v]]))[0, 0])
+            return out.real if out.imag == 0 else math.nan
+        return None
+
+    def _check_sizes(self, node: Call) -> None:
+        """A size written in an expression (``eye(1e300)``) is bounded as a declared one."""
+        for arg in node.args:
+            size = dim_argument(arg)
+            if isinstance(size, int) and size > MAX_DIMENSION:
+                raise UnsupportedError(f"a dimension can be at most {MAX_DIMENSION}, found "
+                                       f"{self._subject(arg)}", arg.span.start)
+
+    def _lower(self, node: Node) -> Expr:
         match node:
             case Number():
                 return A.num(node.value)
@@ -116,7 +234,14 @@ class Lowerer:
         if op == "^" and not self.ch.is_scalar(self.ch.node_shapes[id(node.left)]):
             k = integer_exponent(node.right)
             assert k is not None
-            return F.matpow(self.lower(node.left), k)
+            base = self.lower(node.left)
+            nested = abs(k) * _nested_power(base)
+            if nested > MAX_MATRIX_POWER:  # (X^64)^64: the derivative would have 4096 terms
+                raise UnsupportedError(
+                    f"{self._subject(node)} nests matrix powers whose exponents multiply to "
+                    f"{nested}; matdiff supports matrix powers up to {MAX_MATRIX_POWER}, "
+                    "nested ones included", node.span.start)
+            return F.matpow(base, k)
         if op in ("+", "-"):  # a whole chain a + b - c + ... in one sum
             terms = []
             term: Node = node
@@ -139,6 +264,8 @@ class Lowerer:
 
     def call(self, node: Call) -> Expr:
         f = node.func
+        if f in _SIZED:
+            self._check_sizes(node)
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, "ones" if f in ("vector", "matrix") else f)
         if f == "reshape":
@@ -171,3 +298,46 @@ class Lowerer:
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)
+
+
+def _enclosed(text: str) -> bool:
+    """Whether the whole text is one pair of parentheses and what they enclose."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(text) - 1:
+            return False
+    return True
+
+
+# The calls whose arguments may be sizes.
+_SIZED = frozenset(CONSTANTS) | {"vector", "matrix", "reshape", "commutation"}
+
+
+def _arithmetic(op: str, a: float, b: float) -> float:
+    """``a op b`` in floating point (inf or nan where it is not a finite real number)."""
+    try:
+        if op in ("*", "@", ".*"):
+            return a * b
+        if op in ("/", "./"):
+            return a / b
+        if op in ("^", ".^"):
+            out = a ** b
+            return math.nan if isinstance(out, complex) else float(out)
+    except ZeroDivisionError:
+        return math.nan if a == 0 and op != "^" and op != ".^" else math.inf
+    except OverflowError:
+        return math.inf
+    return math.nan
+
+
+def _nested_power(e: Expr) -> int:
+    """The largest product of the exponents of matrix powers nested in ``e`` (1 if none):
+    4096 for ``(X^64)^64``; the derivative of a power has as many terms as its exponent."""
+    memo: dict[int, int] = {}
+    for node in e.walk():
+        inner = max((memo[id(c)] for c in node.children), default=1)
+        memo[id(node)] = inner * node.k if isinstance(node, MatPow) else inner
+    return memo[id(e)]

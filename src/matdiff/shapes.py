@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NoReturn
 
+from . import exact
 from .dims import DimVar, DShape, Unifier, dim_label, dim_names
 from .errors import (
     MatdiffError,
@@ -35,7 +36,7 @@ def is_function(name: str) -> bool:
     return name in BUILTINS or name in ELEMENTWISE
 
 
-MAX_MATRIX_POWER = 64
+MAX_MATRIX_POWER = exact.MAX_MATRIX_POWER  # matrix powers: see exact.py
 
 
 @dataclass

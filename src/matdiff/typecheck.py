@@ -30,6 +30,7 @@ from .errors import MatdiffError, MatdiffShapeError, MatdiffTypeError
 from .ir import Expr, Sym, shape_text
 from .lower import Lowerer
 from .names import GREEK, GREEK_UNICODE
+from .parse import check_names
 from .shapes import Checker, Conflict, Decl, collect_names
 from .syntax import Declaration, Node, Parsed
 
@@ -37,7 +38,7 @@ __all__ = ["Program", "TypingWarning", "convention", "convention_rule", "gather_
            "kind_candidates", "solve", "typecheck"]
 
 MAX_KIND_TRIALS = 4000
-KIND_SEARCH_SECONDS = 3.0
+KIND_SEARCH_SECONDS = 0.75  # each search (there may be two): answers stay within ~2 s
 
 
 # ----------------------------------------------------------------------------- kinds
@@ -209,6 +210,7 @@ def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
               require_scalar: bool = False, prefer_scalar: bool = True) -> Program:
     """Infer every name's kind and shape and lower the expression to the IR."""
     try:
+        check_names(parsed.expr, parsed.text)  # at most MAX_NAMES (parse.py)
         decls = gather_decls(parsed.declarations + extra)
         checker, kinds = solve(parsed, decls, require_scalar, prefer_scalar)
         lowered = Lowerer(parsed, checker, kinds, decls)

@@ -39,6 +39,14 @@ What is read (a hand-written tokenizer and recursive-descent parser, no eval):
   ``u_i``, ``W^{j}``, ``W_{:,j}``, ``W_{i,:}`` (declared in the where clause, or
   inferred: a superscript index on an uppercase matrix is a column).
 
+Bounds: a formula has at most 20000 characters (:data:`matdiff.lex.MAX_TEXT_LENGTH`),
+numbers at most 1000 digits, at most 100 nested brackets or braces
+(:data:`~.reader.MAX_BRACKET_DEPTH`, refused in one pass before reading); the reader's
+recursion is bounded (:data:`~.reader.MAX_READER_FRAMES`: ``-------x``, ``\\exp\\exp...``
+nested too deeply) and its tree as deep as the plain parser's
+(:data:`matdiff.parse.MAX_TREE_DEPTH`).  Numbers are bounded as in the plain language
+(:mod:`matdiff.exact`), at the LaTeX text that made them (``2^{2^{2^{5}}}``).
+
 The modules, in the order they build on each other:
 
 * :mod:`.vocabulary` -- the commands and words read (Greek letters, functions, styles,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from fractions import Fraction
 from typing import NoReturn
 
 from ..errors import MatdiffError, MatdiffSyntaxError
 from ..index_notation.resolve import translate
+from ..lex import check_length
+from ..parse import check_tree_depth
 from ..syntax import (
     Binary,
     Call,
@@ -317,13 +320,51 @@ def parse_latex(text: str, extra: tuple[Declaration, ...] = ()) -> Translated:
     >>> parse_latex(r"\\frac1N \\left\\|XW-Y\\right\\|_{\\text{F}}^2").plain
     "1/N*norm(X*W - Y, 'fro')^2"
     """
+    check_length(text)
+    _check_brackets(text)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, _stack_depth() + MAX_READER_FRAMES))
     try:
-        return _parse_latex(text, extra)
+        translated = _parse_latex(text, extra)
     except RecursionError:
         raise MatdiffSyntaxError("formula nested too deeply", 0, text) from None
     except MatdiffError as e:
         e.text = text
         raise
+    finally:
+        sys.setrecursionlimit(limit)
+    check_tree_depth(translated.expr, text)
+    return translated
+
+
+#: The reader's recursion (and the translation of its tree) may use this many Python
+#: frames: a formula nested deeper (braces, fractions, roots, signs, ...) is "nested too
+#: deeply", whatever the interpreter's own recursion limit.
+MAX_READER_FRAMES = 2500
+
+
+#: The deepest nesting of brackets and braces read: deeper ones are refused before
+#: reading, in one pass (the reader would take time to refuse them).
+MAX_BRACKET_DEPTH = 100
+
+
+def _check_brackets(text: str) -> None:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                raise MatdiffSyntaxError(f"formula nested too deeply (more than "
+                                         f"{MAX_BRACKET_DEPTH} brackets)", i, text)
+        elif ch in "})]":
+            depth -= 1
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1  # type: ignore[assignment]
+    return depth
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:

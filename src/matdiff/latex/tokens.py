@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import MatdiffSyntaxError
+from ..lex import MAX_NUMBER_DIGITS, check_length
 from .vocabulary import SKIP_CMDS
 
 __all__ = ["LatexToken", "Tok", "looks_like_latex", "tokenize_latex"]
@@ -34,7 +35,11 @@ _SYMBOLS = set("+-*/^_()[]{},'=<>:;!.&@|")
 
 
 def tokenize_latex(text: str, start: int = 0, end: int | None = None) -> list[Tok]:
-    """The tokens of ``text[start:end]``, ending with an ``eof`` token (offsets into text)."""
+    """The tokens of ``text[start:end]``, ending with an ``eof`` token (offsets into text).
+
+    The text is at most :data:`matdiff.lex.MAX_TEXT_LENGTH` characters long, and a number at
+    most :data:`matdiff.lex.MAX_NUMBER_DIGITS` digits."""
+    check_length(text)
     end = len(text) if end is None else end
     toks: list[Tok] = []
     i = start
@@ -70,6 +75,9 @@ def tokenize_latex(text: str, start: int = 0, end: int | None = None) -> list[To
                 j += 1
                 while j < end and text[j].isdigit() and text[j].isascii():
                     j += 1
+            if j - i > MAX_NUMBER_DIGITS:
+                raise MatdiffSyntaxError(f"number with too many digits (at most "
+                                         f"{MAX_NUMBER_DIGITS})", i, text)
             toks.append(Tok("num", text[i:j], i, j))
             i = j
             continue
