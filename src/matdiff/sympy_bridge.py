@@ -138,7 +138,7 @@ class _Reader:
     def dim(self, d: Any, node: Any) -> str:
         """A size as matdiff writes it: a positive integer, a name, or a product of those."""
         sp = self.sp
-        if isinstance(d, sp.Integer) or isinstance(d, int):
+        if isinstance(d, sp.Integer | int):
             if int(d) < 1:
                 raise SympyBridgeError(f"SymPy's {node} has size {d}; sizes must be positive")
             return str(int(d))
@@ -435,7 +435,7 @@ class _Writer:
             got = self.cache[id(e)] = self.node(e)
         return got
 
-    def node(self, e: ir.Expr) -> Any:  # noqa: C901 - one case per IR node, flat
+    def node(self, e: ir.Expr) -> Any:
         sp = self.sp
         scalar = e.is_scalar
         if isinstance(e, ir.Sym):
