@@ -119,6 +119,12 @@ class Result:
     def _repr_latex_(self) -> str:
         return f"$${self.latex}$$"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: LaTeX, text and an HTML table with the numeric check (and steps)."""
+        from .notebook import result_bundle
+
+        return result_bundle(self)
+
     def __str__(self) -> str:
         return self.text
 
@@ -381,6 +387,13 @@ class Answer:
     @property
     def code(self) -> str | None:
         return None if self.generated is None else self.generated.source
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter: every result's LaTeX, the command line's text, and an HTML table with the
+        types, the numeric checks and the steps (or the error with its caret)."""
+        from .notebook import answer_bundle
+
+        return answer_bundle(self)
 
     def to_json(self) -> dict:
         """The JSON object (``{"error": {...}}`` for an error); a number JSON cannot hold (a
