@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("IPython")
 
-from IPython.core.error import UsageError  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
 
-import matdiff  # noqa: E402
-from matdiff.notebook import Answers, _split, parse_magic_line  # noqa: E402
+import matdiff
+from matdiff.notebook import Answers, _split, parse_magic_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
