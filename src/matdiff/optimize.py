@@ -262,10 +262,16 @@ def _given_values(values: Mapping[str, Any], data: Mapping[str, Any] | None) -> 
     return out
 
 
+_PROGRAMS: dict[str, Any] = {}
+
+
 def _program(expr: str) -> Any:
+    """The typed expression (kept: minimizing again costs no parsing or type inference)."""
     from .api import compile_program
 
-    program = compile_program(expr)
+    program = _PROGRAMS.get(expr)
+    if program is None:
+        program = _PROGRAMS[expr] = compile_program(expr)
     if not program.expr.is_scalar:
         from .ir import shape_text
 
@@ -405,8 +411,13 @@ def _second_derivatives(method: str, expr: str, names: tuple[str, ...],
             kwargs["hessp"] = hessp
             return "exact"
 
-        def hess(x: np.ndarray) -> np.ndarray:
-            return np.atleast_2d(np.asarray(_call(fh, {**data, **unpack(x)})[-1]))
+        last: dict[str, Any] = {"x": None}
+
+        def hess(x: np.ndarray) -> np.ndarray:  # kept for the products at the same point
+            if last["x"] is None or not np.array_equal(last["x"], x):
+                h = np.atleast_2d(np.asarray(_call(fh, {**data, **unpack(x)})[-1]))
+                last.update(x=np.array(x, copy=True), h=h)
+            return last["h"]
 
         if method in HESSP_METHODS:
             kwargs["hessp"] = lambda x, v: hess(x) @ v
