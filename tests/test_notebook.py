@@ -76,6 +76,11 @@ def test_split():
     assert _split("norm(W*u - v)^2") == ("norm(W*u - v)^2", "")
 
 
+def test_help(ip, capsys):
+    assert ip.run_line_magic("matdiff", "x --help") is None
+    assert "--wrt NAME" in capsys.readouterr().out
+
+
 def test_json_option(ip):
     out = ip.run_line_magic("matdiff", "x'*x --json")
     assert out["results"][0]["text"] == "2*x"

@@ -208,7 +208,7 @@ def _split(line: str) -> tuple[str, str]:
 
 def parse_magic_line(line: str, expression: str | None = None) -> Any:
     """The magic line's options through the command line's parser; ``expression`` given (a
-    cell's line), the magic line holds options only."""
+    cell's line), the magic line holds options only. None after ``--help`` (printed)."""
     parser = cli.build_parser()
     if expression is None:
         expression, options = _split(line)
@@ -225,7 +225,9 @@ def parse_magic_line(line: str, expression: str | None = None) -> Any:
     try:
         with contextlib.redirect_stderr(err):
             return parser.parse_args(argv)
-    except SystemExit:
+    except SystemExit as stop:
+        if stop.code == 0:  # --help: argparse printed it
+            return None
         message = err.getvalue().strip().splitlines()
         raise MagicUsageError(message[-1] if message else "bad options") from None
 
@@ -233,6 +235,8 @@ def parse_magic_line(line: str, expression: str | None = None) -> Any:
 def run_line(line: str) -> Any:
     """What ``%matdiff LINE`` displays: the :class:`matdiff.Answer` (``--json``: its JSON)."""
     args = parse_magic_line(line)
+    if args is None:  # --help
+        return None
     answer = api.answer(cli.request(args))
     return answer.to_json() if args.json else answer
 
@@ -247,6 +251,8 @@ def run_cell(line: str, cell: str) -> Any:
     json_out = False
     for text in expressions:
         args = parse_magic_line(line, expression=text)
+        if args is None:  # --help
+            return None
         json_out = args.json
         answers.append(api.answer(cli.request(args)))
     if json_out:
