@@ -219,6 +219,23 @@ def test_no_counterpart_is_a_clear_error(node, named):
     assert named in info.value.message
 
 
+def test_scalar_sympy_expressions():
+    t = from_sympy(lam**2 + sp.sin(lam) * sp.exp(-lam))
+    assert str(t) == "lam^2 + exp(-lam)*sin(lam) where lam: scalar"
+    g = t.gradient("lam")
+    assert g.text == "2*lam + cos(lam)*exp(-lam) - sin(lam)*exp(-lam)" and g.check().passed
+    assert from_sympy(n * sp.Trace(S)).gradient("S").text == "n*eye(n)"  # n: a size, too
+
+
+def test_to_sympy_of_ir_and_jacobians():
+    r = matdiff.jacobian("sigmoid(W*x)", "x")
+    e = to_sympy(r)
+    rows, cols = (sp.Symbol(d, integer=True, positive=True) for d in r.expr.shape)
+    assert isinstance(e, sp.MatrixExpr) and e.shape == (rows, cols)
+    assert r.expr.shape == (r.program.syms["W"].shape[0], r.var.shape[0])  # n x m
+    assert to_sympy(r.expr) == e
+
+
 def test_to_sympy_without_counterpart():
     with pytest.raises(SympyBridgeError, match="Vec"):
         to_sympy("vec(X)")

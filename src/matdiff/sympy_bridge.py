@@ -118,7 +118,10 @@ class _Reader:
     """One translation: the emitted text and what it met (variables, sizes)."""
 
     def __init__(self, sympy: Any):
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
         self.sp = sympy
+        self.applied = ElementwiseApplyFunction
         self.matrices: dict[str, tuple[Any, Any]] = {}  # name -> (rows, cols)
         self.scalars: dict[str, Any] = {}
         self.dims: dict[str, Any] = {}
@@ -222,7 +225,7 @@ class _Reader:
             return f"diag({self.emit(e.args[0])[0]})", _ATOM
         if isinstance(e, M.DiagonalOf):
             return f"diag({self.emit(e.arg)[0]})", _ATOM
-        if isinstance(e, M.applyfunc.ElementwiseApplyFunction):
+        if isinstance(e, self.applied):
             return self.applyfunc(e)
         if isinstance(e, sp.Function) and type(e).__name__ in _FUNCTIONS and len(e.args) == 1:
             return f"{_FUNCTIONS[type(e).__name__]}({self.emit(e.args[0])[0]})", _ATOM
