@@ -537,9 +537,20 @@ class _Writer:
                  "abs": sp.Abs, "sign": sp.sign}
         if name in plain:
             return plain[name]
-        t = sp.Dummy("t", real=True)
+        t = _bound_variable(sp)
         bodies = {"sigmoid": 1 / (1 + sp.exp(-t)), "softplus": sp.log(1 + sp.exp(t)),
                   "relu": sp.Max(t, 0)}
         if name in bodies:
             return sp.Lambda(t, bodies[name])
         raise SympyBridgeError(f"matdiff's function {name} has no SymPy counterpart")
+
+
+_BOUND: list[Any] = []
+
+
+def _bound_variable(sp: Any) -> Any:
+    """The variable of the Lambdas written for sigmoid, softplus and relu: one Dummy for the
+    session, so that writing the same expression twice gives equal SymPy expressions."""
+    if not _BOUND:
+        _BOUND.append(sp.Dummy("t", real=True))
+    return _BOUND[0]
