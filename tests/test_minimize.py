@@ -184,3 +184,17 @@ def test_function_survives_importing_the_module():
     import matdiff.optimize
 
     assert callable(matdiff.minimize)
+
+
+def test_vector_hessian_product_is_matrix_free_and_exact(regression):
+    from matdiff.optimize import _vector_hessian_product
+
+    X, _, labels = regression
+    product, direction = _vector_hessian_product(LOGISTIC, "w")
+    assert "X.T @ (" in product.source and "X.T @ ((" not in product.source  # X'*(s.*(X*d))
+    rng = np.random.default_rng(3)
+    w, v = rng.normal(size=8), rng.normal(size=8)
+    s = 1 / (1 + np.exp(-labels * (X @ w)))
+    H = X.T @ ((s * (1 - s))[:, None] * X) + np.eye(8)  # labels are +-1
+    got = product(X=X, y=labels, w=w, lambda_=1.0, **{direction: v})
+    np.testing.assert_allclose(np.ravel(got), H @ v, rtol=1e-10)

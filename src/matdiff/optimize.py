@@ -411,6 +411,20 @@ def _second_derivatives(method: str, expr: str, names: tuple[str, ...],
             kwargs["hessp"] = hessp
             return "exact"
 
+        product = _vector_hessian_product(expr, u.name) if method in HESSP_METHODS \
+            and u.kind == "vector" else None
+        if product is not None:
+            hv, direction = product
+            takes = {v.name for v in hv.spec.variables}  # the Hessian may not use all data
+
+            def hessp_vector(x: np.ndarray, v: np.ndarray) -> np.ndarray:
+                point = {k: val for k, val in {**data, **unpack(x)}.items() if k in takes}
+                out = _call(hv, {**point, direction: v})
+                return np.asarray(out, dtype=np.float64).reshape(-1)
+
+            kwargs["hessp"] = hessp_vector
+            return "exact"
+
         last: dict[str, Any] = {"x": None}
 
         def hess(x: np.ndarray) -> np.ndarray:  # kept for the products at the same point
@@ -438,6 +452,42 @@ def _second_derivatives(method: str, expr: str, names: tuple[str, ...],
         kwargs["hess"] = lambda x: np.column_stack(
             [hessp_fd(x, e) for e in np.eye(x.size)])
     return "gradient differences"
+
+
+_PRODUCTS: dict[tuple[str, str], Any] = {}
+
+
+def _vector_hessian_product(expr: str, name: str) -> tuple[Any, str] | None:
+    """Generated code for the Hessian times a direction, for a vector variable: each term of
+    matdiff's Hessian times the direction, so that the products run right to left
+    (``X'*(s.*(X*d))``, never ``X'*diag(s)*X``); None when that cannot be generated (the full
+    Hessian is used then)."""
+    key = (expr, name)
+    if key not in _PRODUCTS:
+        _PRODUCTS[key] = _generate_product(expr, name)
+    return _PRODUCTS[key]
+
+
+def _generate_product(expr: str, name: str) -> tuple[Any, str] | None:
+    from . import compile as compile_code
+    from .api import hessian
+    from .ir import Add
+    from .printing import to_text
+
+    try:
+        h = hessian(expr, name)
+        program = h.program
+        direction = "d" + name
+        while direction in program.syms:
+            direction = "d" + direction
+        terms = h.expr.terms if isinstance(h.expr, Add) else (h.expr,)
+        text = " + ".join(f"({to_text(t, program.order, program.declared_dims)})*{direction}"
+                          for t in terms)
+        kinds = {**program.types, direction: program.types[name]}
+        where = ", ".join(f"{n}: {k}" for n, k in kinds.items())
+        return compile_code(f"{text} where {where}", []), direction
+    except MatdiffError:
+        return None
 
 
 def _py(f: Any, name: str) -> str:
