@@ -3,8 +3,9 @@
 A scalar expression is minimized over the variables named in ``wrt`` (their initial values are
 among ``values``; every other value is data) with :func:`scipy.optimize.minimize`, given
 matdiff's generated exact gradient (:func:`matdiff.compile`) and, for the Newton-type methods,
-its exact Hessian-vector product (the generated ``hessian_map_<X>`` of a matrix variable, the
-Hessian times the vector for a vector) or its Hessian.
+its exact Hessian-vector product (the generated ``hessian_map_<X>`` of a matrix variable;
+for a vector, generated code for each Hessian term times the direction, which never forms the
+Hessian) or its Hessian.
 
 >>> import numpy as np, matdiff
 >>> A = np.array([[3.0, 1.0], [1.0, 2.0]]); b = np.array([1.0, -1.0])
