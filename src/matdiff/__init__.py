@@ -48,11 +48,14 @@ __all__ = [
     "answer",
     "compile",
     "derivative",
+    "from_sympy",
     "gradient",
     "hessian",
     "jacobian",
+    "minimize",
     "parse",
     "parse_latex",
+    "to_sympy",
     "verify",
 ]
 __version__ = "0.1.0"
@@ -81,3 +84,40 @@ def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Any:
     ``correct``, ``wrong_shape`` or ``wrong_value``, with ``.message`` and ``.suggestion``."""
     request = Request(expr, (wrt,), declarations_from(**declarations), verify=candidate)
     return answered(request).results[0].verdict
+
+
+# --- where users already work (SymPy, Jupyter, SciPy): each imported only when called -------
+
+
+def from_sympy(expr: Any) -> Any:
+    """A SymPy matrix expression in matdiff's language (a ``str`` with a ``where`` clause that
+    every helper takes): see :mod:`matdiff.sympy_bridge`."""
+    from .sympy_bridge import from_sympy as read
+
+    return read(expr)
+
+
+def to_sympy(x: Any, namespace: Any = None) -> Any:
+    """A matdiff result or expression as a SymPy matrix expression: see
+    :mod:`matdiff.sympy_bridge`."""
+    from .sympy_bridge import to_sympy as write
+
+    return write(x, namespace)
+
+
+def minimize(expr: str, wrt: str | list[str] | tuple[str, ...], method: str | None = None,
+             **values: Any) -> Any:
+    """Minimize a scalar expression over ``wrt`` with SciPy, using matdiff's exact gradient
+    (and Hessian products): see :func:`matdiff.optimize.minimize` (the module is not named
+    ``minimize``: importing it would replace this function on the package)."""
+    from .optimize import minimize as run
+
+    return run(expr, wrt, method, **values)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext matdiff``: the ``%matdiff`` and ``%%matdiff`` magics
+    (:mod:`matdiff.notebook`)."""
+    from .notebook import load_ipython_extension as load
+
+    load(ipython)
