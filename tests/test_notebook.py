@@ -136,9 +136,9 @@ def test_cell_magic_through_run_cell(ip):
     assert res.success and [a.results[0].text for a in res.result] == ["(A + A')*x", "exp(x)"]
 
 
-def test_result_bundle():
+def test_result_bundle(ip):
     r = matdiff.gradient("x'*A*x", "x")
-    data = r._repr_mimebundle_()
+    data, _ = ip.display_formatter.format(r)  # registered by %load_ext matdiff
     assert data["text/plain"] == "gradient wrt x (vector(n)):  (A + A')*x"
     assert data["text/latex"] == f"$${r.latex}$$"
     assert "(passed)" in data["text/html"]

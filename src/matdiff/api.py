@@ -148,13 +148,6 @@ class Answer:
     def code(self) -> str | None:
         return None if self.generated is None else self.generated.source
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter: every result's LaTeX, the command line's text, and an HTML table with the
-        types, the numeric checks and the steps (or the error with its caret)."""
-        from .notebook import answer_bundle
-
-        return answer_bundle(self)
-
     def to_json(self) -> dict:
         """The JSON object (``{"error": {...}}`` for an error); a number JSON cannot hold (a
         check's NaN or infinite error) is null."""

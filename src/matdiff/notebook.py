@@ -272,6 +272,11 @@ def load_ipython_extension(ipython: Any) -> None:
 
     matdiff.__doc__ = (__doc__ or "") + "\n" + cli.build_parser().format_help()
     ipython.register_magic_function(matdiff, magic_kind="line_cell", magic_name="matdiff")
+    # answers and results display as LaTeX, text and HTML (with the checks) from now on; the
+    # display lives here, so the core knows nothing of notebooks
+    bundles = ipython.display_formatter.mimebundle_formatter
+    bundles.for_type(api.Answer, answer_bundle)
+    bundles.for_type(api.Result, result_bundle)
 
 
 def unload_ipython_extension(ipython: Any) -> None:  # pragma: no cover - nothing to undo

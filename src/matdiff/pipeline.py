@@ -120,12 +120,6 @@ class Result:
     def _repr_latex_(self) -> str:
         return f"$${self.latex}$$"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter: LaTeX, text and an HTML table with the numeric check (and steps)."""
-        from .notebook import result_bundle
-
-        return result_bundle(self)
-
     def __str__(self) -> str:
         return self.text
 
