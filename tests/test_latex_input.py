@@ -350,7 +350,7 @@ def test_plain_sum_gradient():
 @pytest.mark.parametrize("text, position, fragment", [
     ("sum(j, W[:, k])", 12, "index k is not bound"),
     ("W[:, j] + 1", 5, "index j is not bound"),
-    ("sum(j, 3)", 4, "not used"),  # (sum(j, 2) is the row sums of j: a reduction)
+    ("sum(j, x)", 4, "not used"),  # (sum(j, 2) is the row sums of j: a reduction)
     ("sum(j, j*W[:, j])", 7, "can only be used to index"),
     ("sum(i, norm(W[:, i]*W[i, :], 'fro'))", 7, "outer product"),
 ])

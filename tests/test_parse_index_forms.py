@@ -107,12 +107,14 @@ def test_sum_of_entries_stays_the_ordinary_call():
 
 
 def test_sum_of_a_name_and_more_is_an_index_sum():
-    # sum(X, 1) and sum(X, 2) are the sums down the columns and along the rows (a literal
-    # 1 or 2 second); any other second argument makes X an index, here unused
+    # sum(X, 1) and sum(X, 2) are the sums down the columns and along the rows (a number
+    # second is a dimension); any other second argument makes X an index, here unused
     assert api.compile_program("sum(X, 1)").expr.shape == (1, "m")
     assert api.compile_program("sum(X, 2)").expr.shape == ("n", 1)
-    e = syntax_error("sum(X, 3)")
+    e = syntax_error("sum(X, y)")
     assert (e.position, e.message) == (4, "the index X is not used in the summand")
+    with pytest.raises(MatdiffError, match="the dimension of 'sum' is 1"):
+        api.compile_program("sum(X, 3)")
     assert api.compile_program("sum(2*X, 1)").expr.shape == (1, "m")  # the ordinary call
     with pytest.raises(MatdiffError) as info:
         api.compile_program("sum(2*X, 3)")
@@ -181,7 +183,7 @@ def test_brackets_are_tokens_only_where_indexing_can_be():
     ("sum((i, j) in Omega, x, M[i,j])", 4,
      "expected an index name in sum(i, ..., EXPR), found '(i, j) in Omega'"),
     ("sum(i, )", 7, "expected the summand after the indices"),
-    ("sum(j, 3)", 4, "the index j is not used in the summand"),
+    ("sum(j, x)", 4, "the index j is not used in the summand"),
     # parentheses
     ("sum(i, x[i]", 3, "unbalanced '(': no matching ')'"),
     ("sum(i, x[i] where x: vector)", 3, "unbalanced '(': no matching ')'"),

@@ -484,9 +484,8 @@ class _Parser(DeclarationParser):
         if not commas:
             return None
         after = self.tokens[commas[0] + 1]
-        if len(commas) == 1 and commas[0] + 2 == close and after.kind == NUMBER \
-                and after.text in ("1", "2"):
-            return None  # sum(X, 1): the sum down the columns, not an index sum
+        if len(commas) == 1 and commas[0] + 2 == close and after.kind == NUMBER:
+            return None  # sum(X, 1): the sum down the columns (a dimension), not an index sum
         starts = [opening + 1] + [c + 1 for c in commas[:-1]]
         heads = list(zip(starts, commas))
         pair = self._pair_in(*heads[0])
