@@ -1,5 +1,5 @@
 """Declared sizes never make the numeric check (nor --verify, nor --code) allocate huge arrays:
-beyond :data:`matdiff.check.MAX_ENTRIES` entries or :data:`matdiff.check.MAX_FLOPS`
+beyond :data:`matdiff.workload.MAX_ENTRIES` entries or :data:`matdiff.workload.MAX_FLOPS`
 multiply-adds in one evaluation nothing is evaluated, and the check says so."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 import pytest
 
 from matdiff import api
-from matdiff.check import MAX_ENTRIES, MAX_FLOPS, evaluation_work, too_large
+from matdiff.workload import MAX_ENTRIES, MAX_FLOPS, evaluation_work, too_large
 
 
 def _answer(expression: str, *declarations: str, wrt: tuple[str, ...] = (),

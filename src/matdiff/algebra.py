@@ -96,27 +96,6 @@ def split_coeff(e: Expr) -> tuple[Number, Expr]:
     return 1, e
 
 
-def split_product(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
-    """A term as (number, scalar factors, chain of matrices): ``2*a*X*Y`` -> (2, [a], [X, Y])."""
-    if isinstance(t, Num):
-        return t.value, [], []
-    if isinstance(t, Mul):
-        coeff: Number = 1
-        scalars: list[Expr] = []
-        chain: list[Expr] = []
-        for f in t.factors:
-            if isinstance(f, Num):
-                coeff *= f.value
-            elif f.is_scalar:
-                scalars.append(f)
-            else:
-                chain.append(f)
-        return coeff, scalars, chain
-    if t.is_scalar:
-        return 1, [t], []
-    return 1, [], [t]
-
-
 def split_scalars(e: Expr) -> tuple[list[Expr], Expr]:
     """Split the scalar factors off a product: ``2*a*X*Y`` -> ``([2, a], X*Y)``."""
     if e.is_scalar:

@@ -34,7 +34,7 @@ from .lex import (
 from .syntax import Declaration, Span
 
 #: The largest size a declaration may give (larger ones are an ``unsupported`` error; the
-#: numeric check does not evaluate beyond check.MAX_ENTRIES entries and check.MAX_FLOPS).
+#: numeric check does not evaluate beyond workload.MAX_ENTRIES entries and workload.MAX_FLOPS).
 MAX_DIMENSION = 10**6
 
 # A declaration's dimensions: names or positive integers, with their spans.

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from . import algebra as A
 from . import functions as F
-from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size
+from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
 
 Node = TypeVar("Node", bound=Expr)
 
@@ -25,7 +25,7 @@ def factor(e: Expr) -> Expr:
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
     """A term as (number, scalar factors, chain of matrices)."""
-    return A.split_product(t)
+    return split_product(t)
 
 
 def _common_number(coeffs: list[Number]) -> Fraction:

@@ -565,6 +565,27 @@ def _own_size(node: Expr) -> int:
     return len(_CALL_NAME.get(kind, kind)) + 2 + sum(len(str(d)) + 2 for d in dims)
 
 
+def split_product(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
+    """A term as (number, scalar factors, chain of matrices): ``2*a*X*Y`` -> (2, [a], [X, Y])."""
+    if isinstance(t, Num):
+        return t.value, [], []
+    if isinstance(t, Mul):
+        coeff: Number = 1
+        scalars: list[Expr] = []
+        chain: list[Expr] = []
+        for f in t.factors:
+            if isinstance(f, Num):
+                coeff *= f.value
+            elif f.is_scalar:
+                scalars.append(f)
+            else:
+                chain.append(f)
+        return coeff, scalars, chain
+    if t.is_scalar:
+        return 1, [t], []
+    return 1, [], [t]
+
+
 def dims_of(node: Expr) -> tuple[Dim, ...]:
     """The dimensions a node uses: those of its shape, and the one a ``Size`` stands for."""
     return (*node.shape, node.args[0]) if isinstance(node, Size) else node.shape

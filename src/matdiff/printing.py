@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from fractions import Fraction
 
-from .algebra import add_list, neg, split_product, transpose, transpose_count
+from .algebra import add_list, neg, transpose, transpose_count
 from .ir import (
     Add,
     Commutation,
@@ -42,6 +42,7 @@ from .ir import (
     Sym,
     Transpose,
     Zero,
+    split_product,
 )
 from .names import GREEK, GREEK_UNICODE, GREEK_UPPER_UNICODE
 from .ops import ELEMENTWISE, MATRIX_OPS, MatrixOp

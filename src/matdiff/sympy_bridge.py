@@ -23,6 +23,8 @@ from typing import Any
 
 from . import ir
 from .errors import UnsupportedError
+from .ops import ELEMENTWISE
+from .shapes import BUILTINS
 
 __all__ = ["SympyBridgeError", "SympyExpression", "from_sympy", "to_sympy"]
 
@@ -32,14 +34,18 @@ class SympyBridgeError(UnsupportedError):
     message names it."""
 
 
-# Elementwise functions both sides know, SymPy's name -> matdiff's name.
-_FUNCTIONS = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan",
-              "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "Abs": "abs", "sign": "sign"}
-# Names the language reads as functions or keywords: a variable cannot have them.
-_RESERVED = {"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "sqrt", "abs", "sign",
-             "sigmoid", "softplus", "relu", "tr", "det", "logdet", "inv", "diag", "sum", "norm",
-             "norm1", "norm2", "logsumexp", "softmax", "kron", "vec", "reshape", "eye", "ones",
-             "zeros", "where", "commutation", "vector", "matrix", "scalar", "mask", "symmetric"}
+
+
+def _functions() -> dict[str, str]:
+    """Elementwise functions both sides know, SymPy's name -> matdiff's (from the records)."""
+    return {(r.sympy or r.name): r.name for r in ELEMENTWISE.values()
+            if not callable(r.sympy)}
+
+
+def _reserved() -> set[str]:
+    """Names the language reads as functions or keywords: a variable cannot have them."""
+    return BUILTINS | set(ELEMENTWISE) | {"where", "scalar", "mask", "symmetric"}
+
 
 # Precedence of what an emitted text is, loosest first.
 _ADD, _MUL, _NEG, _POW, _POSTFIX, _ATOM = range(6)
@@ -133,7 +139,7 @@ class _Reader:
         if not name.isidentifier() or not name.isascii() or name.startswith("_"):
             raise SympyBridgeError(f"SymPy's {type(node).__name__} {name!r} has a name matdiff "
                                    "cannot use (an ASCII identifier not starting with '_')")
-        if name in _RESERVED:
+        if name in _reserved():
             raise SympyBridgeError(f"SymPy's {type(node).__name__} {name!r} has the name of a "
                                    "matdiff function or keyword; rename it")
         return name
@@ -227,8 +233,9 @@ class _Reader:
             return f"diag({self.emit(e.arg)[0]})", _ATOM
         if isinstance(e, self.applied):
             return self.applyfunc(e)
-        if isinstance(e, sp.Function) and type(e).__name__ in _FUNCTIONS and len(e.args) == 1:
-            return f"{_FUNCTIONS[type(e).__name__]}({self.emit(e.args[0])[0]})", _ATOM
+        functions = _functions()
+        if isinstance(e, sp.Function) and type(e).__name__ in functions and len(e.args) == 1:
+            return f"{functions[type(e).__name__]}({self.emit(e.args[0])[0]})", _ATOM
         raise SympyBridgeError(f"SymPy's {type(e).__name__} ({e}) has no counterpart in matdiff")
 
     def wrap(self, item: tuple[str, int], at_least: int) -> str:
@@ -327,8 +334,8 @@ class _Reader:
         sp = self.sp
         if isinstance(fn, sp.Lambda) and len(fn.variables) == 1:
             var, body = fn.variables[0], fn.expr
-        elif isinstance(fn, sp.FunctionClass) and fn.__name__ in _FUNCTIONS:
-            return f"{_FUNCTIONS[fn.__name__]}({self.emit(e.expr)[0]})", _ATOM
+        elif isinstance(fn, sp.FunctionClass) and fn.__name__ in _functions():
+            return f"{_functions()[fn.__name__]}({self.emit(e.expr)[0]})", _ATOM
         else:
             raise SympyBridgeError(f"SymPy's ElementwiseApplyFunction of {fn} has no "
                                    "counterpart in matdiff")
@@ -373,8 +380,9 @@ class _Elementwise:
                                        "exponent that depends on the entry")
             return (f"{r.wrap(self.emit(b.base), _POSTFIX)}.^"
                     f"{r.wrap(r.emit(b.exp), _ATOM)}", _POW)
-        if isinstance(b, sp.Function) and type(b).__name__ in _FUNCTIONS and len(b.args) == 1:
-            return f"{_FUNCTIONS[type(b).__name__]}({self.emit(b.args[0])[0]})", _ATOM
+        functions = _functions()
+        if isinstance(b, sp.Function) and type(b).__name__ in functions and len(b.args) == 1:
+            return f"{functions[type(b).__name__]}({self.emit(b.args[0])[0]})", _ATOM
         raise SympyBridgeError(f"SymPy's {type(b).__name__} ({b}) inside ElementwiseApplyFunction "
                                f"of {self.fn} has no counterpart in matdiff")
 
@@ -531,25 +539,21 @@ class _Writer:
         return sp.Trace(product)
 
     def function(self, name: str) -> Any:
-        sp = self.sp
-        plain = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
-                 "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sqrt": sp.sqrt,
-                 "abs": sp.Abs, "sign": sp.sign}
-        if name in plain:
-            return plain[name]
-        t = _bound_variable(sp)
-        bodies = {"sigmoid": 1 / (1 + sp.exp(-t)), "softplus": sp.log(1 + sp.exp(t)),
-                  "relu": sp.Max(t, 0)}
-        if name in bodies:
-            return sp.Lambda(t, bodies[name])
-        raise SympyBridgeError(f"matdiff's function {name} has no SymPy counterpart")
+        """matdiff's elementwise function in SymPy, as its record spells it there."""
+        record = ELEMENTWISE.get(name)
+        if record is None:
+            raise SympyBridgeError(f"matdiff's function {name} has no SymPy counterpart")
+        if callable(record.sympy):  # a function SymPy lacks: a Lambda of one variable
+            t = _bound_variable(self.sp)
+            return self.sp.Lambda(t, record.sympy(self.sp, t))
+        return getattr(self.sp, record.sympy or name)
 
 
 _BOUND: list[Any] = []
 
 
 def _bound_variable(sp: Any) -> Any:
-    """The variable of the Lambdas written for sigmoid, softplus and relu: one Dummy for the
+    """The variable of the Lambdas written for functions SymPy lacks: one Dummy for the
     session, so that writing the same expression twice gives equal SymPy expressions."""
     if not _BOUND:
         _BOUND.append(sp.Dummy("t", real=True))

@@ -120,7 +120,7 @@ def _eval(e: Expr, values: Mapping[str, object], dims: Mapping[str, int]) -> np.
 
 
 def _pairs(result: Result, other: Expr) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    from .check import too_large
+    from .workload import too_large
 
     for seed in range(POINTS):
         dims = sample_dims_of(result, seed)

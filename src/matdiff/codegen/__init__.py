@@ -217,8 +217,9 @@ def _domain(program: Program) -> str:
     """Where random data makes the function finite: normal, positive, or spd."""
     import numpy as np
 
-    from ..check import DOMAINS, _collect_syms, sample_dims, sample_values, too_large
+    from ..check import DOMAINS, _collect_syms, sample_dims, sample_values
     from ..evaluate import evaluate
+    from ..workload import too_large
 
     syms = _collect_syms([program.expr])
     if too_large([program.expr], sample_dims([program.expr], np.random.default_rng(0))):

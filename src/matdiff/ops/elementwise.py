@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import algebra as A
 from .. import functions as F
@@ -56,6 +56,9 @@ class Elementwise:
     latex_words: tuple[str, ...] = ()     # LaTeX input: words meaning f (\operatorname{relu})
     code: Mapping[str, Code] = field(default_factory=dict)  # "default" and per backend
     zero_at_zero: bool = False     # f(0) = 0: f of a zero matrix is that zero matrix
+    # SymPy's spelling (matdiff.to_sympy / from_sympy): the name of its function when it has
+    # one (None: the same name), else f(t) built from the sympy module and a symbol t
+    sympy: str | Callable[[Any, Any], Any] | None = None
 
     @property
     def latex_aliases(self) -> tuple[str, ...]:
@@ -143,6 +146,7 @@ RECORDS: tuple[Elementwise, ...] = (
                 _ufunc("sqrt"), math.sqrt, "\\sqrt{{{x}}}", latex_words=("sqrt",),
                 zero_at_zero=True),
     Elementwise("abs", lambda x, fx: F.func("sign", x), _ufunc("abs"), abs, "\\left|{x}\\right|",
+                sympy="Abs",
                 latex_words=("abs",), zero_at_zero=True),
     Elementwise("sign", lambda x, fx: A.zero(x.shape), _ufunc("sign"),
                 lambda v: float((v > 0) - (v < 0)), _operator("sign"), ("sgn",), ("sign",),
@@ -152,19 +156,22 @@ RECORDS: tuple[Elementwise, ...] = (
                 latex_words=("sigmoid",),
                 code={"default": Code("_sigmoid({x})", SIGMOID_HELPER, "_sigmoid"),
                       "jax": Code("jax.nn.sigmoid({x})"),
-                      "torch": Code("torch.sigmoid({x})")}),
+                      "torch": Code("torch.sigmoid({x})")},
+                sympy=lambda sp, t: 1 / (1 + sp.exp(-t))),
     Elementwise("softplus", lambda x, fx: F.func("sigmoid", x), _softplus,
                 lambda v: math.log1p(math.exp(v)), _operator("softplus"),
                 latex_words=("softplus",),
                 code={"default": Code("{xp}.logaddexp(0.0, {x})"),
                       "jax": Code("jax.nn.softplus({x})"),
                       # log(1 + exp(x)) = logaddexp(x, 0), stable
-                      "torch": Code("torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))")}),
+                      "torch": Code("torch.logaddexp({x}, torch.zeros((), dtype=torch.float64))")},
+                sympy=lambda sp, t: sp.log(1 + sp.exp(t))),
     Elementwise("relu", lambda x, fx: F.func("sign", fx), _relu,  # f' is the step, 0 at 0
                 lambda v: max(v, 0.0), _operator("relu"), latex_words=("relu", "ReLU"),
                 code={"default": Code("{xp}.maximum({x}, 0.0)"),
                       "torch": Code("torch.relu({x})")},
-                zero_at_zero=True),
+                zero_at_zero=True,
+                sympy=lambda sp, t: sp.Max(t, 0)),
 )
 
 
