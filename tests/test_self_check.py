@@ -64,3 +64,16 @@ def test_a_failure_of_matdiff_is_an_internal_error_not_a_traceback(monkeypatch, 
     assert "ValueError: an invariant broke" in error.message and "x'*x" in error.message
     assert main(["x'*x"]) == 1
     assert "please report" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("expr, wrt, text", [
+    # issue 11, item 1: a number to a non-integer power was dropped from products
+    ("x^(2^0.5)", "x", "sqrt(2)*x^(sqrt(2) - 1)"),
+    ("2^0.5*x'*x", "x", "2*sqrt(2)*x"),
+    ("sum(x.^(2^0.5))", "x", "sqrt(2)*x.^(sqrt(2) - 1)"),
+    ("4^0.5*x'*x", "x", "4*x"),                      # rational powers fold exactly
+    ("(8/27)^(2/3)*x'*x", "x", "8/9 * x"),
+])
+def test_constants_to_non_integer_powers_are_kept(expr, wrt, text):
+    r = matdiff.derivative(expr, wrt)
+    assert r.text == text and r.check().passed
