@@ -268,12 +268,23 @@ def _parsed_declarations(items: tuple[str | Declaration, ...]) -> tuple[Declarat
     return tuple(out)
 
 
+#: Without named variables, matdiff differentiates by every one, each checked numerically:
+#: beyond this many it asks which (an expression may have any number of names).
+MAX_DEFAULT_VARIABLES = 24
+
+
 def _derive_all(program: Program, req: Request) -> tuple[list[Result], list[Skipped]]:
     """Every asked-for derivative (with its Hessian); a variable not asked for by name whose
     derivative matdiff cannot give is skipped, saying why."""
     results: list[Result] = []
     skipped: list[Skipped] = []
-    for name in req.wrt or differentiable(program) + declared_unused(program):
+    names = req.wrt or differentiable(program) + declared_unused(program)
+    if not req.wrt and len(names) > MAX_DEFAULT_VARIABLES:
+        raise UnsupportedError(
+            f"the expression has {len(names)} variables; say which to differentiate by "
+            f"(--wrt NAME): without it matdiff differentiates by at most "
+            f"{MAX_DEFAULT_VARIABLES}, each checked numerically").with_text(req.expression)
+    for name in names:
         try:
             results.append(derive(program, name))
             if req.hessian:

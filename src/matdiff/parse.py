@@ -13,8 +13,7 @@ The tokens come from :mod:`matdiff.lex`.  Every problem is reported as
 :class:`~matdiff.errors.MatdiffSyntaxError` with a 0-based code-point offset into the
 text; no other exception escapes, and deep nesting is refused (:data:`MAX_DEPTH`, 200
 levels of parentheses, calls, signs and exponents; :data:`MAX_TREE_DEPTH`, 1500 levels of
-tree, e.g. a sum of 1500 terms) instead of overflowing Python's stack.  The type checker
-refuses more than :data:`MAX_NAMES` (24) distinct names with :func:`check_names`.
+tree, e.g. a sum of 1500 terms) instead of overflowing Python's stack.
 
 Grammar (tightest binding first)::
 
@@ -68,7 +67,7 @@ from fractions import Fraction
 from typing import NoReturn, TypeVar
 
 from .declarations import DeclarationParser
-from .errors import MatdiffSyntaxError, UnsupportedError
+from .errors import MatdiffSyntaxError
 from .lex import (
     COLON,
     COMMA,
@@ -104,8 +103,7 @@ from .syntax import (
     walk,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_NAMES", "MAX_TREE_DEPTH", "check_names", "check_tree_depth", "parse",
-           "parse_declarations"]
+__all__ = ["MAX_DEPTH", "MAX_TREE_DEPTH", "check_tree_depth", "parse", "parse_declarations"]
 
 #: Deepest nesting accepted while parsing (parentheses, calls, signs, exponents, sums),
 #: so that the recursive descent stays well within Python's recursion limit.
@@ -114,9 +112,6 @@ MAX_DEPTH = 200
 #: (x + x + ... + x, or many transposes) make deep trees without deep parsing; later
 #: passes recurse over the tree, so its depth is bounded too.
 MAX_TREE_DEPTH = 1500
-#: The most distinct names an expression may use (variables, and sizes such as the n of
-#: eye(n)): each variable is differentiated by and its result checked numerically.
-MAX_NAMES = 24
 
 # Binary operators and their precedence levels (higher binds tighter).  The numbers are
 # internal; LANGUAGE.md numbers the levels the other way round.
@@ -152,24 +147,6 @@ def parse_declarations(text: str) -> tuple[Declaration, ...]:
     """
     parser = _Parser(text)
     return parser.guarded(parser.parse_declarations_only)
-
-
-def check_names(root: Node, text: str) -> None:
-    """Refuse an expression with more than MAX_NAMES distinct names (every variable is
-    differentiated by and checked, so the work grows with the square of their number);
-    the error is at the first name past the limit.  The type checker applies it, to plain
-    and LaTeX input alike, before its search over the names' kinds."""
-    seen: set[str] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Name) and node.name not in seen:
-            seen.add(node.name)
-            if len(seen) > MAX_NAMES:
-                raise UnsupportedError(f"too many distinct names (more than {MAX_NAMES}); "
-                                       f"matdiff works with at most {MAX_NAMES} in one "
-                                       "expression", node.span.start, text)
-        stack.extend(reversed(children(node)))
 
 
 def check_tree_depth(root: Node, text: str) -> None:

@@ -30,7 +30,6 @@ from .errors import MatdiffError, MatdiffShapeError, MatdiffTypeError
 from .ir import Expr, Sym, shape_text
 from .lower import Lowerer
 from .names import GREEK, GREEK_UNICODE
-from .parse import check_names
 from .shapes import Checker, Conflict, Decl, collect_names
 from .syntax import Declaration, Node, Parsed
 
@@ -210,7 +209,6 @@ def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
               require_scalar: bool = False, prefer_scalar: bool = True) -> Program:
     """Infer every name's kind and shape and lower the expression to the IR."""
     try:
-        check_names(parsed.expr, parsed.text)  # at most MAX_NAMES (parse.py)
         decls = gather_decls(parsed.declarations + extra)
         checker, kinds = solve(parsed, decls, require_scalar, prefer_scalar)
         lowered = Lowerer(parsed, checker, kinds, decls)
