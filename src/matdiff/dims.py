@@ -24,10 +24,13 @@ class DimVar:
         self.product = product
 
     def find(self) -> DimVar:
+        root = self
+        while root.parent is not None:
+            root = root.parent
         node = self
-        while node.parent is not None:
-            node = node.parent
-        return node
+        while node.parent is not None and node.parent is not root:  # path compression:
+            node.parent, node = root, node.parent  # long chains made linear time quadratic
+        return root
 
 
 ONE_VALUE = 1

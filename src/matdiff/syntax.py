@@ -172,14 +172,16 @@ def children(node: Node) -> tuple[Node, ...]:
 
 def walk(node: Node) -> Iterator[Node]:
     """The node and all nodes below it, in prefix order (left to right), including the
-    bracketed expression of a slice."""
-    yield node
-    if isinstance(node, Slice):
-        if node.expr is not None:
-            yield from walk(node.expr)
-        return
-    for child in children(node):
-        yield from walk(child)
+    bracketed expression of a slice. Iterative: nested generators cost a frame per level."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Slice):
+            if node.expr is not None:
+                stack.append(node.expr)
+        else:
+            stack.extend(reversed(children(node)))
 
 
 def rebuild(node: Node, fn: Callable[[Node], Node | None]) -> Node:
