@@ -96,3 +96,20 @@ def test_dimension_name_as_scalar():
     p = compile_program("1/N * sum(X) where X: matrix(N, d)")
     assert p.types["N"] == "scalar"
     assert p.syms["X"].shape == ("N", "d")
+
+
+@pytest.mark.parametrize("expr, position, fix", [
+    ("X + b'", 2, "to use it in every row, write ones(n)*b'"),
+    ("X - v", 2, "to use it in every column, write v*ones(m)'"),
+    ("b' + X where X: matrix(n, m), b: vector(m)", 3, "write ones(n)*b'"),
+    ("X*W + c' where X: matrix(n, d)", 4, "write ones(n)*c'"),
+])
+def test_a_vector_is_not_broadcast_over_a_matrix(expr, position, fix):
+    """X + b' stays a shape error (no other reading of the names is tried), and says how
+    to add the row to every row."""
+    from matdiff import api
+    from matdiff.errors import MatdiffShapeError
+
+    with pytest.raises(MatdiffShapeError) as info:
+        api.compile_program(expr)
+    assert info.value.position == position and info.value.message.endswith(fix)

@@ -115,6 +115,23 @@ class Checker:
                       f"{what} '{op}' needs equal shapes, got {self.describe(a)} and "
                       f"{self.describe(b)}", pos)
 
+    def no_broadcast(self, node: Binary, left: DShape, right: DShape) -> None:
+        """A matrix plus a row or a column vector is a shape error, whatever the other
+        readings of the names (no broadcasting), with the product that adds it everywhere."""
+        for mat, vec, text in ((left, right, to_plain(node.right)),
+                               (right, left, to_plain(node.left))):
+            row, col = self.u.is_one(vec[0]), self.u.is_one(vec[1])
+            if not self.is_matrix(mat) or row == col:
+                continue
+            names = dim_names(self.u, set(self.named))
+            size = dim_label(mat[0] if row else mat[1], names)
+            fix = f"ones({size})*{text}" if row else f"{text}*ones({size})'"
+            self.fail(MatdiffShapeError,
+                      f"'{node.op}' needs equal shapes, got {self.describe(left)} and "
+                      f"{self.describe(right)}: a vector is not broadcast over a matrix; "
+                      f"to use it in every {'row' if row else 'column'}, write {fix}",
+                      node.op_span.start, decisive=True)
+
     # -- variables
     def var_shape(self, name: str) -> DShape:
         if name in self.var_shapes:
@@ -179,6 +196,8 @@ class Checker:
             if rs:
                 return left
             what = "elementwise operator" if op in (".*", "./") else "operator"
+            if op in ("+", "-"):
+                self.no_broadcast(node, left, right)
             self.unify_shapes(left, right, op, pos, what)
             return left
         if op in ("*", "@"):
