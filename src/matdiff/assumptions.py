@@ -58,8 +58,8 @@ class Reading:
 
 def warnings_for(root: Node, r: Reading) -> tuple[TypingWarning, ...]:
     """The warnings for a typed expression, in the order of their positions."""
-    parents = _parents(root)
     broken = {n for n, (kind, _) in r.conventional.items() if _base(r.kinds[n]) != kind}
+    parents = _parents(root) if broken else {}  # (only a broken convention needs them)
     out = [_break(n, root, r) for n in broken if not _usage(n, root, parents, r, broken)]
     seen = set(broken)
     for name, node, binary in _broadcasts(root, r):
