@@ -402,6 +402,19 @@ class _Gen:
             return f"vec({self.gen(self.pick([shape, transpose_shape(shape)]), d)})'"
         raise AssertionError(kind)
 
+    def along(self, shape, d):
+        """A reduction or normalization along a dimension that makes ``shape``: column sums
+        (dimension 1) give a row, row sums (dimension 2) a column, softmax keeps the shape."""
+        rows, cols = shape
+        if rows != 1 and cols != 1:
+            return f"softmax({self.gen(shape, d)}, {self.pick([1, 2])})"
+        f = self.pick(["sum", "mean", "logsumexp"])
+        if is_scalar(shape):
+            return f"mean({self.gen(self.pick([MAT_NM, VEC_N]), d)})"
+        if rows == 1:  # a row: down the columns of an other x cols matrix
+            return f"{f}({self.gen((self.pick([N, M]), cols), d)}, 1)"
+        return f"{f}({self.gen((rows, self.pick([N, M])), d)}, 2)"
+
     def simple_vars(self, shape) -> list[str]:
         """Bare variables (maybe transposed) of the shape; their entries are >= 0.5 in size."""
         table = _LEAF_VARS_NO_VECTORS if self.no_vectors else _LEAF_VARS
@@ -424,7 +437,10 @@ class _Gen:
             forms += ["matrix1"]
         if is_scalar(shape):
             forms += ["detvar", "norm1", "norm2", "norm2fn", "norm1fn", "powvar", "hyper"]
+        forms += ["along"]  # sum, mean, logsumexp, softmax along a dimension
         form = self.pick(forms)
+        if form == "along":
+            return self.along(shape, d)
         if form == "at":
             inner = self.pick([N, M])
             left, right = self.gen((shape[0], inner), d), self.gen((inner, shape[1]), d)
