@@ -68,15 +68,19 @@ class Words(Delimiters):
         self.note_once(f"read a bold {digit} as {name}, the all-{name} vector")
         return self.postfix(Name(name, Span(start, end)))
 
+    def braced(self) -> tuple[list[Tok], int, int] | None:
+        """At ``{``: the tokens inside the group, where it ends in the text and the index of
+        the token after it; else None."""
+        t = self.peek()
+        if not (t.kind == "sym" and t.text == "{"):
+            return None
+        close = self.matching_brace(self.i)
+        return self.toks[self.i + 1:close], self.toks[close].end, close + 1
+
     def blackboard(self, cmd: Tok) -> Node:
         t = self.peek()
-        if t.kind == "sym" and t.text == "{":
-            close = self.matching_brace(self.i)
-            inner = self.toks[self.i + 1:close]
-            end = self.toks[close].end
-            nxt = close + 1
-        else:
-            inner, end, nxt = [t], t.end, self.i + 1
+        group = self.braced()
+        inner, end, nxt = group if group is not None else ([t], t.end, self.i + 1)
         content = "".join(x.text for x in inner)
         if content == "1":
             self.i = nxt
@@ -93,11 +97,9 @@ class Words(Delimiters):
         if self.at("sym", "*"):  # \operatorname*
             self.next()
         t = self.peek()
-        if t.kind == "sym" and t.text == "{":
-            close = self.matching_brace(self.i)
-            inner = self.toks[self.i + 1:close]
-            end = self.toks[close].end
-            nxt = close + 1
+        group = self.braced()
+        if group is not None:
+            inner, end, nxt = group
         elif t.kind in ("letter", "num") or t.kind == "cmd" and t.text in GREEK:
             if t.kind == "num":
                 self.split_num()
@@ -126,8 +128,8 @@ class Words(Delimiters):
         if len(inner) == 1 and inner[0].kind == "cmd" and inner[0].text in GREEK:
             self.i = nxt
             return self.name_atom(GREEK[inner[0].text], cmd.start, end)
-        if t.kind == "sym" and t.text == "{":
-            node = self.parse_range(self.i + 1, close, self.expr)
+        if group is not None:  # the group's content, up to its closing brace
+            node = self.parse_range(self.i + 1, nxt - 1, self.expr)
             self.i = nxt
             return self.postfix(widen(node, Span(cmd.start, end)))
         node = self.parse_range(self.i, nxt, self.atom)
