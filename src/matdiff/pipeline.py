@@ -123,6 +123,9 @@ class Result:
     def __str__(self) -> str:
         return self.text
 
+    def __repr__(self) -> str:  # short: the dataclass's own repr dumps the whole program
+        return f"<{self.kind} wrt {self.wrt} ({self.shape}): {self.text}>"
+
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
                                "text": self.text, "latex": self.latex}
