@@ -62,11 +62,17 @@ def warnings_for(root: Node, r: Reading) -> tuple[TypingWarning, ...]:
     parents = _parents(root) if broken else {}  # (only a broken convention needs them)
     out = [_break(n, root, r) for n in broken if not _usage(n, root, parents, r, broken)]
     seen = set(broken)
+    if not any(r.kinds[n] == "scalar" and n not in r.dimensions for n in r.conventional):
+        return _in_order(out)  # no undeclared scalar that could be broadcast
     for name, node, binary in _broadcasts(root, r):
         if name not in seen:
             seen.add(name)
             out.append(_broadcast(name, node, binary, r))
-    return tuple(sorted(out, key=lambda w: (w.position is None, w.position or 0, w.name)))
+    return _in_order(out)
+
+
+def _in_order(warnings: list[TypingWarning]) -> tuple[TypingWarning, ...]:
+    return tuple(sorted(warnings, key=lambda w: (w.position is None, w.position or 0, w.name)))
 
 
 def _base(kind: str) -> str:

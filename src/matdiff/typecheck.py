@@ -219,14 +219,15 @@ def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
         pinned = {name for d in parsed.declarations + extra for name, span in d.names
                   if span.start == span.end}
         return Program(expr, lowered.syms, lowered.order, types, lowered.declared,
-                       parsed.text, warnings=assumed(parsed, decls, pinned, checker, lowered))
+                       parsed.text,
+                       warnings=assumed(parsed, decls, pinned, checker, lowered, types))
     except MatdiffError as e:
         e.with_text(parsed.text)
         raise
 
 
 def assumed(parsed: Parsed, decls: dict[str, Decl], pinned: set[str], checker: Checker,
-            lowered: Lowerer) -> tuple[TypingWarning, ...]:
+            lowered: Lowerer, types: dict[str, str]) -> tuple[TypingWarning, ...]:
     """The warnings for the readings inference made that the text does not say."""
     dims = frozenset(str(d) for decl in decls.values() for d in decl.dims)
     kinds = lowered.kinds
@@ -244,7 +245,7 @@ def assumed(parsed: Parsed, decls: dict[str, Decl], pinned: set[str], checker: C
             return c.error.message
         return None
 
-    reading = Reading(conventional, kinds, lowered.types(), is_scalar,
+    reading = Reading(conventional, kinds, types, is_scalar,
                       lambda node: shape_text(lowered.shape_of(node)), fits, dims)
     return warnings_for(parsed.expr, reading)
 
