@@ -25,7 +25,7 @@ def test_the_ir_has_its_nodes():
 def test_every_pass_handles(node: type[ir.Expr]):
     if node not in LEAVES:
         assert node in DIFFERENTIAL, "no forward rule"
-    tables = (evaluate._LEAVES, evaluate._STRUCTURAL, evaluate._SIMPLE)
+    tables = (evaluate._LEAVES, evaluate._STRUCTURAL, evaluate._SIMPLE, MATRIX_OPS)
     assert any(node in t for t in tables), "no evaluation"
     for printer in (TextPrinter, LatexPrinter):
         assert node in MATRIX_OPS or hasattr(printer, f"print_{node.__name__}"), printer

@@ -154,11 +154,15 @@ def func(name: str, x: Expr) -> Expr:
             return x.arg
         if is_one(x):
             return Num(0)
-        if isinstance(x, Transpose) and isinstance(x.arg, Softmax):  # along the rows
+        if isinstance(x, Transpose) and isinstance(x.arg, Softmax):
             return transpose(func("log", x.arg))
-        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z), down each column
-            lse = logsumexp(x.arg)
-            return sub(x.arg, lse if x.shape[1] == 1 else mul(ones((x.shape[0], 1)), lse))
+        if isinstance(x, Softmax):  # log(softmax(z)) = z - logsumexp(z), along its dimension
+            lse = logsumexp(x.arg, x.dim)
+            if x.shape[1] == 1:
+                return sub(x.arg, lse)  # a vector: the scalar is broadcast
+            spread = mul(ones((x.shape[0], 1)), lse) if x.dim == 1 else \
+                mul(lse, transpose(ones((x.shape[1], 1))))
+            return sub(x.arg, spread)
     if name == "exp" and is_zero(x):
         return ones(x.shape)
     if is_zero(x) and FUNCTIONS[name].zero_at_zero:
@@ -215,16 +219,17 @@ def reshape(v: Expr, rows: Dim, cols: Dim) -> Expr:
     return Reshape(v, rows, cols)
 
 
-def logsumexp(x: Expr) -> Expr:
-    """log(sum(exp(.))) of each column: of a scalar or of single entries, the entries."""
-    return x if x.shape[0] == 1 else LogSumExp(x)
+def logsumexp(x: Expr, dim: int = 1) -> Expr:
+    """log(sum(exp(.))) along dimension 1 (each column) or 2 (each row); over single
+    entries, the entries."""
+    return x if x.shape[dim - 1] == 1 else LogSumExp(x, dim)
 
 
-def softmax(x: Expr) -> Expr:
-    """exp(.)/sum(exp(.)) of each column."""
-    if x.shape[0] == 1:  # each column a single entry
+def softmax(x: Expr, dim: int = 1) -> Expr:
+    """exp(.)/sum(exp(.)) along dimension 1 (each column) or 2 (each row)."""
+    if x.shape[dim - 1] == 1:  # over single entries
         return ones(x.shape)
-    return Softmax(x)
+    return Softmax(x, dim)
 
 
 def size_of(d: Dim) -> Expr:
@@ -234,14 +239,11 @@ def size_of(d: Dim) -> Expr:
 
 def along(name: str, x: Expr, dim: int) -> Expr:
     """``sum``, ``mean``, ``logsumexp`` or ``softmax`` of ``x`` along dimension 1 (down the
-    columns: ``sum(X, 1) = ones(m)'*X``) or 2 (along the rows: ``sum(X, 2) = X*ones(n)``);
-    along the rows they are the column operations of ``X'``, transposed."""
-    if dim == 2 and name in ("logsumexp", "softmax"):
-        return transpose(along(name, transpose(x), 1))
+    columns: ``sum(X, 1) = ones(m)'*X``) or 2 (along the rows: ``sum(X, 2) = X*ones(n)``)."""
     if name == "logsumexp":
-        return logsumexp(x)
+        return logsumexp(x, dim)
     if name == "softmax":
-        return softmax(x)
+        return softmax(x, dim)
     rows, cols = x.shape
     total = mul(transpose(ones((rows, 1))), x) if dim == 1 else mul(x, ones((cols, 1)))
     if name == "mean":
@@ -284,8 +286,7 @@ def inv(x: Expr) -> Expr:
 
 _UNARY = {
     Transpose: transpose, Trace: trace, Sum: sum_, Diag: diag, DiagPart: diag_part,
-    Norm: norm, Det: det, LogDet: logdet, Inv: inv, LogSumExp: logsumexp, Softmax: softmax,
-    Vec: vec,
+    Norm: norm, Det: det, LogDet: logdet, Inv: inv, Vec: vec,
 }
 
 
@@ -310,6 +311,10 @@ def rebuild(e: Expr, args: tuple) -> Expr:
         return kron(args[0], args[1])
     if t is Reshape:
         return reshape(args[0], args[1], args[2])
+    if t is Softmax:
+        return softmax(args[0], args[1])
+    if t is LogSumExp:
+        return logsumexp(args[0], args[1])
     return t(*args)
 
 

@@ -18,8 +18,9 @@ Grammar::
          | Diag(v)                           column vector -> diagonal matrix
          | DiagPart(X)                       square matrix -> column vector of its diagonal
          | Sum(X) | Norm(x)                   sum of entries; 2-norm / Frobenius norm
-         | LogSumExp(X) | Softmax(X)           over each column: logsumexp(X, 1) is 1 x n
-                                             (a scalar for a vector), softmax(X, 1) m x n
+         | LogSumExp(X, dim) | Softmax(X, dim) along dimension 1 (each column) or 2 (each
+                                             row): logsumexp(X, 1) is 1 x n (a scalar for a
+                                             vector), logsumexp(X, 2) m x 1; softmax m x n
          | Kron(A, B) | Vec(X) | Reshape(v, rows, cols)
          | Commutation(m, n)                 K with K*vec(A) = vec(A') for A m x n
          | Size(dim)                         the size of a dimension, as a scalar (the n of
@@ -435,22 +436,35 @@ class Norm(Expr):
 
 
 class LogSumExp(Expr):
-    """log(sum(exp(.))) of each column: a scalar for a column vector, 1 x n for a matrix."""
+    """log(sum(exp(.))) along a dimension: of each column (dim 1; a scalar for a column
+    vector, 1 x n for a matrix) or of each row (dim 2; m x 1)."""
 
     arg: Expr
+    dim: int
+
+    def __new__(cls, arg: Expr, dim: int = 1) -> Self:  # of a vector: dimension 1
+        return super().__new__(cls, arg, dim)
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[0].shape[0] != 1, "logsumexp over a single row")
-        return (1, self.args[0].shape[1])
+        rows, cols = self.args[0].shape
+        _need(self.args[1] in (1, 2) and self.args[0].shape[self.args[1] - 1] != 1,
+              "logsumexp over single entries")
+        return (1, cols) if self.args[1] == 1 else (rows, 1)
 
 
 class Softmax(Expr):
-    """exp(.)/sum(exp(.)) of each column (of a column vector: the usual softmax)."""
+    """exp(.)/sum(exp(.)) along a dimension: of each column (dim 1; of a column vector, the
+    usual softmax) or of each row (dim 2)."""
 
     arg: Expr
+    dim: int
+
+    def __new__(cls, arg: Expr, dim: int = 1) -> Self:  # of a vector: dimension 1
+        return super().__new__(cls, arg, dim)
 
     def _infer_shape(self) -> Shape:
-        _need(self.args[0].shape[0] != 1, "softmax over a single row")
+        _need(self.args[1] in (1, 2) and self.args[0].shape[self.args[1] - 1] != 1,
+              "softmax over single entries")
         return self.args[0].shape
 
 

@@ -296,7 +296,7 @@ class TextPrinter(Printer):
     def print_Transpose(self, e: Transpose) -> Shown:
         rows = along_rows(e)
         if rows is not None:  # softmax(X', 1)' is softmax(X, 2)
-            return self.call(rows[0], rows[1], extra=", 2")
+            return self.call(rows[0], rows[1], extra=f", {rows[2]}")
         return self.paren(e.arg, POSTFIX) + "'", POSTFIX
 
     def call(self, name: str, *args: Expr, extra: str = "") -> Shown:
@@ -475,7 +475,8 @@ class LatexPrinter(TextPrinter):
     def print_Transpose(self, e: Transpose) -> Shown:
         rows = along_rows(e)
         if rows is not None:
-            return f"\\operatorname{{{rows[0]}}}\\left({self.text(rows[1])}, 2\\right)", ATOM
+            return (f"\\operatorname{{{rows[0]}}}\\left({self.text(rows[1])}, {rows[2]}\\right)",
+                    ATOM)
         if isinstance(e.arg, Inv):
             return f"{self.paren(e.arg.arg, POSTFIX)}^{{-\\top}}", POSTFIX
         return self.paren(e.arg, POSTFIX) + "^\\top", POSTFIX
@@ -506,12 +507,13 @@ class LatexPrinter(TextPrinter):
         return " ".join(latex_name(p) for p in parts), ATOM if len(parts) == 1 else MUL
 
 
-def along_rows(e: Transpose) -> tuple[str, Expr] | None:
-    """``softmax(X, 2)`` and ``logsumexp(X, 2)`` are the column operations of ``X'``,
-    transposed: the name and ``X`` when ``e`` is one of them."""
+def along_rows(e: Transpose) -> tuple[str, Expr, int] | None:
+    """A transposed ``softmax`` or ``logsumexp`` of a matrix is the same operation of the
+    transposed matrix along the other dimension: its name, that matrix and dimension."""
     inner = e.arg
     if isinstance(inner, Softmax | LogSumExp) and inner.arg.shape[1] != 1:
-        return ("softmax" if isinstance(inner, Softmax) else "logsumexp"), transpose(inner.arg)
+        name = "softmax" if isinstance(inner, Softmax) else "logsumexp"
+        return name, transpose(inner.arg), 3 - inner.dim
     return None
 
 

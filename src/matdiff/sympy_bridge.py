@@ -517,6 +517,9 @@ class _Writer:
         if isinstance(e, ir.Norm):
             a, c = args[0], e.children[0]
             return sp.sqrt(self.scalar(a) ** 2 if c.is_scalar else sp.Trace(a.T * a))
+        if isinstance(e, ir.LogSumExp | ir.Softmax) and e.children[0].shape[1] != 1:
+            raise SympyBridgeError(f"matdiff's {type(e).__name__} of a matrix (along a "
+                                   "dimension) has no SymPy matrix-expression counterpart")
         if isinstance(e, ir.LogSumExp):
             return sp.log(self.total(e.children[0], args[0].applyfunc(sp.exp)))
         if isinstance(e, ir.Softmax):

@@ -10,7 +10,7 @@ import pytest
 
 from matdiff import functions as F
 from matdiff.evaluate import evaluate
-from matdiff.ir import Differential, Sym
+from matdiff.ir import Differential, LogSumExp, Softmax, Sym
 from matdiff.ops import ELEMENTWISE, MATRIX_OPS, MatrixOp
 from matdiff.ops.elementwise import Elementwise
 
@@ -36,11 +36,22 @@ def _rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(1.0, np.max(np.abs(b))))
 
 
-@pytest.mark.parametrize("op", MATRIX_OPS.values(), ids=lambda op: op.node.__name__)
-def test_forward_rule_matches_differences(op: MatrixOp):
+def _node(op: MatrixOp, x: Sym, dim: int = 1):
+    return op.node(x, dim) if "dim" in op.node.fields else op.node(x)
+
+
+# every record on its own operand; softmax and logsumexp also down the columns (dimension 1)
+# and along the rows (dimension 2) of a matrix
+CASES = [(op, 1, _operand(op)) for op in MATRIX_OPS.values()] + [
+    (MATRIX_OPS[t], dim, Sym("X", (N, N), "matrix")) for t in (Softmax, LogSumExp)
+    for dim in (1, 2)]
+
+
+@pytest.mark.parametrize("op, dim, x", CASES,
+                         ids=[f"{op.node.__name__}-{dim}-{x.kind}" for op, dim, x in CASES])
+def test_forward_rule_matches_differences(op: MatrixOp, dim: int, x: Sym):
     rng = np.random.default_rng(0)
-    x = _operand(op)
-    node = op.node(x)
+    node = _node(op, x, dim)
     dnode = op.differential(node, lambda e: Differential(x) if e is x else e)
     value, direction = _point(x, rng), rng.standard_normal(x.shape)
     h = 1e-6
@@ -55,7 +66,7 @@ def test_forward_rule_matches_differences(op: MatrixOp):
 def test_pullback_is_the_adjoint(op: MatrixOp):
     rng = np.random.default_rng(1)
     x = _operand(op)
-    node = op.node(x)
+    node = _node(op, x)
     g = Sym("G", node.shape, "matrix")
     back = op.pullback(node, g)
     dx, gv = rng.standard_normal(x.shape), rng.standard_normal(node.shape)

@@ -121,18 +121,19 @@ class Backend:
         ''')
         return f"_softmax({x})"
 
-    def by_columns(self, name: str, x: str) -> str:
-        """softmax or logsumexp of each column of a matrix (logsumexp: one value a column)."""
+    def along(self, name: str, x: str, axis: int) -> str:
+        """softmax or logsumexp of a matrix along an axis (0: each column, 1: each row;
+        logsumexp gives one value a column or row)."""
         xp = self.xp
-        self.helper(f"_{name}_cols", f'''
-            def _{name}_cols(x):
-                """{name} of each column, shifted by the column's maximum: no overflow."""
-                m = x.max(axis=0)
+        self.helper(f"_{name}_along", f'''
+            def _{name}_along(x, axis):
+                """{name} along an axis, shifted by the maximum there: no overflow."""
+                m = x.max(axis=axis, keepdims=True)
                 e = {xp}.exp(x - m)
-                return {"e / e.sum(axis=0)" if name == "softmax" else
-                        f"m + {xp}.log(e.sum(axis=0))"}
+                return {"e / e.sum(axis=axis, keepdims=True)" if name == "softmax" else
+                        f"(m + {xp}.log(e.sum(axis=axis, keepdims=True))).reshape(-1)"}
         ''')
-        return f"_{name}_cols({x})"
+        return f"_{name}_along({x}, {axis})"
 
     def kron(self, a: str, b: str) -> str:
         return f"{self.xp}.kron({a}, {b})"

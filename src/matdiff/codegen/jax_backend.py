@@ -25,8 +25,8 @@ class JaxBackend(Backend):
     def softmax(self, x: str) -> str:
         return f"jax.nn.softmax({x})"
 
-    def by_columns(self, name: str, x: str) -> str:
-        return f"jax.nn.{name}({x}, axis=0)"
+    def along(self, name: str, x: str, axis: int) -> str:
+        return f"jax.nn.{name}({x}, axis={axis})"
 
     def einsum(self, spec: str, ops: list[str]) -> str:
         return f"jnp.einsum('{spec}', {', '.join(ops)})"

@@ -82,9 +82,10 @@ class Lowering(ReductionLowering, StructuredLowering):
             if got is not None:
                 return got
         op = _UNARY.get(type(e))
-        if op is not None:  # softmax and logsumexp of a matrix: of each column
-            cols = "cols" if op in ("softmax", "logsumexp") and e.args[0].shape[1] != 1 else None
-            return self.b.make(op, (self.lower(e.args[0]),), cols, e.shape)
+        if op is not None:  # softmax and logsumexp of a matrix: along an axis
+            axis = e.args[1] - 1 if op in ("softmax", "logsumexp") and e.args[0].shape[1] != 1 \
+                else None
+            return self.b.make(op, (self.lower(e.args[0]),), axis, e.shape)
         op = _FILLS.get(type(e))
         if op is not None:
             return self.b.make(op, (), None, e.shape)

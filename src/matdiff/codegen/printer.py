@@ -335,8 +335,8 @@ class Printer:
 
     @emits(*_CALLS)
     def _call(self, n: Node) -> Emitted:
-        if n.attr == "cols":  # softmax or logsumexp of each column of a matrix
-            return Emitted(self.be.by_columns(n.op, self.c(n.args[0])), ATOM)
+        if n.attr is not None:  # softmax or logsumexp of a matrix, along the axis
+            return Emitted(self.be.along(n.op, self.c(n.args[0]), n.attr), ATOM)
         return Emitted(_CALLS[n.op](self.be, self.c(n.args[0])), ATOM)
 
     # -- solves

@@ -37,8 +37,8 @@ class TorchBackend(Backend):
     def softmax(self, x: str) -> str:
         return f"torch.softmax({x}, 0)"
 
-    def by_columns(self, name: str, x: str) -> str:
-        return f"torch.{name}({x}, 0)"
+    def along(self, name: str, x: str, axis: int) -> str:
+        return f"torch.{name}({x}, {axis})"
 
     def diagpart(self, x: str) -> str:
         return f"torch.diagonal({x})"

@@ -39,6 +39,11 @@ class MatrixOp:
     adjoint_rule: str | None = None  # the identity the adjoint rests on, in --steps
     postfix: bool = False        # LaTeX writes it after its operand (X^{-1})
     text_suffix: Callable[[Any], str] | None = None  # more arguments in the text (, 'fro')
+    numpy_of: Callable[[Any, np.ndarray], np.ndarray] | None = None  # a kernel needing the node
+
+    def evaluate(self, node: Expr, x: np.ndarray) -> np.ndarray:
+        """The node's value, given its operand's."""
+        return self.numpy(x) if self.numpy_of is None else self.numpy_of(node, x)
 
     def latex_of(self, node: Expr, x: str) -> str:
         return self.latex.format(x=x) if isinstance(self.latex, str) else self.latex(node, x)
@@ -106,34 +111,27 @@ def _norm(x: np.ndarray) -> np.ndarray:
     return _scalar(np.linalg.norm(x))
 
 
-def _shift(x: np.ndarray) -> float:
-    """The largest real part, subtracted before exponentiating to avoid overflow."""
+def _shift(x: np.ndarray, axis: int) -> np.ndarray:
+    """The largest real part along the axis, subtracted before exponentiating."""
     import numpy as np
 
-    return float(np.max(np.real(x)))
+    return np.max(np.real(x), axis=axis, keepdims=True)
 
 
-def _column_shift(x: np.ndarray) -> np.ndarray:
-    """The largest real part of each column, subtracted before exponentiating."""
+def _logsumexp(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    """log(sum(exp(.))) along an axis (0: of each column), without overflow."""
     import numpy as np
 
-    return np.max(np.real(x), axis=0, keepdims=True)
+    m = _shift(x, axis)
+    return m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
 
 
-def _logsumexp(x: np.ndarray) -> np.ndarray:
-    """log(sum(exp(.))) of each column (1 x n; 1 x 1 for a vector), without overflow."""
+def _softmax(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    """exp(.)/sum(exp(.)) along an axis (0: of each column), without overflow."""
     import numpy as np
 
-    m = _column_shift(x)
-    return m + np.log(np.sum(np.exp(x - m), axis=0, keepdims=True))
-
-
-def _softmax(x: np.ndarray) -> np.ndarray:
-    """exp(.)/sum(exp(.)) of each column, without overflow."""
-    import numpy as np
-
-    e = np.exp(x - _column_shift(x))
-    return e / np.sum(e, axis=0, keepdims=True)
+    e = np.exp(x - _shift(x, axis))
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def _vec(x: np.ndarray) -> np.ndarray:
@@ -152,34 +150,40 @@ def _d_softmax(e: Softmax, d: D) -> Expr:
     dx = d(e.arg)
     if e.shape[1] == 1:  # ds = s.*dx - s*(s'*dx)
         return A.sub(A.hadamard(e, dx), A.mul(e, A.transpose(e), dx))
-    # each column: dS = S.*dX - S.*(ones*(ones'*(S.*dX)))
-    return A.sub(A.hadamard(e, dx), A.hadamard(e, A.mul(_ones(e), _column_sums(e, dx))))
+    # dS = S.*(dX - each column's (row's) sum of S.*dX, spread over it)
+    return A.sub(A.hadamard(e, dx), A.hadamard(e, _spread(_sums(e.dim, A.hadamard(e, dx)),
+                                                          e.dim, e.shape)))
 
 
 def _d_logsumexp(e: LogSumExp, d: D) -> Expr:
     dx = d(e.arg)
     if e.arg.shape[1] == 1:  # d logsumexp(x) = softmax(x) : dx
         return A.sum_(A.hadamard(F.softmax(e.arg), dx))
-    return _column_sums(F.softmax(e.arg), dx)  # ones'*(S.*dX), 1 x n
+    return _sums(e.dim, A.hadamard(F.softmax(e.arg, e.dim), dx))  # softmax : dX, per column/row
 
 
-def _ones(e: Expr) -> Expr:
-    return A.ones((e.shape[0], 1))
+def _sums(dim: int, x: Expr) -> Expr:
+    """The sums of the columns (dim 1: ones'*X) or of the rows (dim 2: X*ones)."""
+    if dim == 1:
+        return A.mul(A.transpose(A.ones((x.shape[0], 1))), x)
+    return A.mul(x, A.ones((x.shape[1], 1)))
 
 
-def _column_sums(s: Expr, dx: Expr) -> Expr:
-    return A.mul(A.transpose(_ones(s)), A.hadamard(s, dx))
+def _spread(sums: Expr, dim: int, shape: tuple) -> Expr:
+    """Column (row) sums repeated down each column (along each row)."""
+    if dim == 1:
+        return A.mul(A.ones((shape[0], 1)), sums)
+    return A.mul(sums, A.transpose(A.ones((shape[1], 1))))
 
 
-def _by_column(name: str) -> Callable[[Any], str]:
-    """The text after the argument: ``, 1`` when the operation runs down a matrix's columns."""
-    return lambda e: "" if e.arg.shape[1] == 1 else ", 1"
+def _along(e: Any) -> str:
+    """The dimension in the text: none for a vector, else ``, 1`` or ``, 2``."""
+    return "" if e.arg.shape[1] == 1 else f", {e.dim}"
 
 
-def _latex_by_column(name: str) -> Callable[[Any, str], str]:
+def _latex_along(name: str) -> Callable[[Any, str], str]:
     def latex(e: Any, x: str) -> str:
-        dim = "" if e.arg.shape[1] == 1 else ", 1"
-        return f"\\operatorname{{{name}}}\\left({x}{dim}\\right)"
+        return f"\\operatorname{{{name}}}\\left({x}{_along(e)}\\right)"
     return latex
 
 
@@ -212,10 +216,12 @@ RECORDS: tuple[MatrixOp, ...] = (
              rule="d inv(X) = -inv(X)*dX*inv(X)", postfix=True),
     MatrixOp(Norm, "norm", _latex_norm, _d_norm, _norm, rule="d norm(x) = x : dx / norm(x)",
              text_suffix=lambda e: "" if e.arg.shape[1] == 1 else ", 'fro'"),
-    MatrixOp(LogSumExp, "logsumexp", _latex_by_column("logsumexp"), _d_logsumexp, _logsumexp,
-             rule="d logsumexp(x) = softmax(x) : dx", text_suffix=_by_column("logsumexp")),
-    MatrixOp(Softmax, "softmax", _latex_by_column("softmax"), _d_softmax, _softmax,
-             rule="d softmax(x) = (diag(s) - s*s')*dx", text_suffix=_by_column("softmax")),
+    MatrixOp(LogSumExp, "logsumexp", _latex_along("logsumexp"), _d_logsumexp, _logsumexp,
+             rule="d logsumexp(x) = softmax(x) : dx", text_suffix=_along,
+             numpy_of=lambda e, x: _logsumexp(x, e.dim - 1)),
+    MatrixOp(Softmax, "softmax", _latex_along("softmax"), _d_softmax, _softmax,
+             rule="d softmax(x) = (diag(s) - s*s')*dx", text_suffix=_along,
+             numpy_of=lambda e, x: _softmax(x, e.dim - 1)),
 )
 
 MATRIX_OPS: dict[type[Expr], MatrixOp] = {r.node: r for r in RECORDS}
