@@ -640,3 +640,18 @@ def test_latex_input_reads_a_function_registered_at_run_time():
         unregister("softsign")
     with pytest.raises(MatdiffSyntaxError, match=r"unsupported LaTeX command \\softsign"):
         parse_latex(texts[1])
+
+
+def test_functions_along_a_dimension():
+    """\\operatorname{softmax}(X, 2) and friends: the dimension in the function's brackets."""
+    from matdiff import api
+
+    p = api.compile_program(r"\mathbf{1}^\top \operatorname{logsumexp}(XW, 2) - "
+                            r"\operatorname{sum}(Y \odot (XW))", latex=True)
+    assert p.read_as == "ones'*logsumexp(X*W, 2) - sum(Y.*(X*W))"
+    assert api.derive(p, "W").text == "X'*(softmax(X*W, 2) - Y)"
+    p = api.compile_program(r"\operatorname{mean}((Xw - y) \odot (Xw - y))", latex=True)
+    assert api.derive(p, "w").text == "2/n * X'*(X*w - y)"
+    with pytest.raises(MatdiffError) as info:
+        api.compile_program(r"\operatorname{softmax}(X, 3)", latex=True)
+    assert info.value.position == 26 and "1 (down the columns) or 2" in info.value.message

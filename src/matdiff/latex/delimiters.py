@@ -29,7 +29,26 @@ from .vocabulary import (
 
 
 class Delimiters(IndexedNames):
+    def dimension(self) -> Number:
+        """After ``EXPR,`` in a function's brackets: the dimension, the number 1 or 2."""
+        t = self.next()
+        if t.kind != "num" or t.text not in ("1", "2"):
+            self.error("the dimension is 1 (down the columns) or 2 (along the rows)", t.start)
+        return Number(Fraction(int(t.text)), t.text, Span(t.start, t.end))
+
+    def delimited_with_dimension(self) -> tuple[Node, Number | None]:
+        """``( EXPR )`` or ``( EXPR , 1|2 )`` after sum, mean, logsumexp or softmax."""
+        self.pending_dimension: Number | None = None
+        self.wants_dimension = True
+        try:
+            node = self.delimited(postfix=False)
+        finally:
+            self.wants_dimension = False
+        return node, self.pending_dimension
+
     def delimited(self, postfix: bool = True) -> Node:
+        wants_dimension = getattr(self, "wants_dimension", False)
+        self.wants_dimension = False  # only for the function's own brackets
         first = self.peek()
         sized = None
         if first.kind == "cmd" and first.text == "left":
@@ -66,6 +85,9 @@ class Delimiters(IndexedNames):
                                      Span(a.span.end, b.span.start))
             else:
                 inner = self.expr()
+                if wants_dimension and kind == "(" and self.at("sym", ","):
+                    self.next()
+                    self.pending_dimension = self.dimension()
         finally:
             self.bar_depth = saved_bars
         end = self.closer(kind, first, sized)

@@ -22,7 +22,8 @@ GREEK.update({"varepsilon": "epsilon", "vartheta": "theta", "varkappa": "kappa",
 FUNCTION_CMDS = {"det": "det", "tr": "tr", "Tr": "tr", "trace": "tr", "Trace": "tr",
                  "diag": "diag", "logdet": "logdet"}
 FUNCTION_WORDS = {**FUNCTION_CMDS, "Diag": "diag", "vec": "vec", "softmax": "softmax",
-                  "logsumexp": "logsumexp", "LSE": "logsumexp", "sum": "sum", "TR": "tr"}
+                  "logsumexp": "logsumexp", "LSE": "logsumexp", "sum": "sum", "TR": "tr",
+                  "mean": "mean"}
 
 
 def function_command(name: str) -> str | None:

@@ -166,8 +166,13 @@ class Words(Delimiters):
             self.error(f"unsupported: a subscript on the function {func}", self.peek().start)
         t = self.peek()
         if self.opens_group(t):
-            arg = self.delimited(postfix=False)
-            node: Node = Call(func, (arg,), Span(start, arg.span.end), fspan)
+            if func in ("sum", "mean", "logsumexp", "softmax"):  # a dimension may follow
+                arg, dim = self.delimited_with_dimension()
+                args: tuple[Node, ...] = (arg,) if dim is None else (arg, dim)
+            else:
+                arg = self.delimited(postfix=False)
+                args = (arg,)
+            node: Node = Call(func, args, Span(start, arg.span.end), fspan)
             node = self.postfix(node)
         else:
             if not self.starts_atom(t):
