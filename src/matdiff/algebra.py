@@ -45,7 +45,6 @@ from .ir import (
     Pow,
     Reshape,
     Shape,
-    Size,
     Sum,
     Sym,
     Transpose,
@@ -53,6 +52,7 @@ from .ir import (
     Zero,
     chain_shape,
     dim_product,
+    size_of,
 )
 
 ONE = Num(1)
@@ -334,7 +334,7 @@ def _merge_ones(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     for f in chain:
         if out and isinstance(out[-1], Ones) and isinstance(f, Ones):
             inner = f.shape[0]
-            sizes.append(Num(inner) if isinstance(inner, int) else Size(inner))
+            sizes.append(size_of(inner))
             merged = (out[-1].shape[0], f.shape[1])
             out.pop()
             if merged != SCALAR:
@@ -724,8 +724,7 @@ def sum_(e: Expr) -> Expr:
         case Zero():
             return Num(0)
         case Ones():  # sum(ones(m, n)) = m*n
-            size = dim_product(e.shape[0], e.shape[1])
-            return Num(size) if isinstance(size, int) else Size(size)
+            return size_of(dim_product(e.shape[0], e.shape[1]))
         case Diag():
             return sum_(e.arg)
         case Mul():

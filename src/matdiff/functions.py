@@ -56,7 +56,6 @@ from .ir import (
     Ones,
     Pow,
     Reshape,
-    Size,
     Softmax,
     Sum,
     Sym,
@@ -65,6 +64,7 @@ from .ir import (
     Vec,
     Zero,
     dim_product,
+    size_of,
 )
 
 
@@ -230,11 +230,6 @@ def softmax(x: Expr, dim: int = 1) -> Expr:
     if x.shape[dim - 1] == 1:  # over single entries
         return ones(x.shape)
     return Softmax(x, dim)
-
-
-def size_of(d: Dim) -> Expr:
-    """The size of a dimension as a scalar."""
-    return Num(d) if isinstance(d, int) else Size(d)
 
 
 def along(name: str, x: Expr, dim: int) -> Expr:

@@ -600,6 +600,11 @@ def split_product(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
     return 1, [], [t]
 
 
+def size_of(d: Dim) -> Expr:
+    """The size of a dimension as a scalar: a number, or ``Size`` of a named one."""
+    return Num(d) if isinstance(d, int) else Size(d)
+
+
 def dims_of(node: Expr) -> tuple[Dim, ...]:
     """The dimensions a node uses: those of its shape, and the one a ``Size`` stands for."""
     return (*node.shape, node.args[0]) if isinstance(node, Size) else node.shape

@@ -334,8 +334,8 @@ class _Reader:
         sp = self.sp
         if isinstance(fn, sp.Lambda) and len(fn.variables) == 1:
             var, body = fn.variables[0], fn.expr
-        elif isinstance(fn, sp.FunctionClass) and fn.__name__ in _functions():
-            return f"{_functions()[fn.__name__]}({self.emit(e.expr)[0]})", _ATOM
+        elif isinstance(fn, sp.FunctionClass) and (name := _functions().get(fn.__name__)):
+            return f"{name}({self.emit(e.expr)[0]})", _ATOM
         else:
             raise SympyBridgeError(f"SymPy's ElementwiseApplyFunction of {fn} has no "
                                    "counterpart in matdiff")

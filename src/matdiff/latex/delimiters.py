@@ -38,17 +38,15 @@ class Delimiters(IndexedNames):
 
     def delimited_with_dimension(self) -> tuple[Node, Number | None]:
         """``( EXPR )`` or ``( EXPR , 1|2 )`` after sum, mean, logsumexp or softmax."""
-        self.pending_dimension: Number | None = None
-        self.wants_dimension = True
-        try:
-            node = self.delimited(postfix=False)
-        finally:
-            self.wants_dimension = False
-        return node, self.pending_dimension
+        return self._delimited(postfix=False, with_dimension=True)
 
     def delimited(self, postfix: bool = True) -> Node:
-        wants_dimension = getattr(self, "wants_dimension", False)
-        self.wants_dimension = False  # only for the function's own brackets
+        return self._delimited(postfix, with_dimension=False)[0]
+
+    def _delimited(self, postfix: bool, with_dimension: bool) -> tuple[Node, Number | None]:
+        """A bracketed expression (or norm, absolute value, inner product), and the dimension
+        written after a comma in round brackets when ``with_dimension``."""
+        dimension: Number | None = None
         first = self.peek()
         sized = None
         if first.kind == "cmd" and first.text == "left":
@@ -85,22 +83,22 @@ class Delimiters(IndexedNames):
                                      Span(a.span.end, b.span.start))
             else:
                 inner = self.expr()
-                if wants_dimension and kind == "(" and self.at("sym", ","):
+                if with_dimension and kind == "(" and self.at("sym", ","):
                     self.next()
-                    self.pending_dimension = self.dimension()
+                    dimension = self.dimension()
         finally:
             self.bar_depth = saved_bars
         end = self.closer(kind, first, sized)
         span = Span(first.start, end)
         if kind in ("(", "[", "{", "\\{"):
             node = widen(inner, span)
-            return self.postfix(node) if postfix else node
+            return (self.postfix(node) if postfix else node), dimension
         if kind == "<":
             node = Call("sum", (inner,), span, Span(first.start, first.end))
-            return self.postfix(node)
+            return self.postfix(node), None
         if kind == "|":
-            return self.postfix(Call("abs", (inner,), span, Span(first.start, first.end)))
-        return self.norm(inner, first, span)
+            return self.postfix(Call("abs", (inner,), span, Span(first.start, first.end))), None
+        return self.norm(inner, first, span), None
 
     def closer(self, kind: str, first: Tok, sized: str | None) -> int:
         t = self.peek()
