@@ -79,7 +79,7 @@ def test_latex_and_check_lines(capsys):
     ("A*x + ", "syntax", 6),
     ("A*x + y where A: matrix(m,n), x: vector(k)", "shape", 1),
     ("foo(x)", "syntax", 0),
-    ("norm(X, 2) where X: matrix", "type", 8),
+    ("norm(X, 1) where X: matrix", "type", 8),
     ("sum(ones)", "type", 4),
     ("A*B where A: matrix(2, 3), B: matrix(2, 3)", "shape", 1),
 ])
@@ -103,10 +103,18 @@ def test_error_caret_on_stderr(capsys):
 
 
 def test_unsupported_is_an_error(capsys):
-    code, out, _ = run(capsys, "kron(X, X)", "--wrt", "X", "--json")
+    code, out, _ = run(capsys, "sum(svdU(X))", "--wrt", "X", "--json")
     assert code == 1
     err = json.loads(out)["error"]
-    assert err["kind"] == "unsupported" and "kron" in err["message"]
+    assert err["kind"] == "unsupported" and "singular vectors" in err["message"]
+
+
+def test_a_derivative_without_kron_form_is_its_map(capsys):
+    code, out, _ = run(capsys, "kron(X, X)", "--wrt", "X", "--json", "--check")
+    assert code == 0
+    (r,) = json.loads(out)["results"]
+    assert (r["kind"], r["text"]) == ("map", "kron(X, dX) + kron(dX, X)")
+    assert r["check"]["passed"]
 
 
 def test_matrix_by_matrix_jacobian_with_map(capsys):

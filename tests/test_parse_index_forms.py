@@ -123,10 +123,14 @@ def test_sum_of_a_name_and_more_is_an_index_sum():
         "the number")
 
 
+SELECTION_ONLY = ("'[' selects at whole-number positions from 1: v[2], M[1, 2], M[:, 1] or "
+                  "M[1, :] (index names such as M[i, j] only inside sum(i, ...))")
+
+
 def test_parse_alone_refuses_the_index_forms():
     with pytest.raises(MatdiffSyntaxError) as info:
         parse("sum(j, W[:, j])")
-    assert (info.value.position, info.value.message) == (8, "unexpected character '['")
+    assert (info.value.position, info.value.message) == (8, SELECTION_ONLY)
     expr = parse("sum(j, x)").expr
     assert isinstance(expr, Call) and len(expr.args) == 2
 
@@ -141,7 +145,10 @@ def test_brackets_are_tokens_only_where_indexing_can_be():
         with pytest.raises(MatdiffSyntaxError) as info:
             tokenize(text, index_forms=True)
         assert info.value.position == position, text
-        assert info.value.message == f"unexpected character {text[position]!r}", text
+        # after an operand that cannot be indexed, '[' can only be a selection
+        expected = SELECTION_ONLY if text in ("(x)[i]", "λ[i]", "2x[i]") else \
+            f"unexpected character {text[position]!r}"
+        assert info.value.message == expected, text
 
 
 # -- errors and their positions ------------------------------------------------------------

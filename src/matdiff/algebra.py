@@ -22,7 +22,7 @@ elementwise functions, ...) have their constructors in :mod:`matdiff.functions`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .exact import MAX_MATRIX_POWER, exact_power
 from .ir import (
@@ -215,6 +215,11 @@ def _split_number_term(e: Expr) -> tuple[Number, Expr]:
     return 0, e
 
 
+# Rules that operation records add: a node's transpose, and rewrites of a matrix chain
+TRANSPOSED: dict[type[Expr], Callable[[Expr], Expr | None]] = {}
+CHAIN_RULES: list[Callable[[list[Expr]], list[Expr]]] = []
+
+
 def mul_list(factors: Iterable[Expr]) -> Expr:
     coeff: Number = 1
     powers: dict[Expr, Number] = {}
@@ -257,6 +262,9 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
         chain, sizes = _merge_ones(chain)
         for size in sizes:
             take_scalar(size)
+    if len(chain) >= 3:
+        for rule in CHAIN_RULES:  # operations that add their own (spectral products)
+            chain = rule(chain)
     if len(chain) >= 2:
         chain = _merge_powers([f for f in chain if not isinstance(f, Identity)] or chain[:1])
         if len(chain) >= 2 and shape == SCALAR:
@@ -700,7 +708,8 @@ def _transpose(e: Expr) -> Expr:
             return e
         case Kron():
             return kron(transpose(e.left), transpose(e.right))
-    return Transpose(e)
+    rule = TRANSPOSED.get(type(e))  # operations that add their own (expm(S)' = expm(S))
+    return (rule(e) if rule else None) or Transpose(e)
 
 
 def _cheaper(e: Expr, pushed: Expr) -> Expr:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .syntax import Binary, Name, Node, Number, Transpose, Unary, children, walk
+from .syntax import Binary, Name, Node, Number, Selection, Transpose, Unary, children, walk
 from .unparse import to_plain
 
 __all__ = ["TypingWarning", "additive_only", "warnings_for"]
@@ -140,7 +140,7 @@ def _occurrences(root: Node, name: str) -> Iterator[Name]:
 
 def _wrapped(node: Node, parents: dict[int, Node]) -> tuple[Node, Node | None]:
     """The node with the signs and transposes around it, and the parent of that."""
-    while isinstance(parents.get(id(node)), (Unary, Transpose)):
+    while isinstance(parents.get(id(node)), (Unary, Transpose, Selection)):
         node = parents[id(node)]
     return node, parents.get(id(node))
 
@@ -225,7 +225,7 @@ def _scaling_names(node: Node) -> Iterator[Name]:
     arguments of functions, not divisors)."""
     if isinstance(node, Name):
         yield node
-    elif isinstance(node, (Unary, Transpose)):
+    elif isinstance(node, (Unary, Transpose, Selection)):
         yield from _scaling_names(node.operand)
     elif isinstance(node, Binary) and node.op in ("*", "@", ".*", "/", "./"):
         yield from _scaling_names(node.left)

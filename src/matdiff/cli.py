@@ -99,7 +99,8 @@ def render_text(answer: api.Answer) -> str:
 
 
 def _result_lines(r: api.Result, req: api.Request) -> list[str]:
-    lines = [f"{r.kind} wrt {r.wrt} ({_dims(r.shape)}):  {r.text}"]
+    kind = "hessian (as a map)" if r.kind == "map" and r.of is not None else r.kind
+    lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}):  {r.text}"]
     if r.map is not None:
         lines.append(f"  map:    {r.map_text}")
     lines += [f"  {step.text}    [{step.rule}]" for step in r.steps or ()]

@@ -39,6 +39,7 @@ from .ir import (
     Num,
     Pow,
     Reshape,
+    Select,
     Sym,
     Transpose,
     Vec,
@@ -118,6 +119,7 @@ DIFFERENTIAL: dict[type[Expr], Forward] = dict([
     _forward(Transpose, lambda e, d: A.transpose(d(e.arg))),
     _forward(Reshape, lambda e, d: F.reshape(d(e.arg), e.rows, e.cols)),
     _forward(Kron, lambda e, d: A.add(A.kron(d(e.left), e.right), A.kron(e.left, d(e.right)))),
+    _forward(Select, lambda e, d: F.rebuild(e, (d(e.arg), e.row, e.col))),
 ])
 DIFFERENTIAL.update((op.node, op.differential) for op in MATRIX_OPS.values())  # tr, det, ...
 
@@ -196,11 +198,13 @@ def _pb_kron(e: Kron, g: Expr, dep: Dep) -> list[tuple[Expr, Expr]]:
     return out
 
 
-def _each(fn: Callable[[Node, Expr], Expr]) -> Callable[[Node, Expr, Dep], list[tuple[Expr, Expr]]]:
-    """The pullback rule of a node with one operand: ``fn`` maps the node's cotangent to the
-    operand's."""
+def _each(fn: Callable[[Node, Expr], Expr], linear: int = 0
+          ) -> Callable[[Node, Expr, Dep], list[tuple[Expr, Expr]]]:
+    """The pullback rule of a node linear in its operand number ``linear`` (the others do
+    not hold the differential): ``fn`` maps the node's cotangent to that operand's."""
     def rule(e: Node, g: Expr, dep: Dep) -> list[tuple[Expr, Expr]]:
-        return [(c, fn(e, g)) for c in e.children if dep(c)][:1]
+        c = e.children[linear]
+        return [(c, fn(e, g))] if dep(c) else []
     return rule
 
 
@@ -213,9 +217,18 @@ PULLBACK: dict[type[Expr], Backward] = dict([
     _backward(Transpose, _each(lambda e, g: A.transpose(g))),
     _backward(Reshape, _each(lambda e, g: A.vec(g))),
     _backward(Kron, _pb_kron),
+    _backward(Select, _each(lambda e, g: A.mul(_picks(e.arg.shape[0], e.row), g,
+                                                 A.transpose(_picks(e.arg.shape[1], e.col))))),
 ])
-PULLBACK.update((op.node, _each(op.pullback)) for op in MATRIX_OPS.values()  # tr, sum, ...
-                if op.pullback is not None)
+PULLBACK.update((op.node, _each(op.pullback, op.linear))  # tr, sum, dexpm(X, E), ...
+                for op in MATRIX_OPS.values() if op.pullback is not None)
+
+
+def _picks(n: Dim, k: int) -> Expr:
+    """The columns of eye(n) a selection keeps: M[i, j] = P'*M*Q with P = eye(m)[:, i] (all
+    of eye(m) for ':') and Q = eye(n)[:, j]; its adjoint puts g back as P*g*Q'."""
+    eye = A.identity(n)
+    return eye if k == 0 else F.rebuild(Select(eye, 0, k), (eye, 0, k))
 
 
 def pullback(lin: Expr, target: Differential, cot: Expr = A.ONE) -> Expr:
@@ -299,6 +312,10 @@ def vec_jacobian(lin: Expr, target: Differential) -> Expr:
                 return A.mul(A.commutation(r, c), jac(e.arg))
             case Vec() | Reshape():
                 return jac(e.arg)
+            case Select():  # M[i, j] = P'*M*Q: vec = kron(Q', P')*vec(M)
+                (m, n), i, j = e.arg.shape, e.row, e.col
+                return A.mul(A.kron(A.transpose(_picks(n, j)), A.transpose(_picks(m, i))),
+                             jac(e.arg))
             case DiagPart() if isinstance(e.arg, Diag):
                 return jac(e.arg.arg)
             case Diag():  # vec(diag(v)) = diag(vec(I))*kron(ones(n), I)*v

@@ -56,6 +56,8 @@ def resolve_dim(dim: ir.Dim, dims: Mapping[str, int]) -> int:
         return int(dim)
     if dim in dims:
         return int(dims[dim])
+    if dim.startswith("min(") and dim.endswith(")"):  # min(m,n): the thin SVD's size
+        return min(resolve_dim(_dim_literal(p.strip()), dims) for p in dim[4:-1].split(","))
     if "*" in dim:
         size = 1
         for part in dim.split("*"):
@@ -129,7 +131,7 @@ def _evaluate_node(
         return simple(*args)
     op = MATRIX_OPS.get(type(node))  # tr, det, softmax, ...: as their records say
     if op is not None:
-        return op.evaluate(node, args[0])
+        return op.evaluate(node, *args)
     raise EvaluationError(f"cannot evaluate IR node {type(node).__name__}")
 
 
@@ -288,7 +290,19 @@ def _eval_commutation(node: ir.Commutation, args: list[np.ndarray], dims: Dims) 
     return k
 
 
+def _eval_select(node: ir.Select, args: list[np.ndarray], dims: Dims) -> np.ndarray:
+    """M[i, j], M[:, j], M[i, :] with 1-based positions (0: the whole dimension)."""
+    x = args[0]
+    for at, size, axis in ((node.row, x.shape[0], "row"), (node.col, x.shape[1], "column")):
+        if at > size:
+            raise EvaluationError(f"{axis} {at} is out of range: there are {size}")
+    rows = slice(None) if node.row == 0 else slice(node.row - 1, node.row)
+    cols = slice(None) if node.col == 0 else slice(node.col - 1, node.col)
+    return x[rows, cols]
+
+
 _STRUCTURAL: dict[type[ir.Expr], Structural] = dict([
+    _structural(ir.Select, _eval_select),
     _structural(ir.Commutation, _eval_commutation),
     _structural(ir.Size, lambda node, args, dims: _scalar(resolve_dim(node.dim, dims))),
     _structural(ir.Add, _eval_add),

@@ -303,7 +303,7 @@ def _move(fr: Frob, target: Differential) -> tuple[list[tuple[Expr, Frob]], str 
             return [(A.ONE, Frob(A.transpose(g), lin.arg))], "A : B' = A' : B"
         case _ if (op := MATRIX_OPS.get(type(lin))) and op.pullback and op.adjoint_rule:
             # tr, sum, diag, vec: the operation's own adjoint, named by its record
-            return [(A.ONE, Frob(op.pullback(lin, g), lin.args[0]))], op.adjoint_rule
+            return [(A.ONE, Frob(op.pullback(lin, g), lin.args[op.linear]))], op.adjoint_rule
         case Hadamard():
             dep = [f for f in lin.factors if _has_differential(f)]
             other = [f for f in lin.factors if not _has_differential(f)]

@@ -310,7 +310,13 @@ def rebuild(e: Expr, args: tuple) -> Expr:
         return softmax(args[0], args[1])
     if t is LogSumExp:
         return logsumexp(args[0], args[1])
+    if t in CONSTRUCTORS:
+        return CONSTRUCTORS[t](*args)
     return t(*args)
+
+
+# Smart constructors that operation records add (expm, dexpm, selections, ...)
+CONSTRUCTORS: dict[type[Expr], Callable[..., Expr]] = {}
 
 
 def map_bottom_up(e: Expr, fn: Callable[[Expr], Expr]) -> Expr:

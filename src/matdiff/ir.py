@@ -25,6 +25,12 @@ Grammar::
          | Commutation(m, n)                 K with K*vec(A) = vec(A') for A m x n
          | Size(dim)                         the size of a dimension, as a scalar (the n of
                                              mean(x) = sum(x)/n)
+         | Expm(X) | Logm(X) | Sqrtm(X)      matrix functions of a square matrix
+         | DExpm(X, E) | DLogm(X, E) | DSqrtm(X, E)  their Frechet derivatives at X along E
+         | EigVals(S) | EigVecs(S)           of a symmetric S: ascending eigenvalues, vectors
+         | SVals(X) | SvdU(X) | SvdV(X)      the thin SVD (values descending)
+         | SpectralNorm(X) | NuclearNorm(X)  norm(X, 2) and norm(X, 'nuc') of a matrix
+         | Select(M, i, j)                   M[i, j], M[:, j] (i = 0), M[i, :] (j = 0), v[i]
 
 A shape is a pair of dimensions; a dimension is a positive ``int`` or a symbolic
 name (``str``). ``(1, 1)`` is a scalar, ``(n, 1)`` a column vector.
@@ -468,6 +474,165 @@ class Softmax(Expr):
         return self.args[0].shape
 
 
+# ----------------------------------------------------------------------------- spectral
+
+
+def _same_square(node: Expr) -> Shape:
+    n = _square(node.args[0])
+    return (n, n)
+
+
+class Expm(Expr):
+    """The matrix exponential of a square matrix."""
+
+    arg: Expr
+
+    _infer_shape = _same_square
+
+
+class Logm(Expr):
+    """The principal matrix logarithm (no eigenvalue on the closed negative real axis)."""
+
+    arg: Expr
+
+    _infer_shape = _same_square
+
+
+class Sqrtm(Expr):
+    """The principal matrix square root (no eigenvalue on the closed negative real axis)."""
+
+    arg: Expr
+
+    _infer_shape = _same_square
+
+
+def _frechet_shape(node: Expr) -> Shape:
+    n = _square(node.args[0])
+    _need(node.args[1].shape == (n, n), "Frechet direction of another shape")
+    return (n, n)
+
+
+class DExpm(Expr):
+    """The Frechet derivative of expm at X in the direction E: expm(X + t*E) = expm(X) +
+    t*dexpm(X, E) + O(t^2)."""
+
+    arg: Expr
+    direction: Expr
+
+    _infer_shape = _frechet_shape
+
+
+class DLogm(Expr):
+    """The Frechet derivative of logm at X in the direction E."""
+
+    arg: Expr
+    direction: Expr
+
+    _infer_shape = _frechet_shape
+
+
+class DSqrtm(Expr):
+    """The Frechet derivative of sqrtm at X in the direction E."""
+
+    arg: Expr
+    direction: Expr
+
+    _infer_shape = _frechet_shape
+
+
+class EigVals(Expr):
+    """The eigenvalues of a symmetric matrix, ascending, as a column."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        return (_square(self.args[0]), 1)
+
+
+class EigVecs(Expr):
+    """Orthonormal eigenvectors of a symmetric matrix as columns, in the order of EigVals."""
+
+    arg: Expr
+
+    _infer_shape = _same_square
+
+
+def dim_min(a: Dim, b: Dim) -> Dim:
+    """The smaller of two dimensions: symbolic (``'min(m,n)'``) when it cannot be told."""
+    if a == b:
+        return a
+    if isinstance(a, int) and isinstance(b, int):
+        return min(a, b)
+    if a == 1 or b == 1:
+        return 1
+    first, second = sorted((str(a), str(b)))
+    return f"min({first},{second})"
+
+
+class SVals(Expr):
+    """The singular values of an m x n matrix, descending: a min(m, n) column."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        return (dim_min(*self.args[0].shape), 1)
+
+
+class SvdU(Expr):
+    """The left singular vectors of the thin SVD, as the columns of an m x min(m, n) matrix."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        m, n = self.args[0].shape
+        return (m, dim_min(m, n))
+
+
+class SvdV(Expr):
+    """The right singular vectors of the thin SVD: X = svdU(X)*diag(svals(X))*svdV(X)'."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        m, n = self.args[0].shape
+        return (n, dim_min(m, n))
+
+
+class SpectralNorm(Expr):
+    """norm(X, 2) of a matrix: its largest singular value."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
+
+
+class NuclearNorm(Expr):
+    """norm(X, 'nuc'): the sum of the singular values."""
+
+    arg: Expr
+
+    def _infer_shape(self) -> Shape:
+        return SCALAR
+
+
+class Select(Expr):
+    """A row, a column or an entry, at 1-based integer positions; 0 stands for ':' (all).
+    ``M[:, k]`` is Select(M, 0, k), ``M[k, :]`` Select(M, k, 0), ``v[k]`` Select(v, k, 1)."""
+
+    arg: Expr
+    row: int
+    col: int
+
+    def _infer_shape(self) -> Shape:
+        (m, n), i, j = self.args[0].shape, self.args[1], self.args[2]
+        _need(isinstance(i, int) and isinstance(j, int) and i >= 0 and j >= 0,
+              "Select positions are integers >= 0")
+        for at, size in ((i, m), (j, n)):
+            _need(not (isinstance(size, int) and at > size), "Select position out of range")
+        return (m if i == 0 else 1, n if j == 0 else 1)
+
+
 def dim_product(a: Dim, b: Dim) -> Dim:
     """The product of two dimensions, symbolic when either is a name (``'m*n'``)."""
     if isinstance(a, int) and isinstance(b, int):
@@ -536,7 +701,10 @@ _CALL_NAME = {"Trace": "tr", "Det": "det", "LogDet": "logdet", "Inv": "inv", "Di
               "DiagPart": "diag", "Sum": "sum", "Norm": "norm", "LogSumExp": "logsumexp",
               "Softmax": "softmax", "Kron": "kron", "Vec": "vec", "Reshape": "reshape",
               "Commutation": "commutation", "Zero": "zeros", "Ones": "ones",
-              "Identity": "eye"}
+              "Identity": "eye", "Expm": "expm", "Logm": "logm", "Sqrtm": "sqrtm",
+              "DExpm": "dexpm", "DLogm": "dlogm", "DSqrtm": "dsqrtm", "EigVals": "eigvals",
+              "EigVecs": "eigvecs", "SVals": "svals", "SvdU": "svdU", "SvdV": "svdV",
+              "SpectralNorm": "norm", "NuclearNorm": "norm"}
 
 
 def size(e: Expr) -> int:

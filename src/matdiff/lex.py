@@ -20,6 +20,7 @@ without index forms.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -84,6 +85,8 @@ _ASCII_DIGITS = "0123456789"
 _OPERATOR_AFTER_DOT = ("*", "/", "^", "'")
 # A quote after one of these token kinds is a transpose; anywhere else it opens a string.
 _OPERAND_ENDS = (NAME, NUMBER, RPAREN, RBRACKET, TRANSPOSE)
+# a selection at integer positions: [k], [i, j], [:, j], [i, :]
+_SELECTION = re.compile(r"\[[ \t]*(?:\d+|:)[ \t]*(?:,[ \t]*(?:\d+|:)[ \t]*)?\]")
 _ASCII_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -147,8 +150,24 @@ class _Lexer:
     # -- brackets ------------------------------------------------------------------------
 
     def _bracket(self) -> Token:
-        """``[`` or ``]`` where indexing may be, else an unexpected character."""
+        """``[`` or ``]`` where indexing may be, else an unexpected character. A selection
+        at integer positions (``svdU(X)[:, 1]``, ``v[2]``) may follow any operand."""
         ch, start = self.text[self.pos], self.pos
+        if (ch == "[" and not self.after_where and self.open_bracket is None and self.tokens
+                and self.tokens[-1].kind in _OPERAND_ENDS and _SELECTION.match(self.text, start)):
+            self.pos += 1
+            self.open_bracket = self._make(LBRACKET, start)
+            return self.open_bracket
+        if ch == "]" and self.open_bracket is not None and not self.index_forms:
+            self.open_bracket = None
+            self.pos += 1
+            return self._make(RBRACKET, start)
+        if ch == "[" and not self.after_where and self.tokens and \
+                self.tokens[-1].kind in _OPERAND_ENDS and not (
+                    self.index_forms and self._indexable_name_before()):
+            self._error("'[' selects at whole-number positions from 1: v[2], M[1, 2], "
+                        "M[:, 1] or M[1, :] (index names such as M[i, j] only inside "
+                        "sum(i, ...))", start)
         if not self.index_forms or self.after_where:
             self._error(f"unexpected character {ch!r}", start)
         if ch == "[":

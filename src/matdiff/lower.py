@@ -20,8 +20,8 @@ from .declarations import MAX_DIMENSION
 from .dims import DimVar, dim_names
 from .errors import MatdiffTypeError, UnsupportedError
 from .exact import MAX_MAGNITUDE, MAX_MATRIX_POWER, NumberError, too_large
-from .ir import Expr, MatPow, Num, Sym, dim_product, shape_text
-from .ops import ELEMENTWISE
+from .ir import Expr, MatPow, NuclearNorm, Num, SpectralNorm, Sym, dim_min, dim_product, shape_text
+from .ops import ELEMENTWISE, spectral
 from .shapes import (
     ALONG,
     BUILTINS,
@@ -33,7 +33,19 @@ from .shapes import (
     integer_exponent,
     norm_order,
 )
-from .syntax import Binary, Call, Name, Node, Number, Parsed, String, Transpose, Unary
+from .syntax import (
+    Binary,
+    Call,
+    Name,
+    Node,
+    Number,
+    Parsed,
+    Selection,
+    String,
+    Transpose,
+    Unary,
+)
+from .unparse import to_plain
 
 
 class Lowerer:
@@ -65,6 +77,7 @@ class Lowerer:
         """The IR of the whole expression; afterwards :attr:`syms` holds every variable
         (in order of first appearance)."""
         self.check_unsized()
+        self.check_svd()
         expr = self.lower(self.parsed.expr)
         for name in self.order:
             if name not in self.syms and name in self.kinds:
@@ -75,6 +88,20 @@ class Lowerer:
     def types(self) -> dict[str, str]:
         """Each variable's type as text (``matrix(n, m)``)."""
         return {n: shape_text(s.shape, s.kind) for n, s in self.syms.items()}
+
+    def check_svd(self) -> None:
+        """svals(X), svdU(X), svdV(X) have min(m, n) columns: that size, when the checker
+        left it open, or an error when it was matched with another one."""
+        for (r, c), k in self.ch.svd_shapes:
+            smaller = dim_min(self.dim(r), self.dim(c))
+            root = k.find()
+            if root.value is None and not root.product:
+                self.ch.u.unify(root, self.ch.u.const(smaller))
+            elif self.dim(root) != smaller:
+                raise MatdiffTypeError(
+                    f"the singular values of a {self.dim(r)} x {self.dim(c)} matrix are "
+                    f"min({self.dim(r)}, {self.dim(c)}) many, and the expression uses them as "
+                    f"{self.dim(root)}: give the matrix integer sizes or a square shape", None)
 
     def check_unsized(self) -> None:
         for node, f in self.ch.unsized:
@@ -159,7 +186,7 @@ class Lowerer:
         values = self.values
         if isinstance(node, Number):
             return float(node.value)
-        if isinstance(node, (Unary, Transpose)):
+        if isinstance(node, (Unary, Transpose, Selection)):
             v = values.get(id(node.operand))
             return None if v is None else (-v if isinstance(node, Unary) and node.op == "-"
                                            else v)
@@ -215,6 +242,8 @@ class Lowerer:
                 return A.neg(x) if node.op == "-" else x
             case Transpose():
                 return A.transpose(self.lower(node.operand))
+            case Selection():
+                return spectral.select(self.lower(node.operand), node.row, node.col)
             case Binary():
                 return self.binary(node)
             case Call():
@@ -292,9 +321,21 @@ class Lowerer:
         if f == "norm1":
             return A.sum_(F.func("abs", x))
         if f == "norm":
-            if len(node.args) == 2 and norm_order(node.args[1]) == 1:
+            order = norm_order(node.args[1]) if len(node.args) == 2 else "fro"
+            if order == 1:
                 return A.sum_(F.func("abs", x))
+            if order == "nuc" or order == 2 and x.shape[1] != 1:
+                return (NuclearNorm if order == "nuc" else SpectralNorm)(x)
             return F.norm(x)
+        if f in spectral.NAMED:
+            if f in ("eigvals", "eigvecs") and not spectral.is_symmetric(x):
+                raise MatdiffTypeError(
+                    f"'{f}' takes a symmetric matrix, and {to_plain(node.args[0])} is not "
+                    "known to be one: declare it (S: symmetric matrix) or write a symmetric "
+                    "form such as (A + A')/2 or X'*X", node.func_span.start)
+            return spectral.NAMED[f](x)
+        if f in spectral.FRECHET:
+            return spectral.FRECHET[f](x, args[1])
         if f == "kron":
             return A.kron(x, args[1])
         raise AssertionError(f)

@@ -94,6 +94,7 @@ from .syntax import (
     Node,
     Number,
     Parsed,
+    Selection,
     Slice,
     Span,
     String,
@@ -294,7 +295,7 @@ class _Parser(DeclarationParser):
             if following == LPAREN:
                 layout = self._index_sum_layout() if self.index_forms else None
                 node = self._call() if layout is None else self._index_sum(layout)
-            elif following == LBRACKET:
+            elif following == LBRACKET and not self._selection_at(self.index + 1):
                 node = self._slice()
             else:
                 self.advance()
@@ -308,11 +309,52 @@ class _Parser(DeclarationParser):
         return self._transposes(node)
 
     def _transposes(self, node: Node) -> Node:
-        """Transposes after an operand: ``x'``, ``x.'``, ``x.T``, ``(a+b)''``."""
-        while self.at(TRANSPOSE):
+        """Transposes and selections after an operand: ``x'``, ``x.'``, ``x.T``,
+        ``(a+b)''``, ``svdU(X)[:, 1]``, ``v[2]``, ``M[1, :]'``."""
+        while self.at(TRANSPOSE) or self.at(LBRACKET) and self._selection_at(self.index):
+            if self.at(LBRACKET):
+                node = self._selection(node)
+                continue
             token = self.advance()
             node = Transpose(node, Span(node.span.start, token.end), token.span)
         return node
+
+    def _selection_at(self, k: int) -> bool:
+        """Whether the '[' at token k opens a selection at integer positions (no index
+        names inside: those are index notation)."""
+        kinds = []
+        for token in self.tokens[k + 1:]:
+            if token.kind == RBRACKET:
+                break
+            kinds.append(token.kind)
+        return NUMBER in kinds and all(kind in (NUMBER, COLON, COMMA) for kind in kinds)
+
+    def _selection(self, node: Node) -> Node:
+        """``[k]``, ``[i, j]``, ``[:, j]`` or ``[i, :]`` after an operand: 1-based positions."""
+        opening = self.advance()
+        slots: list[int] = []
+        while not self.at(RBRACKET):
+            token = self.advance()
+            if token.kind == NUMBER:
+                assert isinstance(token.value, Fraction)
+                if token.value.denominator != 1 or token.value < 1 or "." in token.text:
+                    self.error("a position inside [ ] is a whole number from 1 (the first "
+                               "row or column), or ':' for all of them", token.start)
+                slots.append(int(token.value))
+            elif token.kind == COLON:
+                slots.append(0)
+            elif token.kind == COMMA and len(slots) != 1:
+                self.error("expected v[k], M[i, j], M[:, j] or M[i, :]", token.start)
+        closing = self.advance()
+        span = Span(node.span.start, closing.end)
+        if len(slots) == 1:
+            if slots[0] == 0:
+                self.error("v[:] selects nothing; write v, or v[k] for one entry", opening.start)
+            return Selection(node, slots[0], 1, span, Span(opening.start, closing.end), True)
+        if slots == [0, 0]:
+            self.error("M[:, :] selects nothing; write M, or M[i, j], M[:, j], M[i, :]",
+                       opening.start)
+        return Selection(node, slots[0], slots[1], span, Span(opening.start, closing.end))
 
     def _not_an_operand(self) -> NoReturn:
         """Explain why the current token cannot start an operand."""

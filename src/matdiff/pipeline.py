@@ -53,7 +53,7 @@ class Result:
     """One derivative: its text, LaTeX, shape and kind, and a numeric check on demand."""
 
     wrt: str
-    kind: str  # gradient | jacobian | derivative | hessian
+    kind: str  # gradient | jacobian | derivative | hessian | map (dF alone, no kron form)
     expr: Expr
     program: Program
     var: Sym
@@ -224,10 +224,14 @@ def derive(program: Program, wrt: str) -> Result:
             kind, g = "gradient", D.gradient(f, var)
         elif var.is_scalar:
             kind, g = "derivative", D.derivative(f, var)
-        else:
+        elif f.shape[1] == 1 and var.shape[1] == 1:
             kind, g = "jacobian", D.jacobian(f, var)
-            if not (f.shape[1] == 1 and var.shape[1] == 1):
-                dmap = factor(D.differential(f, var))
+        else:
+            dmap = factor(D.differential(f, var))
+            try:
+                kind, g = "jacobian", D.jacobian(f, var)
+            except UnsupportedError:  # dF = dexpm(X, dX) has no kron form: the map alone
+                return Result(wrt, "map", dmap, program, var)
     except MatdiffError as e:
         e.with_text(text)
         raise
@@ -281,7 +285,14 @@ def derive_hessian(program: Program, wrt: str, gradient: Result | None = None) -
         raise UnsupportedError(f"a Hessian needs a scalar function; this one is "
                                f"{shape_text(program.expr.shape)}").with_text(program.text)
     try:
-        h, dg = D.hessian(program.expr, g.var, grad=g.expr)
+        try:
+            h, dg = D.hessian(program.expr, g.var, grad=g.expr)
+        except UnsupportedError:
+            if g.var.shape[1] == 1:
+                raise
+            # a map such as dG = dexpm(X', dX') has no kron form: the map alone
+            return Result(wrt, "map", factor(D.differential(g.expr, g.var)), program, g.var,
+                          of=g.expr)
     except MatdiffError as e:
         e.with_text(program.text)
         raise

@@ -37,6 +37,7 @@ from .ir import (
     Ones,
     Pow,
     Reshape,
+    Select,
     Size,
     Softmax,
     Sym,
@@ -303,11 +304,14 @@ class TextPrinter(Printer):
         inner = ", ".join(self.text(a) for a in args)
         return f"{name}({inner}{extra})", ATOM
 
+    def print_Select(self, e: Select) -> Shown:  # M[:, k], M[i, :], M[i, j], v[k]
+        return self.paren(e.arg, POSTFIX) + f"[{positions(e)}]", POSTFIX
+
     def print_Func(self, e: Func) -> Shown:
         return self.call(e.name, e.arg)
 
     def print_op(self, e: Expr, op: MatrixOp) -> Shown:  # tr(X), norm(X, 'fro'), ...
-        return self.call(op.name, e.args[0], extra=op.text_suffix(e) if op.text_suffix else "")
+        return self.call(op.name, *e.children, extra=op.text_suffix(e) if op.text_suffix else "")
 
     def print_Kron(self, e: Kron) -> Shown:
         return self.call("kron", e.left, e.right)
@@ -484,13 +488,17 @@ class LatexPrinter(TextPrinter):
     def op(self, name: str, arg: Expr) -> Shown:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
+    def print_Select(self, e: Select) -> Shown:  # U_{:,1}
+        return "{" + self.paren(e.arg, POSTFIX) + "}_{" + positions(e).replace(" ", "") + "}", \
+            POSTFIX
+
     def print_Func(self, e: Func) -> Shown:
         return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
     def print_op(self, e: Expr, op: MatrixOp) -> Shown:  # \operatorname{tr}(X), X^{-1}, ...
         if op.postfix:
             return op.latex_of(e, self.paren(e.args[0], POSTFIX)), POSTFIX
-        return op.latex_of(e, self.text(e.args[0])), ATOM
+        return op.latex_of(e, *(self.text(c) for c in e.children)), ATOM
 
     def print_Kron(self, e: Kron) -> Shown:
         return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
@@ -505,6 +513,13 @@ class LatexPrinter(TextPrinter):
     def print_Size(self, e: Size) -> Shown:
         parts = str(e.dim).split("*")
         return " ".join(latex_name(p) for p in parts), ATOM if len(parts) == 1 else MUL
+
+
+def positions(e: Select) -> str:
+    """The bracket of a selection: ``:, 1``, ``2, :``, ``1, 2``; one position for a vector."""
+    if e.arg.shape[1] == 1 and e.col == 1:
+        return str(e.row)
+    return f"{e.row or ':'}, {e.col or ':'}"
 
 
 def along_rows(e: Transpose) -> tuple[str, Expr, int] | None:

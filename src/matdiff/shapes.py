@@ -18,14 +18,20 @@ from .errors import (
     UnsupportedError,
 )
 from .ops import ELEMENTWISE
-from .syntax import Binary, Call, Name, Node, Number, String, Transpose, Unary
+from .ops.spectral import FRECHET
+from .ops.spectral import NAMED as SPECTRAL
+from .syntax import Binary, Call, Name, Node, Number, Selection, String, Transpose, Unary
 from .unparse import to_plain
 
 CONSTANTS = ("eye", "ones", "zeros")
 BUILTINS = {  # the functions that are not elementwise (those are in matdiff.ops)
     "tr", "det", "logdet", "inv", "diag", "sum", "norm", "norm1", "norm2", "logsumexp",
     "softmax", "kron", "vec", "reshape", "vector", "matrix", "trace", "commutation", "mean",
-} | set(CONSTANTS)
+} | set(CONSTANTS) | set(SPECTRAL) | set(FRECHET)
+
+# square matrix -> square matrix; square -> column (eigvals); the thin SVD of any matrix
+SQUARE_TO_SQUARE = ("expm", "logm", "sqrtm", "eigvecs")
+SVD = ("svals", "svdU", "svdV")
 
 
 # the functions that take a dimension: sum(X, 1) down the columns, sum(X, 2) along the rows
@@ -69,6 +75,7 @@ class Checker:
         self.node_shapes: dict[int, DShape] = {}
         self.named: dict[str, DimVar] = {}
         self.unsized: list[tuple[Node, str]] = []
+        self.svd_shapes: list[tuple[DShape, DimVar]] = []  # an m x n matrix, its min(m, n)
 
     # -- helpers
     def named_dim(self, value: int | str) -> DimVar:
@@ -118,11 +125,11 @@ class Checker:
     def no_broadcast(self, node: Binary, left: DShape, right: DShape) -> None:
         """A matrix plus a row or a column vector is a shape error, whatever the other
         readings of the names (no broadcasting), with the product that adds it everywhere."""
-        for mat, vec, text in ((left, right, to_plain(node.right)),
-                               (right, left, to_plain(node.left))):
+        for mat, vec, operand in ((left, right, node.right), (right, left, node.left)):
             row, col = self.u.is_one(vec[0]), self.u.is_one(vec[1])
             if not self.is_matrix(mat) or row == col:
                 continue
+            text = to_plain(operand)  # only here: writing every operand out is quadratic
             names = dim_names(self.u, set(self.named))
             size = dim_label(mat[0] if row else mat[1], names)
             fix = f"ones({size})*{text}" if row else f"{text}*ones({size})'"
@@ -171,6 +178,8 @@ class Checker:
             case Transpose():
                 r, c = self.shape(node.operand)
                 return (c, r)
+            case Selection():
+                return self.selection(node)
             case Binary():
                 return self.binary(node)
             case Call():
@@ -267,7 +276,7 @@ class Checker:
             return self.norm_call(node)
         if strings:
             self.fail(MatdiffSyntaxError, f"'{f}' takes no string argument", strings[0].span.start)
-        arity = {"kron": 2, "reshape": 3, "commutation": 2}.get(f, 1)
+        arity = {"kron": 2, "reshape": 3, "commutation": 2}.get(f, 2 if f in FRECHET else 1)
         if len(args) != arity and not (f in ALONG and len(args) == 2):
             self.fail(MatdiffSyntaxError,
                       f"'{f}' takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
@@ -282,11 +291,19 @@ class Checker:
         s = shapes[0]
         if f in ELEMENTWISE:
             return s
-        if f in ("tr", "trace", "det", "logdet", "inv"):
+        if f in ("tr", "trace", "det", "logdet", "inv", "eigvals", *SQUARE_TO_SQUARE, *FRECHET):
             if not self.u.unify(s[0], s[1]):
                 self.fail(MatdiffShapeError, f"'{f}' needs a square matrix, got {self.describe(s)}",
                           pos)
-            return s if f == "inv" else self.scalar()
+            if f in FRECHET:
+                self.unify_shapes(s, shapes[1], ",", node.args[1].span.start,
+                                  f"the direction of '{f}' has the matrix's shape:")
+            if f == "eigvals":
+                return (s[0], self.u.one)
+            return s if f in ("inv", *SQUARE_TO_SQUARE, *FRECHET) else self.scalar()
+        if f in SVD:
+            self.svd_shapes.append((s, k := self.u.fresh()))
+            return (k, self.u.one) if f == "svals" else (s[0] if f == "svdU" else s[1], k)
         if f in ("sum", "mean", "norm1", "norm2"):
             return self.scalar()
         if f == "diag":
@@ -323,6 +340,20 @@ class Checker:
             return s
         return (self.u.one, s[1]) if k.value == 1 else (s[0], self.u.one)
 
+    def selection(self, node: Selection) -> DShape:
+        """``v[k]`` of a column vector, ``M[i, j]``, ``M[:, j]``, ``M[i, :]``."""
+        r, c = self.shape(node.operand)
+        at = node.op_span.start
+        if node.vector and not self.u.unify(c, self.u.one):
+            self.fail(MatdiffShapeError, "v[k] takes one entry of a column vector; of "
+                      f"{self.describe((r, c))} write M[i, j], M[:, j] or M[i, :]", at)
+        for position, d, what in ((node.row, r, "row"), (node.col, c, "column")):
+            size = d.find().value
+            if position and isinstance(size, int) and position > size:
+                self.fail(MatdiffShapeError, f"{what} {position} is out of range: "
+                          f"{self.describe((r, c))} has {size}", at)
+        return (r if node.row == 0 else self.u.one, c if node.col == 0 else self.u.one)
+
     def softmax_misfit(self, node: Call, s: DShape) -> NoReturn:
         """softmax and logsumexp take a column vector; of a matrix they need a dimension."""
         f, pos, got = node.func, node.func_span.start, self.describe(s)
@@ -340,19 +371,22 @@ class Checker:
         args, pos = node.args, node.func_span.start
         if not 1 <= len(args) <= 2 or isinstance(args[0], String):
             self.fail(MatdiffSyntaxError, "'norm' takes an expression and an optional order "
-                      "('fro', 2 or 1)", pos)
+                      "('fro', 'nuc', 2 or 1)", pos)
         s = self.shape(args[0])
         if len(args) == 2:
             p = norm_order(args[1])
             if p is None:
                 self.fail(MatdiffTypeError,
-                          "unsupported norm order; use 'fro', 2 or 1 ('inf' and other orders "
-                          "are not supported)", args[1].span.start)
-            if p in (1, 2) and not self.u.is_one(s[1]) and not self.is_scalar(s):
-                which = "the spectral norm" if p == 2 else "the induced 1-norm"
+                          "unsupported norm order; use 'fro', 'nuc', 2 or 1 ('inf' and other "
+                          "orders are not supported)", args[1].span.start)
+            if p == 1 and not self.u.is_one(s[1]) and not self.is_scalar(s):
                 self.fail(MatdiffTypeError,
-                          f"norm(X, {p}) of a matrix is {which}, which matdiff does not "
-                          f"support; use norm(X, 'fro') or norm1(X)", args[1].span.start)
+                          "norm(X, 1) of a matrix is the induced 1-norm, which matdiff does "
+                          "not support; use norm(X, 'fro') or norm1(X) (the sum of absolute "
+                          "entries)", args[1].span.start)
+            if p == "nuc" and (self.u.is_one(s[1]) or self.is_scalar(s)):
+                self.fail(MatdiffTypeError, "norm(x, 'nuc') is the nuclear norm of a matrix; "
+                          "for a vector use norm(x)", args[1].span.start)
         return self.scalar()
 
     def reshape_call(self, node: Call) -> DShape:
@@ -413,7 +447,8 @@ def integer_exponent(node: Node) -> int | None:
 
 def norm_order(node: Node) -> object:
     if isinstance(node, String):
-        return "fro" if node.value.lower() in ("fro", "f") else None
+        value = node.value.lower()
+        return "fro" if value in ("fro", "f") else "nuc" if value == "nuc" else None
     if isinstance(node, Number) and node.value in (1, 2):
         return int(node.value)
     return None
@@ -442,7 +477,7 @@ def collect_names(node: Node, out: dict[str, int], dims_only: set[str]) -> None:
                 out.setdefault(node.name, node.span.start)
         case Unary():
             collect_names(node.operand, out, dims_only)
-        case Transpose():
+        case Transpose() | Selection():
             collect_names(node.operand, out, dims_only)
         case Binary():
             collect_names(node.left, out, dims_only)

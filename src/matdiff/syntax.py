@@ -10,6 +10,8 @@ end exclusive)::
          | Unary(op: "-" | "+", operand)
          | Binary(op, left, right, op_span)      op in + - * @ .* ./ / ^ .^
          | Transpose(operand, op_span)           both x' and x.T
+         | Selection(operand, row, col, op_span) M[i, j], M[:, j], M[i, :], v[i] (1-based
+                                                 integer literals; 0 stands for ':')
          | IndexSum(indices, domain: Name | None, body, source)
          | Slice(base, kind, indices, text, expr: Node | None)
 
@@ -107,6 +109,19 @@ class Slice:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """A row, column or entry at integer positions: ``svdU(X)[:, 1]`` is
+    Selection(svdU(X), 0, 1); ``v[k]`` of a vector has ``col`` 1 and ``vector`` True."""
+
+    operand: Node
+    row: int
+    col: int
+    span: Span
+    op_span: Span
+    vector: bool = False
+
+
+@dataclass(frozen=True)
 class IndexSum:
     """A sum over ``indices`` (each over its whole range) or over the observed entries
     ``(i, j)`` of the mask ``domain``; ``source`` is the sum as written, for notes."""
@@ -118,7 +133,8 @@ class IndexSum:
     source: str
 
 
-Node = Name | Number | String | Call | Unary | Binary | Transpose | IndexSum | Slice
+Node = (Name | Number | String | Call | Unary | Binary | Transpose | Selection | IndexSum
+        | Slice)
 
 
 @dataclass(frozen=True)
@@ -161,7 +177,7 @@ def children(node: Node) -> tuple[Node, ...]:
     it is the slice's own content, resolved with it)."""
     if isinstance(node, Call):
         return node.args
-    if isinstance(node, (Unary, Transpose)):
+    if isinstance(node, (Unary, Transpose, Selection)):
         return (node.operand,)
     if isinstance(node, Binary):
         return (node.left, node.right)
@@ -195,7 +211,7 @@ def rebuild(node: Node, fn: Callable[[Node], Node | None]) -> Node:
         if all(a is b for a, b in zip(args, node.args)):
             return node
         return dataclasses.replace(node, args=args)
-    if isinstance(node, (Unary, Transpose)):
+    if isinstance(node, (Unary, Transpose, Selection)):
         operand = rebuild(node.operand, fn)
         return node if operand is node.operand else dataclasses.replace(node, operand=operand)
     if isinstance(node, Binary):
@@ -214,7 +230,7 @@ def map_children(node: Node, fn: Callable[[Node], Node]) -> Node:
     binary operator; other nodes are returned unchanged)."""
     if isinstance(node, Call):
         return dataclasses.replace(node, args=tuple(fn(a) for a in node.args))
-    if isinstance(node, (Unary, Transpose)):
+    if isinstance(node, (Unary, Transpose, Selection)):
         return dataclasses.replace(node, operand=fn(node.operand))
     if isinstance(node, Binary):
         return dataclasses.replace(node, left=fn(node.left), right=fn(node.right))

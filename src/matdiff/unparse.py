@@ -13,6 +13,7 @@ from .syntax import (
     Name,
     Node,
     Number,
+    Selection,
     Slice,
     String,
     Transpose,
@@ -46,6 +47,9 @@ def _plain(node: Node) -> tuple[str, int]:
         return f"{node.func}({', '.join(to_plain(a) for a in node.args)})", 6
     if isinstance(node, Transpose):
         return _wrap(node.operand, 5) + "'", 5
+    if isinstance(node, Selection):
+        at = str(node.row) if node.vector else f"{node.row or ':'}, {node.col or ':'}"
+        return _wrap(node.operand, 5) + f"[{at}]", 5
     if isinstance(node, Unary):
         return node.op + _wrap(node.operand, 4), 3
     if isinstance(node, Binary):

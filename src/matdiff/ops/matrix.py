@@ -27,26 +27,31 @@ D = Callable[[Expr], Expr]  # the differential of an operand
 
 @dataclass(frozen=True)
 class MatrixOp:
-    """One operation with a single vector or matrix operand."""
+    """One operation on a vector or matrix (a second operand for a Frechet derivative's
+    direction)."""
 
     node: type[Expr]
     name: str                   # text: name(X)
     latex: str | Callable[[Any, str], str]  # a template with {x}, or (node, x) -> LaTeX
     differential: Callable[[Any, D], Expr]  # d op(X), given the node and d
-    numpy: Callable[[np.ndarray], np.ndarray]
+    numpy: Callable[..., np.ndarray]
     pullback: Callable[[Any, Expr], Expr] | None = None  # adjoint of a linear op, at g
     rule: str | None = None      # the rule's name in --steps
     adjoint_rule: str | None = None  # the identity the adjoint rests on, in --steps
     postfix: bool = False        # LaTeX writes it after its operand (X^{-1})
     text_suffix: Callable[[Any], str] | None = None  # more arguments in the text (, 'fro')
     numpy_of: Callable[[Any, np.ndarray], np.ndarray] | None = None  # a kernel needing the node
+    linear: int = 0              # the operand a linear op (its pullback) is linear in
 
-    def evaluate(self, node: Expr, x: np.ndarray) -> np.ndarray:
-        """The node's value, given its operand's."""
-        return self.numpy(x) if self.numpy_of is None else self.numpy_of(node, x)
+    def evaluate(self, node: Expr, *xs: np.ndarray) -> np.ndarray:
+        """The node's value, given its operands' (one, or two for dexpm(X, E))."""
+        return self.numpy(*xs) if self.numpy_of is None else self.numpy_of(node, *xs)
 
-    def latex_of(self, node: Expr, x: str) -> str:
-        return self.latex.format(x=x) if isinstance(self.latex, str) else self.latex(node, x)
+    def latex_of(self, node: Expr, x: str, *more: str) -> str:
+        """The LaTeX, given the operands' ({x}, and {e} for a second one)."""
+        if isinstance(self.latex, str):
+            return self.latex.format(x=x, e=more[0] if more else "")
+        return self.latex(node, x)
 
 
 def _operator(name: str) -> str:

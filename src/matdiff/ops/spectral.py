@@ -1,0 +1,509 @@
+"""Matrix functions (``expm``, ``logm``, ``sqrtm``), their Frechet derivatives, and spectral
+functions (``eigvals``, ``svals``, the spectral and nuclear norms): one record each, with
+the smart constructors that give their simplest forms.
+
+The rules rest on three facts:
+
+- *Frechet derivatives.* ``d f(X) = df(X, dX)``, linear in the direction. For a function
+  given by a real power series its adjoint is the derivative at the transpose:
+  ``G : df(X, E) = df(X', G) : E``. When the direction commutes with X (a multiple of X
+  or of I) the derivative is ``f'(X)*E``: ``dexpm(t*A, A) = A*expm(t*A)``,
+  ``dlogm(X, I) = inv(X)``, ``dsqrtm(X, I) = inv(sqrtm(X))/2``.
+- *Simple eigenvalues.* For S = V*diag(w)*V' with distinct eigenvalues,
+  ``dw = diag(V'*dS*V)`` (the derivative of w_k is ``V[:, k]*V[:, k]'``), and
+  ``dV = V*(F.*(V'*dS*V))`` with ``F = 1./(ones*w' - w*ones' + I) - I``. So
+  ``V*diag(f(w))*V'`` is the matrix function f(S): expm, logm, sqrtm, inv, S^k.
+- *Simple singular values.* ``d svals(X) = diag(U'*dX*V)`` for the thin SVD; the nuclear
+  norm's gradient is ``U*V'`` and the spectral norm's ``U[:, 1]*V[:, 1]'``.
+
+Where eigenvalues (singular values) tie, the vectors are not functions of the matrix and
+these derivatives do not exist: the kernels of the vectors raise :class:`NotDifferentiable`
+at such a point, and the numeric check reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from .. import algebra as A
+from .. import functions as F
+from ..errors import UnsupportedError
+from ..ir import (
+    DExpm,
+    Diag,
+    DLogm,
+    DSqrtm,
+    EigVals,
+    EigVecs,
+    Expm,
+    Expr,
+    Func,
+    Identity,
+    Logm,
+    Mul,
+    NuclearNorm,
+    Num,
+    Ones,
+    Pow,
+    Select,
+    SpectralNorm,
+    Sqrtm,
+    SVals,
+    SvdU,
+    SvdV,
+    Sym,
+    Transpose,
+)
+from .matrix import MatrixOp
+
+if TYPE_CHECKING:
+    import numpy as np
+
+D = Callable[[Expr], Expr]
+
+TIE_TOLERANCE = 1e-8  # eigenvalues closer than this (relative to the largest) tie
+
+
+class NotDifferentiable(ArithmeticError):
+    """Eigenvalues or singular values tie at this point: the vectors, and the derivatives
+    built from them, do not exist here."""
+
+
+# ----------------------------------------------------------------------- constructors
+
+
+def is_symmetric(x: Expr) -> bool:
+    """Known to be symmetric from its form (a symmetric variable, A + A', X'*X, f(S), ...)."""
+    match x:
+        case Sym():
+            return x.kind == "symmetric"
+        case Identity() | Diag():
+            return True
+        case Transpose():
+            return is_symmetric(x.arg)
+        case Mul():
+            fs = [f for f in x.factors if not f.is_scalar]
+            return all(A.transpose(f) is g for f, g in zip(fs, reversed(fs))) and (
+                len(fs) % 2 == 0 or is_symmetric(fs[len(fs) // 2]))
+        case Expm() | Logm() | Sqrtm():
+            return is_symmetric(x.arg)
+        case _ if x.shape[0] == x.shape[1] and x.shape[0] != 1:
+            return A.transpose(x) is x
+    return False
+
+
+def _square_function(cls: type[Expr]) -> Callable[[Expr], Expr]:
+    def build(x: Expr) -> Expr:
+        if x.is_scalar:
+            raise AssertionError(f"{cls.__name__} of a scalar")
+        if isinstance(x, Transpose):  # f(X') = f(X)'
+            return A.transpose(build(x.arg))
+        if cls is Expm and A.is_zero(x):
+            return A.identity(x.shape[0])
+        if cls is not Expm and isinstance(x, Identity):
+            return A.zero(x.shape) if cls is Logm else x
+        if cls is Logm and isinstance(x, Expm) and is_symmetric(x.arg):
+            return x.arg  # logm(expm(S)) = S for a symmetric (real-spectrum) S
+        return cls(x)
+    return build
+
+
+expm = _square_function(Expm)
+logm = _square_function(Logm)
+sqrtm = _square_function(Sqrtm)
+
+
+def _commutes(x: Expr, e: Expr) -> bool:
+    """E = c*I, E = c*X or X = c*E: E commutes with X, so df(X, E) = f'(X)*E."""
+    be, bx = A.split_scalars(e)[1], A.split_scalars(x)[1]
+    return isinstance(be, Identity) or be is bx
+
+
+def dexpm(x: Expr, e: Expr) -> Expr:
+    if A.is_zero(e):
+        return e
+    if _commutes(x, e):
+        return A.mul(e, expm(x))
+    return DExpm(x, e)
+
+
+def dlogm(x: Expr, e: Expr) -> Expr:
+    if A.is_zero(e):
+        return e
+    if _commutes(x, e):
+        return A.mul(F.inv(x), e)
+    return DLogm(x, e)
+
+
+def dsqrtm(x: Expr, e: Expr) -> Expr:
+    if A.is_zero(e):
+        return e
+    if _commutes(x, e):
+        return A.mul(Num(Fraction(1, 2)), F.inv(sqrtm(x)), e)
+    return DSqrtm(x, e)
+
+
+def select(x: Expr, row: int, col: int) -> Expr:
+    """M[i, j], M[:, j] (row 0), M[i, :] (col 0); positions 1-based."""
+    if (row == 0 or x.shape[0] == 1 and row == 1) and (col == 0 or x.shape[1] == 1
+                                                        and col == 1):
+        return x
+    if isinstance(x, Transpose):
+        return A.transpose(select(x.arg, col, row))
+    return Select(x, row, col)
+
+
+def spectral_chain(chain: list[Expr]) -> list[Expr]:
+    """``V*diag(g)*W'`` with V, W eigenvectors or singular vectors of one matrix, made
+    simple: the matrix function when g = f(eigvals(S)), ``I`` when g = ones, the outer
+    product of columns when g picks one entry (a column of eye)."""
+    i = 0
+    while i + 2 < len(chain):
+        v, mid, w = chain[i], chain[i + 1], chain[i + 2]
+        pair = _vector_pair(v, w)
+        if pair is not None and isinstance(mid, Diag):
+            got = _spectral_product(pair, v, mid.arg, w)
+            if got is not None:
+                chain[i:i + 3] = [got]
+                continue
+        i += 1
+    return chain
+
+
+def _vector_pair(v: Expr, w: Expr) -> Expr | None:
+    """The matrix whose eigen (singular) vectors V and W' are, or None."""
+    if isinstance(w, Transpose):
+        if isinstance(v, EigVecs) and w.arg is v:
+            return v
+        if isinstance(v, SvdU) and isinstance(w.arg, SvdV) and v.arg is w.arg.arg:
+            return v
+    return None
+
+
+def _spectral_product(pair: Expr, v: Expr, g: Expr, w: Expr) -> Expr | None:
+    x = pair.args[0]
+    if isinstance(g, Ones):
+        return A.identity(x.shape[0]) if isinstance(pair, EigVecs) else None
+    k = _unit_column(g)
+    if k is not None:
+        return A.mul(select(v, 0, k), A.transpose(select(w.args[0], 0, k)))
+    if not isinstance(pair, EigVecs):
+        return None
+    coeff, core = A.split_scalars(g)
+    f = _matrix_function_of(core, x)
+    return None if f is None else A.mul_list([*coeff, f])
+
+
+def _unit_column(g: Expr) -> int | None:
+    if isinstance(g, Select) and isinstance(g.arg, Identity) and g.row == 0:
+        return g.col
+    return None
+
+
+def _matrix_function_of(g: Expr, s: Expr) -> Expr | None:
+    """f(S) when g is f(eigvals(S)) for a function with a matrix form."""
+    w = EigVals(s)
+    if g is w:
+        return s
+    if isinstance(g, Func) and g.arg is w:
+        table = {"exp": expm, "log": logm, "sqrt": sqrtm}
+        return table[g.name](s) if g.name in table else None
+    if isinstance(g, Pow) and g.base is w and isinstance(g.exponent, Num):
+        p = g.exponent.value
+        if p == -1:
+            return F.inv(s)
+        if p == Fraction(1, 2):
+            return sqrtm(s)
+        if p == Fraction(-1, 2):
+            return F.inv(sqrtm(s))
+        if isinstance(p, int) and p >= 2:
+            return F.matpow(s, p)
+        if isinstance(p, int) and p <= -2:
+            return F.matpow(F.inv(s), -p)
+    return None
+
+
+# ----------------------------------------------------------------------- NumPy kernels
+
+
+def _real_if_close(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    if np.iscomplexobj(like):
+        return x
+    return np.real_if_close(x, tol=1e6).real if np.iscomplexobj(x) else x
+
+
+def _principal_domain(x: np.ndarray) -> bool:
+    """No eigenvalue on the closed negative real axis (logm, sqrtm are defined, smooth)."""
+    import numpy as np
+
+    w = np.linalg.eigvals(x)
+    scale = max(1.0, float(np.max(np.abs(w))))
+    return not bool(np.any((np.abs(w.imag) <= 1e-12 * scale) & (w.real <= 1e-12 * scale)))
+
+
+def _nan_like(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.full(x.shape, np.nan)
+
+
+def _expm(x: np.ndarray) -> np.ndarray:
+    import scipy.linalg
+
+    return scipy.linalg.expm(x)
+
+
+def _logm(x: np.ndarray) -> np.ndarray:
+    import scipy.linalg
+
+    if not _principal_domain(x):
+        return _nan_like(x)
+    return _real_if_close(scipy.linalg.logm(x), x)
+
+
+def _sqrtm(x: np.ndarray) -> np.ndarray:
+    import scipy.linalg
+
+    if not _principal_domain(x):
+        return _nan_like(x)
+    return _real_if_close(scipy.linalg.sqrtm(x), x)
+
+
+def _dexpm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    import numpy as np
+    import scipy.linalg
+
+    if np.iscomplexobj(x) or np.iscomplexobj(e):  # expm_frechet is real: the block form
+        return _block(scipy.linalg.expm, x, e)
+    return scipy.linalg.expm_frechet(x, e, compute_expm=False)
+
+
+def _block(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """df(X, E), the top right block of f([[X, E], [0, X]])."""
+    import numpy as np
+
+    n = x.shape[0]
+    z = np.zeros_like(x, dtype=np.result_type(x, e))
+    return f(np.block([[x, e], [z, x]]))[:n, n:]
+
+
+def _dlogm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    import scipy.linalg
+
+    if not _principal_domain(x):
+        return _nan_like(x)
+    return _real_if_close(_block(scipy.linalg.logm, x, e), x)
+
+
+def _dsqrtm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """The L with sqrtm(X)*L + L*sqrtm(X) = E (a Sylvester equation)."""
+    import scipy.linalg
+
+    if not _principal_domain(x):
+        return _nan_like(x)
+    r = _real_if_close(scipy.linalg.sqrtm(x), x)
+    return _real_if_close(scipy.linalg.solve_sylvester(r, r, e), x)
+
+
+def _real_only(x: np.ndarray, what: str) -> np.ndarray:
+    import numpy as np
+
+    if np.iscomplexobj(x):
+        raise ArithmeticError(f"{what} is evaluated on real matrices only (it is not "
+                              "analytic: no complex step)")
+    return x
+
+
+def _symmetric_part(x: np.ndarray) -> np.ndarray:
+    return (_real_only(x, "eigvals") + x.T) / 2
+
+
+def _eigvals(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.linalg.eigvalsh(_symmetric_part(x)).reshape(-1, 1)
+
+
+def _ties(w: np.ndarray, what: str, nonzero_only: bool = False) -> None:
+    import numpy as np
+
+    w = np.sort(np.abs(w) if nonzero_only else w)
+    scale = max(1.0, float(np.max(np.abs(w)))) if w.size else 1.0
+    gaps = np.diff(w)
+    if nonzero_only:
+        gaps = gaps[w[:-1] > TIE_TOLERANCE * scale]
+    if gaps.size and float(np.min(gaps)) <= TIE_TOLERANCE * scale:
+        raise NotDifferentiable(f"{what} tie at this point (a gap of {float(np.min(gaps)):.1e})")
+
+
+def _signs(v: np.ndarray) -> np.ndarray:
+    """+-1 per column, making each column's largest entry positive (a fixed choice)."""
+    import numpy as np
+
+    idx = np.argmax(np.abs(v), axis=0)
+    s = np.sign(v[idx, np.arange(v.shape[1])])
+    return np.where(s == 0, 1.0, s)
+
+
+def _eigvecs(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    w, v = np.linalg.eigh(_symmetric_part(x))
+    _ties(w, "eigenvalues")
+    return v * _signs(v)
+
+
+def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import numpy as np
+
+    u, s, vh = np.linalg.svd(_real_only(x, "the SVD"), full_matrices=False)
+    _ties(s, "singular values", nonzero_only=True)
+    sign = _signs(u)
+    return u * sign, s, vh.T * sign
+
+
+def _svals(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.linalg.svd(_real_only(x, "svals"), compute_uv=False).reshape(-1, 1)
+
+
+def _norm(order: Any) -> Callable[[np.ndarray], np.ndarray]:
+    def kernel(x: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        return np.array([[np.linalg.norm(_real_only(x, "norm"), order)]])
+    return kernel
+
+
+# ----------------------------------------------------------------------- rules
+
+
+def _adjoint(build: Callable[[Expr, Expr], Expr]) -> Callable[[Any, Expr], Expr]:
+    """G : df(X, E) = df(X', G) : E (f a real power series)."""
+    return lambda e, g: build(A.transpose(e.arg), g)
+
+
+def _second_order(name: str) -> Callable[[Any, D], Expr]:
+    def rule(e: Any, d: D) -> Expr:
+        if not A.is_zero(d(e.arg)):
+            raise UnsupportedError(
+                f"the derivative of {name}(X, E) with respect to X (a second derivative of "
+                f"{name[1:]} by a matrix) has no closed form in matdiff; derivatives by a "
+                "scalar and Hessians as linear maps are given where the first derivative "
+                "simplifies")
+        return type(e)(e.arg, d(e.direction)) if not A.is_zero(d(e.direction)) else \
+            A.zero(e.shape)
+    return rule
+
+
+def _d_eigvals(e: EigVals, d: D) -> Expr:  # dw = diag(V'*dS*V)
+    v = EigVecs(e.arg)
+    return F.diag_part(A.mul(A.transpose(v), d(e.arg), v))
+
+
+def _gaps(s: Expr) -> Expr:
+    """F = 1./(ones*w' - w*ones' + I) - I: F_ij = 1/(w_j - w_i) off the diagonal, 0 on it."""
+    w, n = EigVals(s), s.shape[0]
+    one, eye = A.ones((n, 1)), A.identity(n)
+    diff = A.add_list([A.mul(one, A.transpose(w)), A.neg(A.mul(w, A.transpose(one))), eye])
+    return A.sub(A.elem_pow(diff, A.MINUS_ONE), eye)
+
+
+def _d_eigvecs(e: EigVecs, d: D) -> Expr:  # dV = V*(F.*(V'*dS*V))
+    return A.mul(e, A.hadamard(_gaps(e.arg), A.mul(A.transpose(e), d(e.arg), e)))
+
+
+def _no_svd_vectors(name: str) -> Callable[[Any, D], Expr]:
+    def rule(e: Any, d: D) -> Expr:
+        raise UnsupportedError(
+            f"the derivative of {name}(X) (the singular vectors) is not supported: it is "
+            "needed for second derivatives through svals, norm(X, 2) or norm(X, 'nuc')")
+    return rule
+
+
+def _d_svals(e: SVals, d: D) -> Expr:  # d svals(X) = diag(U'*dX*V)
+    return F.diag_part(A.mul(A.transpose(SvdU(e.arg)), d(e.arg), SvdV(e.arg)))
+
+
+def _d_spectral(e: SpectralNorm, d: D) -> Expr:  # d norm(X, 2) = u1'*dX*v1
+    u, v = select(SvdU(e.arg), 0, 1), select(SvdV(e.arg), 0, 1)
+    return A.mul(A.transpose(u), d(e.arg), v)
+
+
+def _d_nuclear(e: NuclearNorm, d: D) -> Expr:  # d norm(X, 'nuc') = tr(U'*dX*V)
+    return F.trace(A.mul(A.transpose(SvdU(e.arg)), d(e.arg), SvdV(e.arg)))
+
+
+def _operator(name: str, args: str = "{x}") -> str:
+    """A LaTeX template: the name (literal LaTeX) applied to the operands {x} (and {e})."""
+    literal = name.replace("{", "{{").replace("}", "}}")
+    return literal + "\\left(" + args + "\\right)"
+
+
+RECORDS: tuple[MatrixOp, ...] = (
+    MatrixOp(Expm, "expm", "e^{{{x}}}", lambda e, d: dexpm(e.arg, d(e.arg)), _expm,
+             rule="d expm(X) = dexpm(X, dX) (Frechet derivative)"),
+    MatrixOp(Logm, "logm", "\\log\\left({x}\\right)", lambda e, d: dlogm(e.arg, d(e.arg)),
+             _logm, rule="d logm(X) = dlogm(X, dX) (Frechet derivative)"),
+    MatrixOp(Sqrtm, "sqrtm", "{x}^{{1/2}}", lambda e, d: dsqrtm(e.arg, d(e.arg)), _sqrtm,
+             rule="d sqrtm(X) = dsqrtm(X, dX), the L with sqrtm(X)*L + L*sqrtm(X) = dX",
+             postfix=True),
+    MatrixOp(DExpm, "dexpm", _operator("L_{\\exp}", "{x}, {e}"), _second_order("dexpm"),
+             _dexpm, pullback=_adjoint(dexpm), linear=1,
+             adjoint_rule="G : dexpm(X, E) = dexpm(X', G) : E",
+             rule="dexpm(X, E) = [expm([X, E; 0, X])]_12 (block-triangular identity)"),
+    MatrixOp(DLogm, "dlogm", _operator("L_{\\log}", "{x}, {e}"), _second_order("dlogm"),
+             _dlogm, pullback=_adjoint(dlogm), linear=1,
+             adjoint_rule="G : dlogm(X, E) = dlogm(X', G) : E",
+             rule="dlogm(X, E) = [logm([X, E; 0, X])]_12 (block-triangular identity)"),
+    MatrixOp(DSqrtm, "dsqrtm", _operator("L_{\\sqrt{\\cdot}}", "{x}, {e}"),
+             _second_order("dsqrtm"), _dsqrtm, pullback=_adjoint(dsqrtm), linear=1,
+             adjoint_rule="G : dsqrtm(X, E) = dsqrtm(X', G) : E",
+             rule="sqrtm(X)*dsqrtm(X, E) + dsqrtm(X, E)*sqrtm(X) = E (Sylvester)"),
+    MatrixOp(EigVals, "eigvals", "\\lambda\\left({x}\\right)", _d_eigvals, _eigvals,
+             rule="d eigvals(S) = diag(V'*dS*V), V = eigvecs(S) (distinct eigenvalues)"),
+    MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs, _eigvecs,
+             rule="d eigvecs(S) = V*(F.*(V'*dS*V)), F_ij = 1/(w_j - w_i) (distinct "
+                  "eigenvalues)"),
+    MatrixOp(SVals, "svals", "\\sigma\\left({x}\\right)", _d_svals, _svals,
+             rule="d svals(X) = diag(U'*dX*V), U = svdU(X), V = svdV(X) (distinct singular "
+                  "values)"),
+    MatrixOp(SvdU, "svdU", _operator("\\operatorname{svd}_U"), _no_svd_vectors("svdU"),
+             lambda x: _svd(x)[0]),
+    MatrixOp(SvdV, "svdV", _operator("\\operatorname{svd}_V"), _no_svd_vectors("svdV"),
+             lambda x: _svd(x)[2]),
+    MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _norm(2),
+             rule="d norm(X, 2) = u1'*dX*v1, u1 = svdU(X)[:, 1], v1 = svdV(X)[:, 1] (a "
+                  "simple largest singular value)",
+             text_suffix=lambda e: ", 2"),
+    MatrixOp(NuclearNorm, "norm", "\\left\\|{x}\\right\\|_*", _d_nuclear, _norm("nuc"),
+             rule="d norm(X, 'nuc') = tr(U'*dX*V) (nonzero, distinct singular values)",
+             text_suffix=lambda e: ", 'nuc'"),
+)
+
+CONSTRUCTORS: dict[type[Expr], Callable[..., Expr]] = {
+    Expm: expm, Logm: logm, Sqrtm: sqrtm, DExpm: dexpm, DLogm: dlogm, DSqrtm: dsqrtm,
+    Select: select,
+}
+
+# spellings in the language -> constructors (eigvals, svals, ... need no simplification)
+NAMED: dict[str, Callable[[Expr], Expr]] = {
+    "expm": expm, "logm": logm, "sqrtm": sqrtm, "eigvals": EigVals, "eigvecs": EigVecs,
+    "svals": SVals, "svdU": SvdU, "svdV": SvdV,
+}
+FRECHET: dict[str, Callable[[Expr, Expr], Expr]] = {"dexpm": dexpm, "dlogm": dlogm,
+                                                   "dsqrtm": dsqrtm}
+
+
+def _transposed(e: Expr) -> Expr | None:
+    """f(S)' = f(S) for a symmetric S."""
+    return e if is_symmetric(e.args[0]) else None
+
+
+A.TRANSPOSED.update({Expm: _transposed, Logm: _transposed, Sqrtm: _transposed})
+A.CHAIN_RULES.append(spectral_chain)
