@@ -808,3 +808,9 @@ IMPROVED_FORMS: list[tuple[str, str, str]] = [
     # Y n x m and X p x q, vec(Y) is reshaped as m x n before B' and A act on it
     ("vec(Y)'*kron(A, B)*vec(X)", 'X', "reshape(kron(A', B')*vec(Y), p, q)"),
 ]
+
+# --- matrix and spectral functions (tests/spectral_cases.py: rows with SciPy references)
+from spectral_cases import ROWS as _SPECTRAL_ROWS  # noqa: E402
+
+for _e, _w, _ref, _form, _domain, _decls in _SPECTRAL_ROWS:
+    case(_e, _w, _ref, _form, domain=_domain, decls=_decls)

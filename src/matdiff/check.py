@@ -100,6 +100,7 @@ import numpy as np
 
 from . import ir
 from .evaluate import evaluate, resolve_shape
+from .ops.spectral import NotDifferentiable
 from .workload import too_large
 
 __all__ = [
@@ -147,10 +148,13 @@ ATTEMPTS_PER_SEED = 40  # at most this many points are tried with each seed
 NO_FINITE_POINT = "could not find a point where the function is finite"
 NO_FINITE_DIFFERENCES = ("could not find a point where the function is finite around the "
                          "point (its finite differences are not finite)")
+NOT_DIFFERENTIABLE = ("not differentiable at the points tried (the result assumes distinct "
+                      "eigenvalues or singular values)")
 RESULT_NOT_FINITE = "the result is not finite at any point tried where the function is finite"
 
 # What makes a domain unusable at a point (besides non-finite values).
-_NUMERIC_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
+_NUMERIC_FAILURES = (NotDifferentiable, np.linalg.LinAlgError, FloatingPointError,
+                     ZeroDivisionError, OverflowError)
 
 
 @dataclass(frozen=True)
@@ -655,11 +659,12 @@ def _errors_at_point(
     values: dict[str, np.ndarray],
     dims: dict[str, int],
     rng: np.random.Generator,
-) -> tuple[float, float] | int:
+) -> tuple[float, float] | int | str:
     """The largest relative error at one point, plain and with the rounding allowance (the
     verdict uses the second); or, when the point gives non-finite values (or a singular
     matrix), what was not finite: _FUNCTION (f), _DIFFERENCES (f near the point, for
-    every step tried) or _RESULT (the result, where f and its differences are finite)."""
+    every step tried) or _RESULT (the result, where f and its differences are finite);
+    or why the derivative does not exist at the point (eigenvalues that tie), as text."""
     stage = _FUNCTION
     try:
         f_value = evaluate(f, values, dims)
@@ -693,6 +698,8 @@ def _errors_at_point(
                 return _RESULT
             scale = max(_norm(est), _norm(pred), REL_FLOOR)
             errors.append((_norm(est - pred) / scale, max(_norm(est - pred) - noise, 0.0) / scale))
+    except NotDifferentiable as e:  # eigenvalues tie here: the derivative does not exist
+        return str(e)
     except _NUMERIC_FAILURES:
         return stage
     # the reported error is the plain one; the verdict allows for the rounding noise
@@ -702,7 +709,7 @@ def _errors_at_point(
     return reported, judged
 
 
-def _try_point(f, wrt, result, kind, values, dims, rng) -> tuple[float, float] | int:
+def _try_point(f, wrt, result, kind, values, dims, rng) -> tuple[float, float] | int | str:
     """:func:`_errors_at_point` with numpy's warnings silenced."""
     with np.errstate(all="ignore"):
         return _errors_at_point(f, wrt, result, kind, values, dims, rng)
@@ -765,6 +772,7 @@ def check(
     syms = _collect_syms(exprs)
     dims: dict[str, int] = {}
     furthest = 0  # how far the check got at the points that could not be used
+    tie: str | None = None  # why the derivative did not exist at a point, if it did not
     for seed in range(rng_seed, rng_seed + REDRAWS + 1):  # before anything is allocated
         dims = sample_dims(exprs, np.random.default_rng(seed), fixed_dims)
         refusal = too_large(exprs, dims)
@@ -777,7 +785,12 @@ def check(
             reported, judged = outcome
             return CheckReport(reported, bool(judged <= tol), point.domain, dims,
                                adjustment=point.adjustment)
+        if isinstance(outcome, str):
+            tie = tie or outcome
+            continue
         furthest = max(furthest, outcome)
+    if tie is not None:
+        return CheckReport(None, False, "none", dims, f"{NOT_DIFFERENTIABLE}: {tie}")
     message = {_RESULT: RESULT_NOT_FINITE, _DIFFERENCES: NO_FINITE_DIFFERENCES}.get(
         furthest, NO_FINITE_POINT)
     return CheckReport(None, False, "none", dims, message)

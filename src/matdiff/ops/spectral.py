@@ -40,6 +40,7 @@ from ..ir import (
     Expm,
     Expr,
     Func,
+    Hadamard,
     Identity,
     Logm,
     Mul,
@@ -121,9 +122,17 @@ def _commutes(x: Expr, e: Expr) -> bool:
     return isinstance(be, Identity) or be is bx
 
 
+def _scaled(build: Callable[[Expr, Expr], Expr], x: Expr, e: Expr) -> Expr | None:
+    """df(X, c*E) = c*df(X, E): the scalars of the direction in front."""
+    scalars, rest = A.split_scalars(e)
+    return A.mul_list([*scalars, build(x, rest)]) if scalars else None
+
+
 def dexpm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if (scaled := _scaled(dexpm, x, e)) is not None:
+        return scaled
     if _commutes(x, e):
         return A.mul(e, expm(x))
     return DExpm(x, e)
@@ -132,6 +141,8 @@ def dexpm(x: Expr, e: Expr) -> Expr:
 def dlogm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if (scaled := _scaled(dlogm, x, e)) is not None:
+        return scaled
     if _commutes(x, e):
         return A.mul(F.inv(x), e)
     return DLogm(x, e)
@@ -140,6 +151,8 @@ def dlogm(x: Expr, e: Expr) -> Expr:
 def dsqrtm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if (scaled := _scaled(dsqrtm, x, e)) is not None:
+        return scaled
     if _commutes(x, e):
         return A.mul(Num(Fraction(1, 2)), F.inv(sqrtm(x)), e)
     return DSqrtm(x, e)
@@ -157,23 +170,32 @@ def select(x: Expr, row: int, col: int) -> Expr:
 
 def spectral_chain(chain: list[Expr]) -> list[Expr]:
     """``V*diag(g)*W'`` with V, W eigenvectors or singular vectors of one matrix, made
-    simple: the matrix function when g = f(eigvals(S)), ``I`` when g = ones, the outer
-    product of columns when g picks one entry (a column of eye)."""
+    simple: the matrix function when g = f(eigvals(S)), ``X`` when g = svals(X), ``I``
+    when g = ones (``V*V'`` for eigenvectors), the outer product of columns when g picks
+    one entry (a column of eye)."""
     i = 0
-    while i + 2 < len(chain):
-        v, mid, w = chain[i], chain[i + 1], chain[i + 2]
-        pair = _vector_pair(v, w)
-        if pair is not None and isinstance(mid, Diag):
-            got = _spectral_product(pair, v, mid.arg, w)
-            if got is not None:
-                chain[i:i + 3] = [got]
-                continue
+    while i + 1 < len(chain):
+        v = chain[i]
+        if isinstance(v, EigVecs) and _vector_pair(v, chain[i + 1]) is v:  # V*V' = I
+            chain[i:i + 2] = [A.identity(v.shape[0])]
+            continue
+        if i + 2 < len(chain):
+            mid, w = chain[i + 1], chain[i + 2]
+            pair = _vector_pair(v, w)
+            g = mid.arg if isinstance(mid, Diag) else A.ones((mid.shape[0], 1)) \
+                if isinstance(mid, Identity) else None
+            if pair is not None and g is not None:
+                got = _spectral_product(pair, v, g, w)
+                if got is not None:
+                    chain[i:i + 3] = [got]
+                    continue
         i += 1
     return chain
 
 
 def _vector_pair(v: Expr, w: Expr) -> Expr | None:
-    """The matrix whose eigen (singular) vectors V and W' are, or None."""
+    """The vectors V when V and W' are eigen (or left and right singular) vectors of one
+    matrix, else None."""
     if isinstance(w, Transpose):
         if isinstance(v, EigVecs) and w.arg is v:
             return v
@@ -189,9 +211,9 @@ def _spectral_product(pair: Expr, v: Expr, g: Expr, w: Expr) -> Expr | None:
     k = _unit_column(g)
     if k is not None:
         return A.mul(select(v, 0, k), A.transpose(select(w.args[0], 0, k)))
-    if not isinstance(pair, EigVecs):
-        return None
     coeff, core = A.split_scalars(g)
+    if isinstance(pair, SvdU):  # U*diag(svals(X))*V' = X
+        return A.mul_list([*coeff, x]) if core is SVals(x) else None
     f = _matrix_function_of(core, x)
     return None if f is None else A.mul_list([*coeff, f])
 
@@ -203,25 +225,29 @@ def _unit_column(g: Expr) -> int | None:
 
 
 def _matrix_function_of(g: Expr, s: Expr) -> Expr | None:
-    """f(S) when g is f(eigvals(S)) for a function with a matrix form."""
+    """f(S) when g is f(eigvals(S)) for a function with a matrix form: exp, log, sqrt,
+    powers, and products of them (they commute)."""
     w = EigVals(s)
     if g is w:
         return s
     if isinstance(g, Func) and g.arg is w:
         table = {"exp": expm, "log": logm, "sqrt": sqrtm}
         return table[g.name](s) if g.name in table else None
-    if isinstance(g, Pow) and g.base is w and isinstance(g.exponent, Num):
+    if isinstance(g, Hadamard):
+        parts = [_matrix_function_of(f, s) for f in g.factors]
+        return None if any(p is None for p in parts) else A.mul_list(parts)  # type: ignore[misc]
+    if isinstance(g, Pow) and isinstance(g.exponent, Num):
         p = g.exponent.value
-        if p == -1:
-            return F.inv(s)
-        if p == Fraction(1, 2):
+        if g.base is w and p == Fraction(1, 2):
             return sqrtm(s)
-        if p == Fraction(-1, 2):
+        if g.base is w and p == Fraction(-1, 2):
             return F.inv(sqrtm(s))
-        if isinstance(p, int) and p >= 2:
-            return F.matpow(s, p)
-        if isinstance(p, int) and p <= -2:
-            return F.matpow(F.inv(s), -p)
+        base = _matrix_function_of(g.base, s)
+        if base is None or not isinstance(p, int):
+            return None
+        if p == -1:
+            return F.inv(base)
+        return F.matpow(base, p) if p >= 1 else F.matpow(F.inv(base), -p)
     return None
 
 
