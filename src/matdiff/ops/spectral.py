@@ -234,8 +234,8 @@ def _matrix_function_of(g: Expr, s: Expr) -> Expr | None:
         table = {"exp": expm, "log": logm, "sqrt": sqrtm}
         return table[g.name](s) if g.name in table else None
     if isinstance(g, Hadamard):
-        parts = [_matrix_function_of(f, s) for f in g.factors]
-        return None if any(p is None for p in parts) else A.mul_list(parts)  # type: ignore[misc]
+        parts = [m for f in g.factors if (m := _matrix_function_of(f, s)) is not None]
+        return A.mul_list(parts) if len(parts) == len(g.factors) else None
     if isinstance(g, Pow) and isinstance(g.exponent, Num):
         p = g.exponent.value
         if g.base is w and p == Fraction(1, 2):
