@@ -326,7 +326,8 @@ class _Gen:
         d = depth - 1
         options = []
         if is_scalar(shape):
-            options = ["tr", "sum", "norm", "normfro", "logdet", "det", "lse", "quad", "inner"]
+            options = ["tr", "sum", "norm", "normfro", "logdet", "det", "lse", "quad", "inner",
+                       "spectral", "matfun"]
             if self.allow_kron:
                 options.append("kronquad")
         elif shape in (VEC_N, VEC_M):
@@ -369,6 +370,21 @@ class _Gen:
         if kind == "inner":
             vs = self.pick([VEC_N, VEC_M])
             return f"{wrap(self.gen(vs, d))}'*{wrap(self.gen(vs, d))}"
+        if kind == "spectral":  # the nuclear and spectral norms, sums of eigenvalue functions
+            form = self.pick(["nuc", "two", "eiglog", "eigsq", "eigmin"])
+            if form in ("nuc", "two"):
+                x = self.gen(self.pick([MAT_NM, MAT_NN]), d)
+                return f"norm({x}, {'2' if form == 'two' else repr('nuc')})"
+            spd = self.spd(self.pick([N, M]), d)
+            if form == "eiglog":
+                return f"sum(log(eigvals({spd})))"
+            return f"sum(eigvals({spd}).^2)" if form == "eigsq" else f"eigvals({spd})[1]"
+        if kind == "matfun":  # traces of matrix functions: expm of bounded entries, logm and
+            sq = self.pick([MAT_NN, MAT_MM])  # sqrtm of a positive definite matrix
+            form = self.pick(["expm", "logm", "sqrtm"])
+            inner = f"sin({self.gen(sq, d)})" if form == "expm" else self.spd(sq[0], d)
+            weight = self.pick(["", f"{wrap(self.gen(sq, d))}*"])
+            return f"tr({weight}{form}({inner}))"
         if kind == "kronquad":
             # u'*kron(K1, K2)*v with u = vec(U), v = vec(V): K1 (a1 x a2), K2 (b1 x b2),
             # U (b1 x a1), V (b2 x a2); the product dimensions meet as "a1*b1" and "b1*a1".

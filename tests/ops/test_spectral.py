@@ -31,7 +31,7 @@ from matdiff.ir import (
     Sym,
 )
 from matdiff.ops import MATRIX_OPS
-from matdiff.ops.spectral import NotDifferentiable
+from matdiff.ops.spectral import ties
 
 N = 4
 RNG = np.random.default_rng(7)
@@ -141,11 +141,35 @@ def test_spectral_values_agree_with_numpy():
     assert np.allclose(evaluate(Select(SvdU(R), 0, 1), {"R": r}, {}), u[:, :1])
 
 
-def test_tied_eigenvalues_are_not_differentiable():
-    with pytest.raises(NotDifferentiable, match="eigenvalues tie"):
-        evaluate(EigVecs(S), {"S": np.eye(N)}, {})
-    with pytest.raises(NotDifferentiable, match="singular values tie"):
-        evaluate(SvdU(R), {"R": np.eye(N)[:, :N - 1]}, {})
+def test_ties_are_found():
+    def at(point):
+        return lambda e: evaluate(e, point, {})
+
+    what, matrix, gap = ties([A.sum_(EigVals(S))], at({"S": np.eye(N)}))
+    assert (what, matrix, gap) == ("eigenvalues", S, 0.0)
+    assert ties([SvdU(R)], at({"R": np.eye(N)[:, :N - 1]}))[0] == "singular values"
+    assert ties([SvdU(R)], at({"R": np.diag([3.0, 2.0, 0.0])[:, :N - 1] if N == 3 else
+                                np.vstack([np.diag([3.0, 2.0, 1.0]), np.zeros((1, 3))])})) is None
+    assert ties([EigVecs(S)], at({"S": _symmetric()})) is None
+
+
+def test_the_check_names_a_tie_where_the_result_has_no_match():
+    import matdiff
+    from matdiff.check import _try_point
+
+    r = matdiff.gradient("eigvals(S)[2] where S: symmetric matrix(3)", "S")
+    assert r.text == "eigvecs(S)[:, 2]*eigvecs(S)[:, 2]'"
+    assert r.check().passed  # at a random point the eigenvalues are distinct
+    # at diag(1, 2, 2) the middle eigenvalue ties with the largest: it has no derivative
+    # (one-sided ones differ), and the check says so instead of reporting an error
+    tied = {"S": np.diag([1.0, 2.0, 2.0])}
+    got = _try_point(r.program.expr, r.var, r.expr, "gradient", tied, {},
+                     np.random.default_rng(0))
+    assert isinstance(got, str) and got.startswith("eigenvalues of S tie")
+    # the smallest eigenvalue of x*x' is 0 (tied n - 1 times), a constant: the tie does not
+    # keep the answer, 0, from matching the differences
+    zero = matdiff.gradient("eigvals(x*x')[1]", "x")
+    assert zero.check().passed
 
 
 def test_logm_and_sqrtm_outside_their_domain_are_not_finite():

@@ -17,13 +17,14 @@ The rules rest on three facts:
   norm's gradient is ``U*V'`` and the spectral norm's ``U[:, 1]*V[:, 1]'``.
 
 Where eigenvalues (singular values) tie, the vectors are not functions of the matrix and
-these derivatives do not exist: the kernels of the vectors raise :class:`NotDifferentiable`
-at such a point, and the numeric check reports it.
+these derivatives may not exist (a symmetric function of the eigenvalues, such as
+sum(log(eigvals(S))), still has one): :func:`ties` finds such points, and the numeric
+check names the tie when a result does not match the differences there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from .. import algebra as A
 from .. import functions as F
 from ..errors import UnsupportedError
 from ..ir import (
+    Add,
     DExpm,
     Diag,
     DLogm,
@@ -42,7 +44,9 @@ from ..ir import (
     Func,
     Hadamard,
     Identity,
+    Inv,
     Logm,
+    MatPow,
     Mul,
     NuclearNorm,
     Num,
@@ -67,11 +71,6 @@ D = Callable[[Expr], Expr]
 TIE_TOLERANCE = 1e-8  # eigenvalues closer than this (relative to the largest) tie
 
 
-class NotDifferentiable(ArithmeticError):
-    """Eigenvalues or singular values tie at this point: the vectors, and the derivatives
-    built from them, do not exist here."""
-
-
 # ----------------------------------------------------------------------- constructors
 
 
@@ -86,10 +85,15 @@ def is_symmetric(x: Expr) -> bool:
             return is_symmetric(x.arg)
         case Mul():
             fs = [f for f in x.factors if not f.is_scalar]
-            return all(A.transpose(f) is g for f, g in zip(fs, reversed(fs))) and (
+            return all(A.transpose(f) is g or f is A.transpose(g)
+                       for f, g in zip(fs, reversed(fs))) and (
                 len(fs) % 2 == 0 or is_symmetric(fs[len(fs) // 2]))
-        case Expm() | Logm() | Sqrtm():
-            return is_symmetric(x.arg)
+        case Add() | Hadamard():
+            return all(is_symmetric(t) for t in x.children)
+        case Expm() | Logm() | Sqrtm() | Inv() | MatPow() | Func():
+            return is_symmetric(x.children[0])
+        case Pow():
+            return is_symmetric(x.base) and (x.exponent.is_scalar or is_symmetric(x.exponent))
         case _ if x.shape[0] == x.shape[1] and x.shape[0] != 1:
             return A.transpose(x) is x
     return False
@@ -283,12 +287,21 @@ def _expm(x: np.ndarray) -> np.ndarray:
     return scipy.linalg.expm(x)
 
 
-def _logm(x: np.ndarray) -> np.ndarray:
+def _scipy_logm(x: np.ndarray) -> np.ndarray:
+    """SciPy's logm without its accuracy warning (its estimate is ~1e-13 here)."""
+    import warnings
+
     import scipy.linalg
 
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return scipy.linalg.logm(x)
+
+
+def _logm(x: np.ndarray) -> np.ndarray:
     if not _principal_domain(x):
         return _nan_like(x)
-    return _real_if_close(scipy.linalg.logm(x), x)
+    return _real_if_close(_scipy_logm(x), x)
 
 
 def _sqrtm(x: np.ndarray) -> np.ndarray:
@@ -318,11 +331,9 @@ def _block(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, e: np.ndarray) 
 
 
 def _dlogm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
-    import scipy.linalg
-
     if not _principal_domain(x):
         return _nan_like(x)
-    return _real_if_close(_block(scipy.linalg.logm, x, e), x)
+    return _real_if_close(_block(_scipy_logm, x, e), x)
 
 
 def _dsqrtm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -354,7 +365,8 @@ def _eigvals(x: np.ndarray) -> np.ndarray:
     return np.linalg.eigvalsh(_symmetric_part(x)).reshape(-1, 1)
 
 
-def _ties(w: np.ndarray, what: str, nonzero_only: bool = False) -> None:
+def _gap(w: np.ndarray, nonzero_only: bool = False) -> float | None:
+    """The smallest gap between the values (between nonzero ones), when it is a tie."""
     import numpy as np
 
     w = np.sort(np.abs(w) if nonzero_only else w)
@@ -362,8 +374,30 @@ def _ties(w: np.ndarray, what: str, nonzero_only: bool = False) -> None:
     gaps = np.diff(w)
     if nonzero_only:
         gaps = gaps[w[:-1] > TIE_TOLERANCE * scale]
-    if gaps.size and float(np.min(gaps)) <= TIE_TOLERANCE * scale:
-        raise NotDifferentiable(f"{what} tie at this point (a gap of {float(np.min(gaps)):.1e})")
+    smallest = float(np.min(gaps)) if gaps.size else None
+    return smallest if smallest is not None and smallest <= TIE_TOLERANCE * scale else None
+
+
+def ties(exprs: Iterable[Expr], evaluate: Callable[[Expr], np.ndarray]
+         ) -> tuple[str, Expr, float] | None:
+    """Eigenvalues or singular values of the expressions that tie at a point (``evaluate``
+    gives a node's value there), as (which, of what matrix, the gap), or None: where they
+    tie, eigenvectors (singular vectors) are not functions of the matrix."""
+    import numpy as np
+
+    for e in exprs:
+        for node in e.walk():
+            if isinstance(node, (EigVals, EigVecs)):
+                w, what, nonzero = np.linalg.eigvalsh(_symmetric_part(evaluate(node.arg))), \
+                    "eigenvalues", False
+            elif isinstance(node, (SVals, SvdU, SvdV, SpectralNorm, NuclearNorm)):
+                w, what, nonzero = _svals(evaluate(node.args[0]))[:, 0], "singular values", True
+            else:
+                continue
+            gap = _gap(w, nonzero)
+            if gap is not None:
+                return what, node.args[0], gap
+    return None
 
 
 def _signs(v: np.ndarray) -> np.ndarray:
@@ -378,8 +412,7 @@ def _signs(v: np.ndarray) -> np.ndarray:
 def _eigvecs(x: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    w, v = np.linalg.eigh(_symmetric_part(x))
-    _ties(w, "eigenvalues")
+    v = np.linalg.eigh(_symmetric_part(x))[1]
     return v * _signs(v)
 
 
@@ -387,7 +420,6 @@ def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import numpy as np
 
     u, s, vh = np.linalg.svd(_real_only(x, "the SVD"), full_matrices=False)
-    _ties(s, "singular values", nonzero_only=True)
     sign = _signs(u)
     return u * sign, s, vh.T * sign
 
