@@ -8,9 +8,11 @@
   const KIND_WORDS = new Set(["scalar", "vector", "matrix", "symmetric", "mask"]);
   const NAME = /[\p{L}_][\p{L}\p{N}_]*/gu;
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
-    "map_latex", "check", "steps", "verify"]);
+    "map_latex", "check", "steps", "verify", "definitions"]);
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
-    "warnings"]);
+    "warnings", "read_as", "notes", "definitions", "version"]);
+  // Names a gradient is usually wanted for, most likely first (the default of "check by").
+  const PARAMETER = /^(?:W|w|theta|θ|beta|β|x|X)(?:_?\d+)?$/u;
 
   const $ = (id) => document.getElementById(id);
   const form = $("form");
@@ -19,13 +21,18 @@
   const stepsBox = $("steps");
   const codeBox = $("code");
   const answer = $("answer");
+  const checkBy = $("check-by");
   const status = $("status");
 
   const state = {
     overrides: {}, // name -> {kind, sizes}: the declarations the user made in the table
+    declaredFor: null, // the expression those declarations were made for (they stay with it)
+    dropped: {}, // the previous expression's declarations, offered back, not carried over
     chosen: null, // null: every variable; else a Set of the names to differentiate by
+    checkBy: null, // the variable the user's own answer is compared with
     types: {}, // name -> "matrix(n, m)", from the last answer
     typesOf: null, // the expression those types belong to
+    last: null, // {body, out}: the last answer without a verdict, to show a subset of it again
     seq: 0, // the number of the latest request; older answers are dropped
     examples: [],
   };
@@ -58,6 +65,23 @@
     return new Set(text.match(NAME) || []);
   }
 
+  // Two texts of the same expression (spaces aside).
+  function same(a, b) {
+    return a !== null && b !== null && a.replace(/\s+/g, "") === b.replace(/\s+/g, "");
+  }
+
+  // The variables of `text`: those matdiff found when it answered this very expression (in
+  // LaTeX, `Xw` is X times w), else the names written in it.
+  function variablesOf(text) {
+    return same(text, state.typesOf) ? new Set(Object.keys(state.types)) : names(text);
+  }
+
+  // The differentiable variables of the last answer, in its order.
+  function differentiable() {
+    return Object.entries(state.types).filter(([, t]) => splitType(t).kind !== "mask")
+      .map(([n]) => n);
+  }
+
   // Names declared in the expression's own `where` clause: the table cannot change those.
   function whereNames(text) {
     const m = /\bwhere\b([\s\S]*)$/.exec(text);
@@ -88,17 +112,32 @@
     return document.querySelector('input[name="order"]:checked').value;
   }
 
+  // Declarations made in the table belong to the expression they were made for: another
+  // expression starts from inference again, and the page offers them back (offerDropped).
+  function scopeDeclarations(text) {
+    if (state.declaredFor === null || same(text, state.declaredFor)) return;
+    state.dropped = state.overrides;
+    state.overrides = {};
+    state.declaredFor = null;
+  }
+
   function request() {
     const text = input.value;
-    const present = names(text);
+    scopeDeclarations(text);
+    // Only the names matdiff found are filtered (an address's declarations were written
+    // for its expression; the names written in LaTeX are not its variables).
+    const present = same(text, state.typesOf) ? variablesOf(text) : null;
     const inWhere = whereNames(text);
     const declarations = {};
     for (const [name, o] of Object.entries(state.overrides)) {
-      if (present.has(name) && !inWhere.has(name)) declarations[name] = declaration(o);
+      if ((!present || present.has(name)) && !inWhere.has(name)) {
+        declarations[name] = declaration(o);
+      }
     }
     let wrt = [];
     if (state.chosen) {
-      wrt = [...state.chosen].filter((n) => present.has(n));
+      const found = variablesOf(text);
+      wrt = [...state.chosen].filter((n) => found.has(n));
       if (!wrt.length) state.chosen = null;
     }
     const body = { expression: text, wrt, hessian: order() === "hessian", declarations,
@@ -106,17 +145,25 @@
     if (stepsBox.checked) body.steps = true;
     if (codeBox.value) body.code = codeBox.value;
     const candidate = answer.value.trim();
-    if (candidate) {
-      const differentiable = Object.entries(state.types)
-        .filter(([, t]) => splitType(t).kind !== "mask").map(([n]) => n);
-      const one = wrt.length === 1 ? wrt
-        : (!wrt.length && differentiable.length === 1 ? differentiable : null);
-      if (one) {
-        body.wrt = one;
-        body.verify = candidate;
-      }
+    const by = candidate ? answerVariable(text, wrt) : null;
+    if (by) {
+      body.wrt = [by];
+      body.verify = candidate;
     }
     return body;
+  }
+
+  // The variable the user's answer is compared with: the one picked under "check by", else
+  // the one variable ticked, else the one most likely wanted (a W, w, theta, beta or x; the
+  // first one otherwise). Null while the expression's variables are not known yet.
+  function answerVariable(text, wrt) {
+    const known = same(text, state.typesOf) ? differentiable() : null;
+    if (state.checkBy && (known ? known.includes(state.checkBy) : names(text).has(state.checkBy))) {
+      return state.checkBy;
+    }
+    if (wrt.length === 1) return wrt[0];
+    if (!known || !known.length) return null;
+    return known.find((n) => PARAMETER.test(n)) || known[0];
   }
 
   function saveAddress(body) {
@@ -138,7 +185,10 @@
     input.value = p.get("expr");
     const wrt = p.getAll("wrt").filter(Boolean);
     state.chosen = wrt.length ? new Set(wrt) : null;
+    state.checkBy = p.get("answer") && wrt.length === 1 ? wrt[0] : null;
     state.overrides = {};
+    state.declaredFor = input.value;
+    state.dropped = {};
     for (const d of p.getAll("declare")) {
       const i = d.indexOf(":");
       if (i > 0) state.overrides[d.slice(0, i).trim()] = splitType(d.slice(i + 1).trim());
@@ -179,10 +229,15 @@
     if (seq !== state.seq) return; // a newer request is on its way
     document.body.classList.remove("busy");
     status.textContent = "";
-    if (out.error) showError(out.error, body.expression);
-    else showAnswer(out);
-    if (answer.value.trim() && !body.verify && !out.error) {
-      status.textContent = "To check your answer, tick exactly one variable.";
+    if (out.error) {
+      showError(out.error, body.expression);
+      return;
+    }
+    if (!body.verify) state.last = { body, out };
+    showAnswer(out);
+    // An answer to check, and the expression's variables known only now: check it.
+    if (answer.value.trim() && !body.verify && answerVariable(body.expression, body.wrt)) {
+      derive();
     }
   }
 
@@ -225,11 +280,23 @@
     state.types = out.types || {};
     state.typesOf = out.expression;
     showVariables(out);
+    showCheckBy();
+    const reading = $("reading");
+    reading.replaceChildren();
+    if (typeof out.read_as === "string") {
+      reading.append(el("p", { class: "read-as" }, "Read as ", el("code", { text: out.read_as }),
+        el("span", { class: "hint", text: " (the same in matdiff's plain syntax)" })));
+    }
+    for (const note of Array.isArray(out.notes) ? out.notes : []) {
+      reading.append(el("p", { class: "note" }, el("strong", { text: "Note: " }), String(note)));
+    }
     const f = $("function");
     f.replaceChildren("f = ", el("code", { text: out.function.text }),
       el("span", { class: "shape", text: ` (${dims(out.function.shape)})` }));
     const results = $("results");
     results.replaceChildren(...warnings(out.warnings || []), ...out.results.map(showResult));
+    const defs = definitionsOf(out);
+    if (defs.length) results.append(where(defs));
     for (const s of out.skipped || []) {
       results.append(el("p", { class: "skipped" }, "No derivative by ",
         el("code", { text: s.wrt }), `: ${s.reason}`));
@@ -240,6 +307,7 @@
       if (!KNOWN_TOP_KEYS.has(k)) extras.append(generic(k, v));
     }
     $("output").hidden = false;
+    fitFormulas();
   }
 
   // What inference assumed against the naming conventions: above the results, each with
@@ -256,11 +324,13 @@
     const card = el("article", { class: "result", "data-wrt": r.wrt, "data-kind": r.kind });
     card.append(el("h3", {}, `${KIND_LABELS[r.kind] || r.kind} by `, el("code", { text: r.wrt }),
       el("span", { class: "shape", text: ` (${dims(r.shape)})` })));
-    card.append(typeset(r.latex, el("div", { class: "formula" })));
-    card.append(plain(r.text, "text"));
+    const defs = definitionsOf(r);
+    card.append(formula(r.latex, "formula"));
+    if (defs.length) card.append(where(defs));
+    card.append(plain(r.text, "text", defs));
     if (r.map !== undefined) {
       card.append(el("p", { class: "label", text: "as a linear map on the differential:" }));
-      if (r.map_latex) card.append(typeset(r.map_latex, el("div", { class: "formula map" })));
+      if (r.map_latex) card.append(formula(r.map_latex, "formula map"));
       card.append(plain(r.map, "map-text"));
     }
     if (r.check) card.append(check(r.check));
@@ -272,11 +342,117 @@
     return card;
   }
 
-  function plain(text, cls) {
+  // A displayed formula; fit() makes it fit its box.
+  function formula(latex, cls) {
+    const box = el("div", { class: cls, tabindex: "0", role: "group",
+      "aria-label": "formula (scrolls sideways when wide)" });
+    box.dataset.latex = latex;
+    return typeset(latex, box);
+  }
+
+  // A formula wider than its box, if it is a sum, is typeset again term by term, so that it
+  // wraps between its terms; what is still too wide (one long term) scrolls inside the box.
+  // Again when the window changes size: one formula when it fits.
+  function fit(box) {
+    const latex = box.dataset.latex;
+    if (box.classList.contains("terms")) {
+      box.classList.remove("terms");
+      typeset(latex, box);
+    }
+    if (!window.katex || box.scrollWidth <= box.clientWidth + 1) return;
+    const parts = terms(latex);
+    if (parts.length < 2) return;
+    box.replaceChildren();
+    box.classList.add("terms");
+    parts.forEach((t, i) => {
+      const latexTerm = `\\displaystyle ${i ? "{} " : ""}${t}`; // {}: a binary + or -
+      box.append(typeset(latexTerm, el("span", { class: "term" }), false));
+    });
+  }
+
+  function fitFormulas() {
+    for (const box of document.querySelectorAll("#results .formula")) fit(box);
+  }
+
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(fitFormulas);
+  });
+
+  // The terms of a LaTeX sum, split at each + or - outside every bracket and brace (as
+  // matdiff prints a binary + or -: with a space either side); each term after the first
+  // keeps its sign.
+  function terms(latex) {
+    const parts = [];
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < latex.length; i++) {
+      const c = latex[i];
+      if (c === "\\") {
+        const m = /^\\(?:[A-Za-z]+|.)/.exec(latex.slice(i));
+        const cmd = m ? m[0] : "\\";
+        if (cmd === "\\left" || cmd === "\\right") {
+          depth += cmd === "\\left" ? 1 : -1;
+          const d = /^\s*(?:\\[A-Za-z]+|\\.|.)/.exec(latex.slice(i + cmd.length)); // the delimiter
+          i += cmd.length + (d ? d[0].length : 0) - 1;
+        } else {
+          i += cmd.length - 1;
+        }
+      } else if ("{([".includes(c)) {
+        depth++;
+      } else if ("})]".includes(c)) {
+        depth--;
+      } else if (depth === 0 && i > start && (c === "+" || c === "-")
+                 && latex[i - 1] === " " && latex[i + 1] === " ") {
+        parts.push(latex.slice(start, i).trim());
+        start = i;
+      }
+    }
+    parts.push(latex.slice(start).trim());
+    return parts.filter((t) => t.length);
+  }
+
+  // Named subexpressions of an answer ({name, text, latex}): "where h1 = ...", one a line.
+  function where(defs) {
+    const list = el("ul", { class: "where" });
+    for (const d of defs) {
+      const name = String(d.name ?? "");
+      list.append(el("li", { "data-name": name }, typeof d.latex === "string"
+        ? typeset(`${latexName(name)} = ${d.latex}`, el("span"), false)
+        : el("code", { text: `${name} = ${d.text ?? ""}` })));
+    }
+    return el("div", { class: "where-box" }, el("p", { class: "label", text: "where" }), list);
+  }
+
+  // The definitions of an answer or of a result, if it has any.
+  function definitionsOf(x) {
+    return (Array.isArray(x.definitions) ? x.definitions : [])
+      .filter((d) => d && typeof d === "object" && typeof d.name === "string");
+  }
+
+  // A name as matdiff typesets it: h1 -> h_{1}; anything unusual is shown as text.
+  function latexName(name) {
+    const m = /^([A-Za-z]+)_?(\d+)$/.exec(name);
+    if (m) return `${m[1].length > 1 ? `\\mathrm{${m[1]}}` : m[1]}_{${m[2]}}`;
+    if (/^[A-Za-z]$/.test(name)) return name;
+    return `\\text{${name.replace(/[^\p{L}\p{N}_ ]/gu, "")}}`;
+  }
+
+  // The plain text and its Copy button; with definitions, the copy carries them as a where
+  // clause, and they are listed under the text.
+  function plain(text, cls, defs = []) {
+    const full = defs.length
+      ? `${text} where ${defs.map((d) => `${d.name} = ${d.text ?? ""}`).join(", ")}` : text;
     const button = el("button", { type: "button", class: "copy", text: "Copy",
       title: "copy the plain text" });
-    button.addEventListener("click", () => copy(text, button));
-    return el("div", { class: "plain" }, el("code", { class: cls, text }), button);
+    button.addEventListener("click", () => copy(full, button));
+    const box = el("div", { class: "plain" }, el("code", { class: cls, text }), button);
+    if (defs.length) {
+      box.append(el("ul", { class: "where-text" },
+        ...defs.map((d) => el("li", {}, el("code", { text: `${d.name} = ${d.text ?? ""}` })))));
+    }
+    return box;
   }
 
   async function copy(text, button) {
@@ -381,6 +557,7 @@
       select.value = fixed || !override ? "" : override.kind;
       select.disabled = fixed;
       select.addEventListener("change", () => {
+        state.declaredFor = input.value;
         if (select.value) state.overrides[name] = { kind: select.value, sizes: "" };
         else delete state.overrides[name];
         if (select.value === "mask" && state.chosen) state.chosen.delete(name);
@@ -394,6 +571,7 @@
         const o = state.overrides[name] || { kind, sizes: "" };
         o.sizes = sizeBox.value;
         if (!o.sizes.trim() && !state.overrides[name]) return;
+        state.declaredFor = input.value;
         state.overrides[name] = o;
         derive();
       });
@@ -406,6 +584,28 @@
     });
     tbody.replaceChildren(...rows);
     $("variables").hidden = rows.length === 0;
+    offerDropped(out, inWhere);
+  }
+
+  // The previous expression's declarations are not carried over to this one: say so, with a
+  // button that declares them here too (those naming a variable of this expression).
+  function offerDropped(out, inWhere) {
+    const box = $("dropped");
+    const offered = Object.entries(state.dropped)
+      .filter(([n]) => n in out.types && !inWhere.has(n) && !(n in state.overrides));
+    box.replaceChildren();
+    box.hidden = offered.length === 0;
+    if (box.hidden) return;
+    const text = offered.map(([n, o]) => `${n}: ${declaration(o)}`).join(", ");
+    const button = el("button", { type: "button", class: "copy", text: "Declare here too" });
+    button.addEventListener("click", () => {
+      for (const [n, o] of offered) state.overrides[n] = o;
+      state.declaredFor = input.value;
+      state.dropped = {};
+      derive();
+    });
+    box.append("Declared for the previous expression, not for this one: ",
+      el("code", { text }), " ", button);
   }
 
   function chooseVariables() {
@@ -416,8 +616,49 @@
       return;
     }
     state.chosen = ticked.length === boxes.length ? null : new Set(ticked);
-    derive();
+    if (answer.value.trim()) { // the answer is checked against the one variable ticked
+      if (ticked.length === 1) state.checkBy = ticked[0];
+      derive();
+    } else if (!showAgain(ticked)) {
+      derive();
+    }
   }
+
+  // Ticks choose among the derivatives already there without deriving again: the last
+  // answer is shown for the ticked variables if it has them all, and asked for the same
+  // otherwise (generated code covers every variable: that is derived again).
+  function showAgain(ticked) {
+    const last = state.last;
+    const body = request();
+    if (!last || body.code || body.verify) return false;
+    const rest = (b) => JSON.stringify({ ...b, wrt: null });
+    if (rest(body) !== rest(last.body)) return false;
+    const has = new Set([...last.out.results, ...(last.out.skipped || [])].map((r) => r.wrt));
+    if (!ticked.every((n) => has.has(n))) return false;
+    const chosen = new Set(ticked);
+    state.seq++; // an answer on its way is no longer wanted
+    document.body.classList.remove("busy");
+    status.textContent = "";
+    saveAddress(body);
+    showAnswer({ ...last.out, results: last.out.results.filter((r) => chosen.has(r.wrt)),
+      skipped: (last.out.skipped || []).filter((r) => chosen.has(r.wrt)) });
+    return true;
+  }
+
+  // "Check by": the variables the answer can be compared with, the one it will be selected.
+  function showCheckBy() {
+    const vars = differentiable();
+    const wrt = state.chosen ? [...state.chosen].filter((n) => vars.includes(n)) : [];
+    const by = answerVariable(state.typesOf, wrt);
+    checkBy.replaceChildren(...vars.map((n) => el("option", { value: n, text: n })));
+    if (!vars.length) checkBy.append(el("option", { value: "", text: "(derive first)" }));
+    checkBy.value = by || "";
+  }
+
+  checkBy.addEventListener("change", () => {
+    state.checkBy = checkBy.value || null;
+    if (answer.value.trim()) derive();
+  });
 
   // ---- examples and start-up ----------------------------------------------------------------
 
@@ -438,6 +679,9 @@
     if (!examples.value || !ex) return;
     input.value = ex.expression;
     state.overrides = {};
+    state.declaredFor = null;
+    state.dropped = {};
+    state.checkBy = null;
     state.chosen = ex.wrt && ex.wrt.length ? new Set(ex.wrt) : null;
     document.querySelector(`input[name="order"][value="${ex.hessian ? "hessian" : "first"}"]`)
       .checked = true;
