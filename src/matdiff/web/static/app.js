@@ -28,7 +28,9 @@
     overrides: {}, // name -> {kind, sizes}: the declarations the user made in the table
     declaredFor: null, // the expression those declarations were made for (they stay with it)
     dropped: {}, // the previous expression's declarations, offered back, not carried over
+    droppedFor: null, // the expression they are offered for
     chosen: null, // null: every variable; else a Set of the names to differentiate by
+    chosenFor: null, // the expression they were chosen for
     checkBy: null, // the variable the user's own answer is compared with
     types: {}, // name -> "matrix(n, m)", from the last answer
     typesOf: null, // the expression those types belong to
@@ -115,12 +117,18 @@
   // Declarations made in the table belong to the expression they were made for: another
   // expression starts from inference again, and the page offers them back (offerDropped).
   function scopeDeclarations(text) {
-    if (state.declaredFor === null || same(text, state.declaredFor)) return;
-    state.dropped = state.overrides;
-    state.overrides = {};
-    state.declaredFor = null;
+    if (state.declaredFor !== null && !same(text, state.declaredFor)) {
+      state.dropped = state.overrides;
+      state.droppedFor = text;
+      state.overrides = {};
+      state.declaredFor = null;
+    } else if (!same(text, state.droppedFor)) {
+      state.dropped = {}; // offered for one expression only
+    }
   }
 
+  // The request for the expression and the choices made: every ticked variable (or all),
+  // no answer to check (derive() adds it).
   function request() {
     const text = input.value;
     scopeDeclarations(text);
@@ -136,7 +144,10 @@
     }
     let wrt = [];
     if (state.chosen) {
-      const found = variablesOf(text);
+      // chosen for this very expression (in the table, an address, an example): as chosen;
+      // carried over from another: the names still written in it
+      const found = same(text, state.typesOf) ? variablesOf(text)
+        : (same(text, state.chosenFor) ? state.chosen : names(text));
       wrt = [...state.chosen].filter((n) => found.has(n));
       if (!wrt.length) state.chosen = null;
     }
@@ -144,29 +155,67 @@
       check: true };
     if (stepsBox.checked) body.steps = true;
     if (codeBox.value) body.code = codeBox.value;
-    const candidate = answer.value.trim();
-    const by = candidate ? answerVariable(text, wrt) : null;
-    if (by) {
-      body.wrt = [by];
-      body.verify = candidate;
-    }
     return body;
   }
 
-  // The variable the user's answer is compared with: the one picked under "check by", else
-  // the one variable ticked, else the one most likely wanted (a W, w, theta, beta or x; the
-  // first one otherwise). Null while the expression's variables are not known yet.
+  function choose(set) {
+    state.chosen = set;
+    state.chosenFor = input.value;
+  }
+
+  // The variable the user's answer is compared with: the one picked under "by", else the one
+  // variable ticked, else the one most likely wanted (a W, w, theta, beta or x; the first
+  // one otherwise). Null while the expression's variables are not known yet.
   function answerVariable(text, wrt) {
     const known = same(text, state.typesOf) ? differentiable() : null;
-    if (state.checkBy && (known ? known.includes(state.checkBy) : names(text).has(state.checkBy))) {
-      return state.checkBy;
-    }
+    const picked = state.checkBy;
+    if (picked && (known ? known.includes(picked) : names(text).has(picked))) return picked;
     if (wrt.length === 1) return wrt[0];
     if (!known || !known.length) return null;
     return known.find((n) => PARAMETER.test(n)) || known[0];
   }
 
-  function saveAddress(body) {
+  // Everything but the variables and the answer to check.
+  function rest(body) {
+    return JSON.stringify({ ...body, wrt: null, verify: null });
+  }
+
+  // Whether the last answer has the derivatives `body` asks for.
+  function covers(last, body) {
+    if (!last || rest(last.body) !== rest(body)) return false;
+    if (!body.wrt.length) return !last.body.wrt.length;
+    const has = new Set([...last.out.results, ...(last.out.skipped || [])].map((r) => r.wrt));
+    return body.wrt.every((n) => has.has(n));
+  }
+
+  // The last answer for the ticked variables only.
+  function subset(out, wrt) {
+    if (!wrt.length) return out;
+    const keep = (r) => wrt.includes(r.wrt);
+    return { ...out, results: out.results.filter(keep),
+      skipped: (out.skipped || []).filter(keep) };
+  }
+
+  // The answer with the verdict, among the other ticked variables' derivatives (the last
+  // answer's): checking one's answer does not change what is shown.
+  function withOthers(out, body, plainBody) {
+    const by = body.wrt[0];
+    if (body.code || !covers(state.last, plainBody)) return out;
+    const shown = subset(state.last.out, plainBody.wrt);
+    const results = [];
+    let placed = false;
+    for (const r of shown.results) {
+      if (r.wrt !== by) results.push(r);
+      else if (!placed) {
+        results.push(...out.results);
+        placed = true;
+      }
+    }
+    if (!placed) results.unshift(...out.results);
+    return { ...out, results, skipped: (shown.skipped || []).filter((s) => s.wrt !== by) };
+  }
+
+  function saveAddress(body, by, candidate) {
     const p = new URLSearchParams();
     p.set("expr", body.expression);
     for (const w of body.wrt) p.append("wrt", w);
@@ -174,7 +223,8 @@
     if (body.hessian) p.set("hessian", "1");
     if (body.steps) p.set("steps", "1");
     if (body.code) p.set("code", body.code);
-    if (body.verify) p.set("answer", body.verify);
+    if (candidate) p.set("answer", candidate);
+    if (candidate && by && !(body.wrt.length === 1 && body.wrt[0] === by)) p.set("by", by);
     history.replaceState(null, "", "#" + p.toString());
   }
 
@@ -184,8 +234,8 @@
     if (!p.has("expr")) return false;
     input.value = p.get("expr");
     const wrt = p.getAll("wrt").filter(Boolean);
-    state.chosen = wrt.length ? new Set(wrt) : null;
-    state.checkBy = p.get("answer") && wrt.length === 1 ? wrt[0] : null;
+    choose(wrt.length ? new Set(wrt) : null);
+    state.checkBy = p.get("by") || (p.get("answer") && wrt.length === 1 ? wrt[0] : null);
     state.overrides = {};
     state.declaredFor = input.value;
     state.dropped = {};
@@ -205,11 +255,18 @@
 
   // ---- deriving -------------------------------------------------------------------------
 
+  // Derives what is chosen. With an answer to check: when the derivatives to show are there
+  // already, only the answer's variable is asked for, with the answer; otherwise they are
+  // derived first, and the answer checked next.
   async function derive() {
-    const body = request();
+    const plainBody = request();
+    const candidate = answer.value.trim();
+    const by = candidate ? answerVariable(plainBody.expression, plainBody.wrt) : null;
+    const body = by && (covers(state.last, plainBody) || plainBody.code)
+      ? { ...plainBody, wrt: [by], verify: candidate } : plainBody;
     const seq = ++state.seq;
-    saveAddress(body);
-    status.textContent = "Deriving…";
+    saveAddress(plainBody, by, candidate);
+    status.textContent = body.verify ? "Checking your answer…" : "Deriving…";
     document.body.classList.add("busy");
     let out;
     try {
@@ -230,29 +287,31 @@
     document.body.classList.remove("busy");
     status.textContent = "";
     if (out.error) {
-      showError(out.error, body.expression);
+      const inAnswer = body.verify && /^in your answer/.test(out.error.message || "");
+      showError(out.error, inAnswer ? candidate : body.expression, inAnswer ? answer : input,
+        body.expression);
       return;
     }
     if (!body.verify) state.last = { body, out };
-    showAnswer(out);
+    showAnswer(body.verify ? withOthers(out, body, plainBody) : out);
     // An answer to check, and the expression's variables known only now: check it.
-    if (answer.value.trim() && !body.verify && answerVariable(body.expression, body.wrt)) {
-      derive();
-    }
+    if (candidate && !body.verify && answerVariable(body.expression, body.wrt)) derive();
   }
 
   // ---- errors ---------------------------------------------------------------------------
 
   const TOKEN = /^(?:[\p{L}_][\p{L}\p{N}_]*|\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\.[*/^']|\S)/u;
 
-  function showError(error, text) {
+  // The error, with the token at its position highlighted in `text`, the text of `box`
+  // (the expression's, or the answer's).
+  function showError(error, text, box = input, expression = text) {
     $("error").hidden = false;
     $("output").hidden = true;
     // The table stays while the expression is the same (a declaration made there may be
     // what went wrong); it belongs to another expression otherwise.
-    $("variables").hidden = text !== state.typesOf;
+    $("variables").hidden = expression !== state.typesOf;
     $("error-message").textContent = error.message;
-    input.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-invalid", "true");
     const context = $("error-context");
     context.replaceChildren();
     const pos = error.position;
@@ -269,7 +328,7 @@
     mark.textContent = token || "\u00a0";
     context.append(chars.slice(0, at).join(""), mark, rest.slice(token.length));
     const start = chars.slice(0, at).join("").length; // UTF-16 offsets for the input box
-    input.setSelectionRange(start, start + token.length);
+    box.setSelectionRange(start, start + token.length);
   }
 
   // ---- answers --------------------------------------------------------------------------
@@ -277,6 +336,7 @@
   function showAnswer(out) {
     $("error").hidden = true;
     input.removeAttribute("aria-invalid");
+    answer.removeAttribute("aria-invalid");
     state.types = out.types || {};
     state.typesOf = out.expression;
     showVariables(out);
@@ -615,33 +675,21 @@
       status.textContent = "Tick at least one variable to differentiate by.";
       return;
     }
-    state.chosen = ticked.length === boxes.length ? null : new Set(ticked);
-    if (answer.value.trim()) { // the answer is checked against the one variable ticked
-      if (ticked.length === 1) state.checkBy = ticked[0];
-      derive();
-    } else if (!showAgain(ticked)) {
-      derive();
-    }
+    choose(ticked.length === boxes.length ? null : new Set(ticked));
+    if (answer.value.trim() || !showAgain()) derive();
   }
 
   // Ticks choose among the derivatives already there without deriving again: the last
-  // answer is shown for the ticked variables if it has them all, and asked for the same
-  // otherwise (generated code covers every variable: that is derived again).
-  function showAgain(ticked) {
-    const last = state.last;
+  // answer is shown for the ticked variables when it has them all (generated code covers
+  // every variable: that is derived again).
+  function showAgain() {
     const body = request();
-    if (!last || body.code || body.verify) return false;
-    const rest = (b) => JSON.stringify({ ...b, wrt: null });
-    if (rest(body) !== rest(last.body)) return false;
-    const has = new Set([...last.out.results, ...(last.out.skipped || [])].map((r) => r.wrt));
-    if (!ticked.every((n) => has.has(n))) return false;
-    const chosen = new Set(ticked);
+    if (body.code || !covers(state.last, body)) return false;
     state.seq++; // an answer on its way is no longer wanted
     document.body.classList.remove("busy");
     status.textContent = "";
     saveAddress(body);
-    showAnswer({ ...last.out, results: last.out.results.filter((r) => chosen.has(r.wrt)),
-      skipped: (last.out.skipped || []).filter((r) => chosen.has(r.wrt)) });
+    showAnswer(subset(state.last.out, body.wrt));
     return true;
   }
 
@@ -682,7 +730,7 @@
     state.declaredFor = null;
     state.dropped = {};
     state.checkBy = null;
-    state.chosen = ex.wrt && ex.wrt.length ? new Set(ex.wrt) : null;
+    choose(ex.wrt && ex.wrt.length ? new Set(ex.wrt) : null);
     document.querySelector(`input[name="order"][value="${ex.hessian ? "hessian" : "first"}"]`)
       .checked = true;
     answer.value = "";
