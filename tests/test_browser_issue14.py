@@ -7,8 +7,17 @@ from __future__ import annotations
 
 import json
 
-from test_browser import (ARTIFACTS, assert_rendered, browser, page, result, screenshot, server,
-                          type_and_derive, wait_idle)
+from test_browser import (
+    ARTIFACTS,
+    assert_rendered,
+    browser,
+    page,
+    result,
+    screenshot,
+    server,
+    type_and_derive,
+    wait_idle,
+)
 
 __all__ = ["browser", "page", "server"]  # fixtures, imported to be used here
 
