@@ -257,12 +257,12 @@
 
   // Derives what is chosen. With an answer to check: when the derivatives to show are there
   // already, only the answer's variable is asked for, with the answer; otherwise they are
-  // derived first, and the answer checked next.
-  async function derive() {
+  // derived first, and the answer checked next (checkNow).
+  async function derive(checkNow = false) {
     const plainBody = request();
     const candidate = answer.value.trim();
     const by = candidate ? answerVariable(plainBody.expression, plainBody.wrt) : null;
-    const body = by && (covers(state.last, plainBody) || plainBody.code)
+    const body = by && (checkNow || covers(state.last, plainBody) || plainBody.code)
       ? { ...plainBody, wrt: [by], verify: candidate } : plainBody;
     const seq = ++state.seq;
     saveAddress(plainBody, by, candidate);
@@ -295,7 +295,7 @@
     if (!body.verify) state.last = { body, out };
     showAnswer(body.verify ? withOthers(out, body, plainBody) : out);
     // An answer to check, and the expression's variables known only now: check it.
-    if (candidate && !body.verify && answerVariable(body.expression, body.wrt)) derive();
+    if (candidate && !body.verify && answerVariable(body.expression, body.wrt)) derive(true);
   }
 
   // ---- errors ---------------------------------------------------------------------------
