@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_browser import (
     ARTIFACTS,
     assert_rendered,
@@ -139,6 +140,18 @@ def test_check_an_answer_without_unticking(page):
     page.check("#variables input.by[data-name='v']")
     assert sorted(shown(page)) == ["W", "v"]
     assert len(sent) == before  # shown again from the answer already there
+
+
+@pytest.mark.parametrize("expression,by", [
+    ("1/N * norm(X*W - Y, 'fro')^2", "W"), ("x'*A*x", "x"), ("tr(A*X*B)", "X"),
+    ("-1/2*logdet(S) - 1/2*(x - mu)'*inv(S)*(x - mu)", "x"), ("logdet(S) + a*tr(S)", "S")])
+def test_the_answer_is_checked_by_the_likely_parameter(page, expression, by):
+    type_and_derive(page, expression)
+    assert page.locator("#check-by").input_value() == by
+    page.check("#variables input.by[data-name='" + by + "']")  # all ticked already
+    options = page.locator("#check-by option").evaluate_all("os => os.map(o => o.value)")
+    assert sorted(options) == sorted(page.locator("#variables tbody tr").evaluate_all(
+        "rs => rs.map(r => r.dataset.name)"))
 
 
 def test_ticks_keep_the_verdict(page):

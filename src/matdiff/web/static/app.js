@@ -12,7 +12,7 @@
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
     "warnings", "read_as", "notes", "definitions", "version"]);
   // Names a gradient is usually wanted for, most likely first (the default of "check by").
-  const PARAMETER = /^(?:W|w|theta|θ|beta|β|x|X)(?:_?\d+)?$/u;
+  const PARAMETERS = [/^[Ww]_?\d*$/, /^(?:theta|θ|beta|β)_?\d*$/u, /^[xX]_?\d*$/];
 
   const $ = (id) => document.getElementById(id);
   const form = $("form");
@@ -172,7 +172,12 @@
     if (picked && (known ? known.includes(picked) : names(text).has(picked))) return picked;
     if (wrt.length === 1) return wrt[0];
     if (!known || !known.length) return null;
-    return known.find((n) => PARAMETER.test(n)) || known[0];
+    const among = wrt.length ? known.filter((n) => wrt.includes(n)) : known;
+    for (const pattern of PARAMETERS) {
+      const found = among.find((n) => pattern.test(n));
+      if (found) return found;
+    }
+    return among[0] || known[0];
   }
 
   // Everything but the variables and the answer to check.
