@@ -572,7 +572,8 @@
 
   // Fields this page does not know yet (generated code, ...): shown as they come.
   function generic(key, value) {
-    const box = el("div", { class: "extra", "data-key": key }, el("h4", { text: key }));
+    const box = el("div", { class: "extra", "data-key": key },
+      el("h4", { text: key.replace(/_/g, " ") }));
     box.append(genericValue(key, value));
     if (typeof value === "string" && value.includes("\n")) {
       const button = el("button", { type: "button", class: "copy", text: "Copy" });
