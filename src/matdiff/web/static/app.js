@@ -496,12 +496,23 @@
       .filter((d) => d && typeof d === "object" && typeof d.name === "string");
   }
 
-  // A name as matdiff typesets it: h1 -> h_{1}; anything unusual is shown as text.
+  // A name as matdiff typesets it (printing.latex_name): h1 -> h_{1}, lr -> \\mathit{lr},
+  // lambda -> \\lambda; only letters, digits and underscores reach KaTeX.
+  const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+    "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+    "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi",
+    "Psi", "Omega"]);
+
   function latexName(name) {
-    const m = /^([A-Za-z]+)_?(\d+)$/.exec(name);
-    if (m) return `${m[1].length > 1 ? `\\mathrm{${m[1]}}` : m[1]}_{${m[2]}}`;
-    if (/^[A-Za-z]$/.test(name)) return name;
-    return `\\text{${name.replace(/[^\p{L}\p{N}_ ]/gu, "")}}`;
+    const clean = name.replace(/[^\p{L}\p{N}_]/gu, "");
+    const i = clean.indexOf("_");
+    let base = i < 0 ? clean : clean.slice(0, i);
+    let sub = i < 0 ? "" : clean.slice(i + 1);
+    const m = /^(\p{L}+?)(\d+)$/u.exec(base);
+    if (!sub && m) [base, sub] = [m[1], m[2]];
+    const head = GREEK.has(base) ? `\\${base}`
+      : (Array.from(base).length === 1 ? base : `\\mathit{${base}}`);
+    return sub ? `${head}_{${latexName(sub)}}` : head;
   }
 
   // The plain text and its Copy button; with definitions, the copy carries them as a where
