@@ -331,3 +331,31 @@ def test_definitions_are_listed_under_where(page):
     assert page.evaluate("navigator.clipboard.readText()").startswith(
         "2*(W2'*r.*(1 - h1.^2))*x' where h1 = tanh(W1*x), r = W2*h1 - y")
     snap(card, "issue14-definitions")
+
+
+def test_layout_and_convention_are_labels_not_raw_fields(page):
+    """Fields of the answers the page may get soon (stubbed): a Jacobian's layout, a
+    symmetric gradient's convention, an answer correct under an assumption."""
+    answer = {
+        "expression": "softmax(x) + trace(S)*x",
+        "function": {"text": "softmax(x) + tr(S)*x", "shape": "vector(n)"},
+        "types": {"x": "vector(n)", "S": "symmetric matrix(n)"},
+        "results": [
+            {"wrt": "x", "kind": "jacobian", "shape": "matrix(n, n)", "layout": "denominator",
+             "text": "diag(s) - s*s'", "latex": "\\operatorname{diag}(s) - s s^\\top",
+             "verify": {"verdict": "wrong", "suggestion": None,
+                        "message": "your answer is correct if the Jacobian is laid out in "
+                                   "the numerator layout. As written: wrong",
+                        "correct_if": ["the Jacobian is laid out in the numerator layout"]}},
+            {"wrt": "S", "kind": "jacobian", "shape": "matrix(n, n*n)",
+             "convention": "cookbook", "text": "x*vec(eye(n))'", "latex": "x \\cdots"},
+        ],
+    }
+    page.route("**/api/derive", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(answer)))
+    type_and_derive(page, answer["expression"])
+    assert "(n × n, denominator layout, the transpose)" in \
+        result(page, "x", "jacobian").locator("h3").inner_text()
+    assert "Matrix Cookbook convention" in result(page, "S", "jacobian").locator("h3").inner_text()
+    assert page.locator(".extra").count() == 0
+    assert page.locator(".verdict.conditional").count() == 1

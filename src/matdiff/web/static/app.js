@@ -8,7 +8,7 @@
   const KIND_WORDS = new Set(["scalar", "vector", "matrix", "symmetric", "mask"]);
   const NAME = /[\p{L}_][\p{L}\p{N}_]*/gu;
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
-    "map_latex", "check", "steps", "verify", "definitions"]);
+    "map_latex", "check", "steps", "verify", "definitions", "layout", "convention"]);
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
     "warnings", "read_as", "notes", "definitions", "version"]);
   // Names a gradient is usually wanted for, most likely first (the default of "check by").
@@ -387,8 +387,9 @@
 
   function showResult(r) {
     const card = el("article", { class: "result", "data-wrt": r.wrt, "data-kind": r.kind });
+    const how = [dims(r.shape), reads(r)].filter(Boolean).join(", ");
     card.append(el("h3", {}, `${KIND_LABELS[r.kind] || r.kind} by `, el("code", { text: r.wrt }),
-      el("span", { class: "shape", text: ` (${dims(r.shape)})` })));
+      el("span", { class: "shape", text: ` (${how})` })));
     const defs = definitionsOf(r);
     card.append(formula(r.latex, "formula"));
     if (defs.length) card.append(where(defs));
@@ -558,8 +559,19 @@
       el("strong", { text: c.passed ? "passed" : "FAILED" }));
   }
 
+  // How a result is laid out (a Jacobian) or which convention it follows (a gradient by a
+  // symmetric matrix), when the answer says.
+  const READS = { numerator: "numerator layout", denominator: "denominator layout, the transpose",
+    matdiff: "symmetric: (G + G')/2", cookbook: "Matrix Cookbook convention: G + G' - G.*eye" };
+
+  function reads(r) {
+    const said = [r.layout, r.convention].filter((x) => typeof x === "string");
+    return said.map((x) => READS[x] || x).join(", ");
+  }
+
   function verdict(v) {
-    const box = el("div", { class: `verdict ${v.verdict}` },
+    const conditional = Array.isArray(v.correct_if) && v.correct_if.length > 0;
+    const box = el("div", { class: `verdict ${v.verdict}${conditional ? " conditional" : ""}` },
       el("p", {}, el("strong", { text: "Your answer: " }), v.message));
     if (v.suggestion) box.append(el("p", {}, "Suggestion: ", el("code", { text: v.suggestion })));
     return box;
