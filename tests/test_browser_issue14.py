@@ -104,6 +104,27 @@ def test_a_kind_stays_with_its_expression(page):
     assert page.locator("#dropped").is_hidden()
 
 
+def test_the_table_belongs_to_the_answered_expression(page):
+    type_and_derive(page, "x'*A*x")
+    page.fill("#expression", "tr(A*B)")  # typed, not derived yet: the table is x'*A*x's
+    page.select_option("#variables select.kind[data-name='A']", "symmetric matrix")
+    wait_idle(page)
+    page.wait_for_selector(".result[data-wrt='B']")
+    assert "inferred" in page.locator("#variables tr[data-name='A']").inner_text()
+    assert "x" not in shown(page) and "declare=" not in page.url
+    assert "A: symmetric matrix" in page.locator("#dropped").inner_text()
+    page.uncheck("#variables input.by[data-name='B']")
+    assert shown(page) == ["A"]
+    page.fill("#expression", "x'*A*x")  # ticks of another expression: only its names
+    page.press("#expression", "Enter")
+    wait_idle(page)
+    assert shown(page) == ["A"]
+    page.fill("#expression", "x'*B*x")
+    page.press("#expression", "Enter")
+    wait_idle(page)
+    assert sorted(shown(page)) == ["B", "x"]
+
+
 # ---- 3. checking one's answer: pick the variable, no unticking; ticks do not re-derive ----
 
 def test_check_an_answer_without_unticking(page):

@@ -158,9 +158,10 @@
     return body;
   }
 
-  function choose(set) {
+  // The variables to differentiate by, chosen for `text` (by default, the one in the box).
+  function choose(set, text = input.value) {
     state.chosen = set;
-    state.chosenFor = input.value;
+    state.chosenFor = text;
   }
 
   // The variable the user's answer is compared with: the one picked under "by", else the one
@@ -646,7 +647,7 @@
       select.value = fixed || !override ? "" : override.kind;
       select.disabled = fixed;
       select.addEventListener("change", () => {
-        state.declaredFor = input.value;
+        state.declaredFor = state.typesOf;
         if (select.value) state.overrides[name] = { kind: select.value, sizes: "" };
         else delete state.overrides[name];
         if (select.value === "mask" && state.chosen) state.chosen.delete(name);
@@ -660,7 +661,7 @@
         const o = state.overrides[name] || { kind, sizes: "" };
         o.sizes = sizeBox.value;
         if (!o.sizes.trim() && !state.overrides[name]) return;
-        state.declaredFor = input.value;
+        state.declaredFor = state.typesOf;
         state.overrides[name] = o;
         derive();
       });
@@ -704,7 +705,8 @@
       status.textContent = "Tick at least one variable to differentiate by.";
       return;
     }
-    choose(ticked.length === boxes.length ? null : new Set(ticked));
+    // the table is the last answer's: its ticks and kinds are for that expression
+    choose(ticked.length === boxes.length ? null : new Set(ticked), state.typesOf);
     if (answer.value.trim() || !showAgain()) derive();
   }
 
