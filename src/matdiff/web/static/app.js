@@ -1,6 +1,13 @@
 // The matdiff page: sends the expression and the choices to POST api/derive and shows the
 // answer (the object `matdiff EXPR --json` prints). No build step; KaTeX renders the LaTeX
 // as MathML. User text only ever enters the page as text nodes, never as HTML.
+//
+// Choices belong to an expression: the kinds declared and the variables ticked in the table
+// are those of the expression the table shows (the names matdiff found in it, so `Xw` in
+// LaTeX is X and w); another expression starts from inference, and the declarations are
+// offered back. By default every variable is differentiated; unticking one shows the answer
+// already there without deriving again, and one's own answer is checked by the variable
+// picked next to it (the likeliest parameter, W before x, until one is picked).
 "use strict";
 
 (() => {
