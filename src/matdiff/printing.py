@@ -421,7 +421,9 @@ class LatexPrinter(TextPrinter):
         return "I", ATOM
 
     def broadcast_term(self, t: Expr, parent: Add) -> str:
-        return super().broadcast_term(t, parent)
+        """Unlike the text, ``ones`` in a sum stays the all-ones \\mathbf{1}: a plain 1 added
+        to a vector or matrix reads as a scalar."""
+        return self.paren(t, MUL)
 
     def scalar_part(self, coeff: Number, scalars: list[Expr], has_more: bool) -> str:
         numer, denom = _numerator_denominator(sorted(scalars, key=self.scalar_key))

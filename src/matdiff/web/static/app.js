@@ -1,6 +1,13 @@
 // The matdiff page: sends the expression and the choices to POST api/derive and shows the
 // answer (the object `matdiff EXPR --json` prints). No build step; KaTeX renders the LaTeX
 // as MathML. User text only ever enters the page as text nodes, never as HTML.
+//
+// Choices belong to an expression: the kinds declared and the variables ticked in the table
+// are those of the expression the table shows (the names matdiff found in it, so `Xw` in
+// LaTeX is X and w); another expression starts from inference, and the declarations are
+// offered back. By default every variable is differentiated; unticking one shows the answer
+// already there without deriving again, and one's own answer is checked by the variable
+// picked next to it (the likeliest parameter, W before x, until one is picked).
 "use strict";
 
 (() => {
@@ -8,9 +15,11 @@
   const KIND_WORDS = new Set(["scalar", "vector", "matrix", "symmetric", "mask"]);
   const NAME = /[\p{L}_][\p{L}\p{N}_]*/gu;
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
-    "map_latex", "check", "steps", "verify"]);
+    "map_latex", "check", "steps", "verify", "definitions", "layout", "convention"]);
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
-    "warnings"]);
+    "warnings", "read_as", "notes", "definitions", "version"]);
+  // Names a gradient is usually wanted for, most likely first (the default of "check by").
+  const PARAMETERS = [/^[Ww]_?\d*$/, /^(?:theta|θ|beta|β)_?\d*$/u, /^[xX]_?\d*$/];
 
   const $ = (id) => document.getElementById(id);
   const form = $("form");
@@ -19,13 +28,20 @@
   const stepsBox = $("steps");
   const codeBox = $("code");
   const answer = $("answer");
+  const checkBy = $("check-by");
   const status = $("status");
 
   const state = {
     overrides: {}, // name -> {kind, sizes}: the declarations the user made in the table
+    declaredFor: null, // the expression those declarations were made for (they stay with it)
+    dropped: {}, // the previous expression's declarations, offered back, not carried over
+    droppedFor: null, // the expression they are offered for
     chosen: null, // null: every variable; else a Set of the names to differentiate by
+    chosenFor: null, // the expression they were chosen for
+    checkBy: null, // the variable the user's own answer is compared with
     types: {}, // name -> "matrix(n, m)", from the last answer
     typesOf: null, // the expression those types belong to
+    last: null, // {body, out}: the last answer without a verdict, to show a subset of it again
     seq: 0, // the number of the latest request; older answers are dropped
     examples: [],
   };
@@ -58,6 +74,23 @@
     return new Set(text.match(NAME) || []);
   }
 
+  // Two texts of the same expression (spaces aside).
+  function same(a, b) {
+    return a !== null && b !== null && a.replace(/\s+/g, "") === b.replace(/\s+/g, "");
+  }
+
+  // The variables of `text`: those matdiff found when it answered this very expression (in
+  // LaTeX, `Xw` is X times w), else the names written in it.
+  function variablesOf(text) {
+    return same(text, state.typesOf) ? new Set(Object.keys(state.types)) : names(text);
+  }
+
+  // The differentiable variables of the last answer, in its order.
+  function differentiable() {
+    return Object.entries(state.types).filter(([, t]) => splitType(t).kind !== "mask")
+      .map(([n]) => n);
+  }
+
   // Names declared in the expression's own `where` clause: the table cannot change those.
   function whereNames(text) {
     const m = /\bwhere\b([\s\S]*)$/.exec(text);
@@ -88,38 +121,114 @@
     return document.querySelector('input[name="order"]:checked').value;
   }
 
+  // Declarations made in the table belong to the expression they were made for: another
+  // expression starts from inference again, and the page offers them back (offerDropped).
+  function scopeDeclarations(text) {
+    if (state.declaredFor !== null && !same(text, state.declaredFor)) {
+      state.dropped = state.overrides;
+      state.droppedFor = text;
+      state.overrides = {};
+      state.declaredFor = null;
+    } else if (!same(text, state.droppedFor)) {
+      state.dropped = {}; // offered for one expression only
+    }
+  }
+
+  // The request for the expression and the choices made: every ticked variable (or all),
+  // no answer to check (derive() adds it).
   function request() {
     const text = input.value;
-    const present = names(text);
+    scopeDeclarations(text);
+    // Only the names matdiff found are filtered (an address's declarations were written
+    // for its expression; the names written in LaTeX are not its variables).
+    const present = same(text, state.typesOf) ? variablesOf(text) : null;
     const inWhere = whereNames(text);
     const declarations = {};
     for (const [name, o] of Object.entries(state.overrides)) {
-      if (present.has(name) && !inWhere.has(name)) declarations[name] = declaration(o);
+      if ((!present || present.has(name)) && !inWhere.has(name)) {
+        declarations[name] = declaration(o);
+      }
     }
     let wrt = [];
     if (state.chosen) {
-      wrt = [...state.chosen].filter((n) => present.has(n));
+      // chosen for this very expression (in the table, an address, an example): as chosen;
+      // carried over from another: the names still written in it
+      const found = same(text, state.typesOf) ? variablesOf(text)
+        : (same(text, state.chosenFor) ? state.chosen : names(text));
+      wrt = [...state.chosen].filter((n) => found.has(n));
       if (!wrt.length) state.chosen = null;
     }
     const body = { expression: text, wrt, hessian: order() === "hessian", declarations,
       check: true };
     if (stepsBox.checked) body.steps = true;
     if (codeBox.value) body.code = codeBox.value;
-    const candidate = answer.value.trim();
-    if (candidate) {
-      const differentiable = Object.entries(state.types)
-        .filter(([, t]) => splitType(t).kind !== "mask").map(([n]) => n);
-      const one = wrt.length === 1 ? wrt
-        : (!wrt.length && differentiable.length === 1 ? differentiable : null);
-      if (one) {
-        body.wrt = one;
-        body.verify = candidate;
-      }
-    }
     return body;
   }
 
-  function saveAddress(body) {
+  // The variables to differentiate by, chosen for `text` (by default, the one in the box).
+  function choose(set, text = input.value) {
+    state.chosen = set;
+    state.chosenFor = text;
+  }
+
+  // The variable the user's answer is compared with: the one picked under "by", else the one
+  // variable ticked, else the one most likely wanted (a W, w, theta, beta or x; the first
+  // one otherwise). Null while the expression's variables are not known yet.
+  function answerVariable(text, wrt) {
+    const known = same(text, state.typesOf) ? differentiable() : null;
+    const picked = state.checkBy;
+    if (picked && (known ? known.includes(picked) : names(text).has(picked))) return picked;
+    if (wrt.length === 1) return wrt[0];
+    if (!known || !known.length) return null;
+    const among = wrt.length ? known.filter((n) => wrt.includes(n)) : known;
+    for (const pattern of PARAMETERS) {
+      const found = among.find((n) => pattern.test(n));
+      if (found) return found;
+    }
+    return among[0] || known[0];
+  }
+
+  // Everything but the variables and the answer to check.
+  function rest(body) {
+    return JSON.stringify({ ...body, wrt: null, verify: null });
+  }
+
+  // Whether the last answer has the derivatives `body` asks for.
+  function covers(last, body) {
+    if (!last || rest(last.body) !== rest(body)) return false;
+    if (!body.wrt.length) return !last.body.wrt.length;
+    const has = new Set([...last.out.results, ...(last.out.skipped || [])].map((r) => r.wrt));
+    return body.wrt.every((n) => has.has(n));
+  }
+
+  // The last answer for the ticked variables only.
+  function subset(out, wrt) {
+    if (!wrt.length) return out;
+    const keep = (r) => wrt.includes(r.wrt);
+    return { ...out, results: out.results.filter(keep),
+      skipped: (out.skipped || []).filter(keep) };
+  }
+
+  // The answer with the verdict, among the other ticked variables' derivatives (the last
+  // answer's): checking one's answer does not change what is shown.
+  function withOthers(out, body, plainBody) {
+    const by = body.wrt[0];
+    if (body.code || !covers(state.last, plainBody)) return out;
+    const shown = subset(state.last.out, plainBody.wrt);
+    const results = [];
+    let placed = false;
+    for (const r of shown.results) {
+      if (r.wrt !== by) results.push(r);
+      else if (!placed) {
+        results.push(...out.results);
+        placed = true;
+      }
+    }
+    if (!placed) results.unshift(...out.results);
+    return { ...out, results, skipped: (shown.skipped || []).filter((s) => s.wrt !== by) };
+  }
+
+  function saveAddress(body, by, candidate) {
     const p = new URLSearchParams();
     p.set("expr", body.expression);
     for (const w of body.wrt) p.append("wrt", w);
@@ -127,7 +236,8 @@
     if (body.hessian) p.set("hessian", "1");
     if (body.steps) p.set("steps", "1");
     if (body.code) p.set("code", body.code);
-    if (body.verify) p.set("answer", body.verify);
+    if (candidate) p.set("answer", candidate);
+    if (candidate && by && !(body.wrt.length === 1 && body.wrt[0] === by)) p.set("by", by);
     history.replaceState(null, "", "#" + p.toString());
   }
 
@@ -137,8 +247,11 @@
     if (!p.has("expr")) return false;
     input.value = p.get("expr");
     const wrt = p.getAll("wrt").filter(Boolean);
-    state.chosen = wrt.length ? new Set(wrt) : null;
+    choose(wrt.length ? new Set(wrt) : null);
+    state.checkBy = p.get("by") || (p.get("answer") && wrt.length === 1 ? wrt[0] : null);
     state.overrides = {};
+    state.declaredFor = input.value;
+    state.dropped = {};
     for (const d of p.getAll("declare")) {
       const i = d.indexOf(":");
       if (i > 0) state.overrides[d.slice(0, i).trim()] = splitType(d.slice(i + 1).trim());
@@ -155,11 +268,18 @@
 
   // ---- deriving -------------------------------------------------------------------------
 
-  async function derive() {
-    const body = request();
+  // Derives what is chosen. With an answer to check: when the derivatives to show are there
+  // already, only the answer's variable is asked for, with the answer; otherwise they are
+  // derived first, and the answer checked next (checkNow).
+  async function derive(checkNow = false) {
+    const plainBody = request();
+    const candidate = answer.value.trim();
+    const by = candidate ? answerVariable(plainBody.expression, plainBody.wrt) : null;
+    const body = by && (checkNow || covers(state.last, plainBody) || plainBody.code)
+      ? { ...plainBody, wrt: [by], verify: candidate } : plainBody;
     const seq = ++state.seq;
-    saveAddress(body);
-    status.textContent = "Deriving…";
+    saveAddress(plainBody, by, candidate);
+    status.textContent = body.verify ? "Checking your answer…" : "Deriving…";
     document.body.classList.add("busy");
     let out;
     try {
@@ -179,25 +299,32 @@
     if (seq !== state.seq) return; // a newer request is on its way
     document.body.classList.remove("busy");
     status.textContent = "";
-    if (out.error) showError(out.error, body.expression);
-    else showAnswer(out);
-    if (answer.value.trim() && !body.verify && !out.error) {
-      status.textContent = "To check your answer, tick exactly one variable.";
+    if (out.error) {
+      const inAnswer = body.verify && /^in your answer/.test(out.error.message || "");
+      showError(out.error, inAnswer ? candidate : body.expression, inAnswer ? answer : input,
+        body.expression);
+      return;
     }
+    if (!body.verify) state.last = { body, out };
+    showAnswer(body.verify ? withOthers(out, body, plainBody) : out);
+    // An answer to check, and the expression's variables known only now: check it.
+    if (candidate && !body.verify && answerVariable(body.expression, body.wrt)) derive(true);
   }
 
   // ---- errors ---------------------------------------------------------------------------
 
   const TOKEN = /^(?:[\p{L}_][\p{L}\p{N}_]*|\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\.[*/^']|\S)/u;
 
-  function showError(error, text) {
+  // The error, with the token at its position highlighted in `text`, the text of `box`
+  // (the expression's, or the answer's).
+  function showError(error, text, box = input, expression = text) {
     $("error").hidden = false;
     $("output").hidden = true;
     // The table stays while the expression is the same (a declaration made there may be
     // what went wrong); it belongs to another expression otherwise.
-    $("variables").hidden = text !== state.typesOf;
+    $("variables").hidden = expression !== state.typesOf;
     $("error-message").textContent = error.message;
-    input.setAttribute("aria-invalid", "true");
+    box.setAttribute("aria-invalid", "true");
     const context = $("error-context");
     context.replaceChildren();
     const pos = error.position;
@@ -214,7 +341,7 @@
     mark.textContent = token || "\u00a0";
     context.append(chars.slice(0, at).join(""), mark, rest.slice(token.length));
     const start = chars.slice(0, at).join("").length; // UTF-16 offsets for the input box
-    input.setSelectionRange(start, start + token.length);
+    box.setSelectionRange(start, start + token.length);
   }
 
   // ---- answers --------------------------------------------------------------------------
@@ -222,14 +349,27 @@
   function showAnswer(out) {
     $("error").hidden = true;
     input.removeAttribute("aria-invalid");
+    answer.removeAttribute("aria-invalid");
     state.types = out.types || {};
     state.typesOf = out.expression;
     showVariables(out);
+    showCheckBy();
+    const reading = $("reading");
+    reading.replaceChildren();
+    if (typeof out.read_as === "string") {
+      reading.append(el("p", { class: "read-as" }, "Read as ", el("code", { text: out.read_as }),
+        el("span", { class: "hint", text: " (the same in matdiff's plain syntax)" })));
+    }
+    for (const note of Array.isArray(out.notes) ? out.notes : []) {
+      reading.append(el("p", { class: "note" }, el("strong", { text: "Note: " }), String(note)));
+    }
     const f = $("function");
     f.replaceChildren("f = ", el("code", { text: out.function.text }),
       el("span", { class: "shape", text: ` (${dims(out.function.shape)})` }));
     const results = $("results");
     results.replaceChildren(...warnings(out.warnings || []), ...out.results.map(showResult));
+    const defs = definitionsOf(out);
+    if (defs.length) results.append(where(defs));
     for (const s of out.skipped || []) {
       results.append(el("p", { class: "skipped" }, "No derivative by ",
         el("code", { text: s.wrt }), `: ${s.reason}`));
@@ -240,6 +380,7 @@
       if (!KNOWN_TOP_KEYS.has(k)) extras.append(generic(k, v));
     }
     $("output").hidden = false;
+    fitFormulas();
   }
 
   // What inference assumed against the naming conventions: above the results, each with
@@ -254,13 +395,16 @@
 
   function showResult(r) {
     const card = el("article", { class: "result", "data-wrt": r.wrt, "data-kind": r.kind });
+    const how = [dims(r.shape), reads(r)].filter(Boolean).join(", ");
     card.append(el("h3", {}, `${KIND_LABELS[r.kind] || r.kind} by `, el("code", { text: r.wrt }),
-      el("span", { class: "shape", text: ` (${dims(r.shape)})` })));
-    card.append(typeset(r.latex, el("div", { class: "formula" })));
-    card.append(plain(r.text, "text"));
+      el("span", { class: "shape", text: ` (${how})` })));
+    const defs = definitionsOf(r);
+    card.append(formula(r.latex, "formula"));
+    if (defs.length) card.append(where(defs));
+    card.append(plain(r.text, "text", defs));
     if (r.map !== undefined) {
       card.append(el("p", { class: "label", text: "as a linear map on the differential:" }));
-      if (r.map_latex) card.append(typeset(r.map_latex, el("div", { class: "formula map" })));
+      if (r.map_latex) card.append(formula(r.map_latex, "formula map"));
       card.append(plain(r.map, "map-text"));
     }
     if (r.check) card.append(check(r.check));
@@ -272,11 +416,128 @@
     return card;
   }
 
-  function plain(text, cls) {
+  // A displayed formula; fit() makes it fit its box.
+  function formula(latex, cls) {
+    const box = el("div", { class: cls, tabindex: "0", role: "group",
+      "aria-label": "formula (scrolls sideways when wide)" });
+    box.dataset.latex = latex;
+    return typeset(latex, box);
+  }
+
+  // A formula wider than its box, if it is a sum, is typeset again term by term, so that it
+  // wraps between its terms; what is still too wide (one long term) scrolls inside the box.
+  // Again when the window changes size: one formula when it fits.
+  function fit(box) {
+    const latex = box.dataset.latex;
+    if (box.classList.contains("terms")) {
+      box.classList.remove("terms");
+      typeset(latex, box);
+    }
+    if (!window.katex || box.scrollWidth <= box.clientWidth + 1) return;
+    const parts = terms(latex);
+    if (parts.length < 2) return;
+    box.replaceChildren();
+    box.classList.add("terms");
+    parts.forEach((t, i) => {
+      const latexTerm = `\\displaystyle ${i ? "{} " : ""}${t}`; // {}: a binary + or -
+      box.append(typeset(latexTerm, el("span", { class: "term" }), false));
+    });
+  }
+
+  function fitFormulas() {
+    for (const box of document.querySelectorAll("#results .formula")) fit(box);
+  }
+
+  let resizing = 0;
+  window.addEventListener("resize", () => {
+    cancelAnimationFrame(resizing);
+    resizing = requestAnimationFrame(fitFormulas);
+  });
+
+  // The terms of a LaTeX sum, split at each + or - outside every bracket and brace (as
+  // matdiff prints a binary + or -: with a space either side); each term after the first
+  // keeps its sign.
+  function terms(latex) {
+    const parts = [];
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < latex.length; i++) {
+      const c = latex[i];
+      if (c === "\\") {
+        const m = /^\\(?:[A-Za-z]+|.)/.exec(latex.slice(i));
+        const cmd = m ? m[0] : "\\";
+        if (cmd === "\\left" || cmd === "\\right") {
+          depth += cmd === "\\left" ? 1 : -1;
+          const d = /^\s*(?:\\[A-Za-z]+|\\.|.)/.exec(latex.slice(i + cmd.length)); // the delimiter
+          i += cmd.length + (d ? d[0].length : 0) - 1;
+        } else {
+          i += cmd.length - 1;
+        }
+      } else if ("{([".includes(c)) {
+        depth++;
+      } else if ("})]".includes(c)) {
+        depth--;
+      } else if (depth === 0 && i > start && (c === "+" || c === "-")
+                 && latex[i - 1] === " " && latex[i + 1] === " ") {
+        parts.push(latex.slice(start, i).trim());
+        start = i;
+      }
+    }
+    parts.push(latex.slice(start).trim());
+    return parts.filter((t) => t.length);
+  }
+
+  // Named subexpressions of an answer ({name, text, latex}): "where h1 = ...", one a line.
+  function where(defs) {
+    const list = el("ul", { class: "where" });
+    for (const d of defs) {
+      const name = String(d.name ?? "");
+      list.append(el("li", { "data-name": name }, typeof d.latex === "string"
+        ? typeset(`${latexName(name)} = ${d.latex}`, el("span"), false)
+        : el("code", { text: `${name} = ${d.text ?? ""}` })));
+    }
+    return el("div", { class: "where-box" }, el("p", { class: "label", text: "where" }), list);
+  }
+
+  // The definitions of an answer or of a result, if it has any.
+  function definitionsOf(x) {
+    return (Array.isArray(x.definitions) ? x.definitions : [])
+      .filter((d) => d && typeof d === "object" && typeof d.name === "string");
+  }
+
+  // A name as matdiff typesets it (printing.latex_name): h1 -> h_{1}, lr -> \\mathit{lr},
+  // lambda -> \\lambda; only letters, digits and underscores reach KaTeX.
+  const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+    "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi",
+    "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi",
+    "Psi", "Omega"]);
+
+  function latexName(name) {
+    const clean = name.replace(/[^\p{L}\p{N}_]/gu, "");
+    const i = clean.indexOf("_");
+    let base = i < 0 ? clean : clean.slice(0, i);
+    let sub = i < 0 ? "" : clean.slice(i + 1);
+    const m = /^(\p{L}+?)(\d+)$/u.exec(base);
+    if (!sub && m) [base, sub] = [m[1], m[2]];
+    const head = GREEK.has(base) ? `\\${base}`
+      : (Array.from(base).length === 1 ? base : `\\mathit{${base}}`);
+    return sub ? `${head}_{${latexName(sub)}}` : head;
+  }
+
+  // The plain text and its Copy button; with definitions, the copy carries them as a where
+  // clause, and they are listed under the text.
+  function plain(text, cls, defs = []) {
+    const full = defs.length
+      ? `${text} where ${defs.map((d) => `${d.name} = ${d.text ?? ""}`).join(", ")}` : text;
     const button = el("button", { type: "button", class: "copy", text: "Copy",
       title: "copy the plain text" });
-    button.addEventListener("click", () => copy(text, button));
-    return el("div", { class: "plain" }, el("code", { class: cls, text }), button);
+    button.addEventListener("click", () => copy(full, button));
+    const box = el("div", { class: "plain" }, el("code", { class: cls, text }), button);
+    if (defs.length) {
+      box.append(el("ul", { class: "where-text" },
+        ...defs.map((d) => el("li", {}, el("code", { text: `${d.name} = ${d.text ?? ""}` })))));
+    }
+    return box;
   }
 
   async function copy(text, button) {
@@ -306,8 +567,19 @@
       el("strong", { text: c.passed ? "passed" : "FAILED" }));
   }
 
+  // How a result is laid out (a Jacobian) or which convention it follows (a gradient by a
+  // symmetric matrix), when the answer says.
+  const READS = { numerator: "numerator layout", denominator: "denominator layout, the transpose",
+    matdiff: "symmetric: (G + G')/2", cookbook: "Matrix Cookbook convention: G + G' - G.*eye" };
+
+  function reads(r) {
+    const said = [r.layout, r.convention].filter((x) => typeof x === "string");
+    return said.map((x) => READS[x] || x).join(", ");
+  }
+
   function verdict(v) {
-    const box = el("div", { class: `verdict ${v.verdict}` },
+    const conditional = Array.isArray(v.correct_if) && v.correct_if.length > 0;
+    const box = el("div", { class: `verdict ${v.verdict}${conditional ? " conditional" : ""}` },
       el("p", {}, el("strong", { text: "Your answer: " }), v.message));
     if (v.suggestion) box.append(el("p", {}, "Suggestion: ", el("code", { text: v.suggestion })));
     return box;
@@ -331,7 +603,8 @@
 
   // Fields this page does not know yet (generated code, ...): shown as they come.
   function generic(key, value) {
-    const box = el("div", { class: "extra", "data-key": key }, el("h4", { text: key }));
+    const box = el("div", { class: "extra", "data-key": key },
+      el("h4", { text: key.replace(/_/g, " ") }));
     box.append(genericValue(key, value));
     if (typeof value === "string" && value.includes("\n")) {
       const button = el("button", { type: "button", class: "copy", text: "Copy" });
@@ -381,6 +654,7 @@
       select.value = fixed || !override ? "" : override.kind;
       select.disabled = fixed;
       select.addEventListener("change", () => {
+        state.declaredFor = state.typesOf;
         if (select.value) state.overrides[name] = { kind: select.value, sizes: "" };
         else delete state.overrides[name];
         if (select.value === "mask" && state.chosen) state.chosen.delete(name);
@@ -394,6 +668,7 @@
         const o = state.overrides[name] || { kind, sizes: "" };
         o.sizes = sizeBox.value;
         if (!o.sizes.trim() && !state.overrides[name]) return;
+        state.declaredFor = state.typesOf;
         state.overrides[name] = o;
         derive();
       });
@@ -406,6 +681,28 @@
     });
     tbody.replaceChildren(...rows);
     $("variables").hidden = rows.length === 0;
+    offerDropped(out, inWhere);
+  }
+
+  // The previous expression's declarations are not carried over to this one: say so, with a
+  // button that declares them here too (those naming a variable of this expression).
+  function offerDropped(out, inWhere) {
+    const box = $("dropped");
+    const offered = Object.entries(state.dropped)
+      .filter(([n]) => n in out.types && !inWhere.has(n) && !(n in state.overrides));
+    box.replaceChildren();
+    box.hidden = offered.length === 0;
+    if (box.hidden) return;
+    const text = offered.map(([n, o]) => `${n}: ${declaration(o)}`).join(", ");
+    const button = el("button", { type: "button", class: "copy", text: "Declare here too" });
+    button.addEventListener("click", () => {
+      for (const [n, o] of offered) state.overrides[n] = o;
+      state.declaredFor = input.value;
+      state.dropped = {};
+      derive();
+    });
+    box.append("Declared for the previous expression, not for this one: ",
+      el("code", { text }), " ", button);
   }
 
   function chooseVariables() {
@@ -415,9 +712,39 @@
       status.textContent = "Tick at least one variable to differentiate by.";
       return;
     }
-    state.chosen = ticked.length === boxes.length ? null : new Set(ticked);
-    derive();
+    // the table is the last answer's: its ticks and kinds are for that expression
+    choose(ticked.length === boxes.length ? null : new Set(ticked), state.typesOf);
+    if (answer.value.trim() || !showAgain()) derive();
   }
+
+  // Ticks choose among the derivatives already there without deriving again: the last
+  // answer is shown for the ticked variables when it has them all (generated code covers
+  // every variable: that is derived again).
+  function showAgain() {
+    const body = request();
+    if (body.code || !covers(state.last, body)) return false;
+    state.seq++; // an answer on its way is no longer wanted
+    document.body.classList.remove("busy");
+    status.textContent = "";
+    saveAddress(body);
+    showAnswer(subset(state.last.out, body.wrt));
+    return true;
+  }
+
+  // "Check by": the variables the answer can be compared with, the one it will be selected.
+  function showCheckBy() {
+    const vars = differentiable();
+    const wrt = state.chosen ? [...state.chosen].filter((n) => vars.includes(n)) : [];
+    const by = answerVariable(state.typesOf, wrt);
+    checkBy.replaceChildren(...vars.map((n) => el("option", { value: n, text: n })));
+    if (!vars.length) checkBy.append(el("option", { value: "", text: "(derive first)" }));
+    checkBy.value = by || "";
+  }
+
+  checkBy.addEventListener("change", () => {
+    state.checkBy = checkBy.value || null;
+    if (answer.value.trim()) derive();
+  });
 
   // ---- examples and start-up ----------------------------------------------------------------
 
@@ -438,7 +765,10 @@
     if (!examples.value || !ex) return;
     input.value = ex.expression;
     state.overrides = {};
-    state.chosen = ex.wrt && ex.wrt.length ? new Set(ex.wrt) : null;
+    state.declaredFor = null;
+    state.dropped = {};
+    state.checkBy = null;
+    choose(ex.wrt && ex.wrt.length ? new Set(ex.wrt) : null);
     document.querySelector(`input[name="order"][value="${ex.hessian ? "hessian" : "first"}"]`)
       .checked = true;
     answer.value = "";
