@@ -360,7 +360,8 @@ def _results(expr: str, wrt: str | list[str], kinds: dict[str, str], *, hessian:
         return []
     out = answered(Request(expr, names, decls, hessian=hessian, expect=expect,
                            self_check=check))
-    results = [r for r in out.results if (r.kind == "hessian") == hessian]
+    results = [r for r in out.results  # a Hessian may be a map alone (dexpm(X, dX)')
+               if (r.kind == "hessian" or r.kind == "map" and r.of is not None) == hessian]
     return results[0] if isinstance(wrt, str) else results
 
 

@@ -224,9 +224,11 @@ def _dim_parts(dim: ir.Dim) -> list[ir.Dim]:
     """The atomic factors of a dimension: ``"m*n"`` -> ``["m", "n"]``, ``"m*3"`` -> ``["m", 3]``."""
     if isinstance(dim, int):
         return [dim]
+    if "*" in dim:
+        return [q for p in dim.split("*") for q in _dim_parts(p.strip())]
     if dim.startswith("min(") and dim.endswith(")"):  # min(m,n): both are sampled
         return [q for p in dim[4:-1].split(",") for q in _dim_parts(p.strip())]
-    return [int(p) if p.strip().isdigit() else p.strip() for p in dim.split("*")]
+    return [int(dim) if dim.isdigit() else dim]
 
 
 def _dims_of(exprs: Iterable[ir.Expr]) -> tuple[set[str], set[int]]:

@@ -83,7 +83,15 @@ def run(args: argparse.Namespace) -> dict:
 def _dims(shape: str) -> str:
     """``matrix(d, c)`` -> ``d x c``; ``vector(n)`` -> ``n``."""
     inner = shape[shape.index("(") + 1:-1] if "(" in shape else ""
-    return " x ".join(p.strip() for p in inner.split(",")) if inner else "scalar"
+    if not inner:
+        return "scalar"
+    parts, depth, start = [], 0, 0  # split at the top-level commas: min(m,n) is one size
+    for i, ch in enumerate(inner + ","):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(inner[start:i].strip())
+            start = i + 1
+    return " x ".join(parts)
 
 
 def render_text(answer: api.Answer) -> str:

@@ -382,7 +382,14 @@ def hessian(f: Expr, var: Sym, grad: Expr | None = None) -> tuple[Expr, Expr]:
     dg = differential(g, var)
     if var.is_scalar:
         return derivative(g, var), dg
-    return vec_jacobian(dg, Differential(var)), dg
+    h = vec_jacobian(dg, Differential(var))
+    if var.kind == "symmetric" and A.transpose(h) is not h:
+        # only symmetric directions dS exist: H acts on vec(dS) = P*vec(dS), with
+        # P = (I + K)/2, and H*P is the symmetric Hessian (H itself need not be)
+        n = var.shape[0]
+        size = dim_product(n, n)
+        h = A.mul(h, Num(Fraction(1, 2)), A.add(A.identity(size), A.commutation(n, n)))
+    return h, dg
 
 
 def derivative(f: Expr, var: Sym) -> Expr:

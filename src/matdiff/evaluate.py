@@ -56,7 +56,7 @@ def resolve_dim(dim: ir.Dim, dims: Mapping[str, int]) -> int:
         return int(dim)
     if dim in dims:
         return int(dims[dim])
-    if dim.startswith("min(") and dim.endswith(")"):  # min(m,n): the thin SVD's size
+    if "*" not in dim and dim.startswith("min(") and dim.endswith(")"):  # thin SVD's size
         return min(resolve_dim(_dim_literal(p.strip()), dims) for p in dim[4:-1].split(","))
     if "*" in dim:
         size = 1

@@ -17,6 +17,7 @@ from .errors import (
     MatdiffTypeError,
     UnsupportedError,
 )
+from .ir import dim_min
 from .ops import ELEMENTWISE
 from .ops.spectral import FRECHET
 from .ops.spectral import NAMED as SPECTRAL
@@ -466,6 +467,9 @@ def dim_argument(node: Node) -> int | str | None:
         return node.name
     if isinstance(node, Number) and node.value.denominator == 1 and node.value >= 1:
         return node.value.numerator
+    if isinstance(node, Call) and node.func == "min" and len(node.args) == 2:
+        a, b = dim_argument(node.args[0]), dim_argument(node.args[1])  # the thin SVD's size
+        return None if a is None or b is None else dim_min(a, b)
     return None
 
 
