@@ -15,12 +15,13 @@ from typing import TypeVar
 from . import algebra as A
 from . import functions as F
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
+from .textbook import better_diagonal, cancel_inverses, diagonal_chains
 
 Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
-    return F.map_bottom_up(e, factor_sum)
+    return F.map_bottom_up(e, lambda n: factor_sum(cancel_inverses(n)))
 
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
@@ -179,6 +180,16 @@ def _factor_all(e: Expr) -> Expr:
     if k is not None:
         return k
     parts = [_parts(t) for t in e.terms]
+    out = _factor_parts(e, parts)
+    diagonal = diagonal_chains(e.terms, parts)  # s.*v - s*s'*v = (diag(s) - s*s')*v
+    if diagonal is not None:
+        other = _factor_parts(e, diagonal)
+        if better_diagonal(other, out):
+            return other
+    return out
+
+
+def _factor_parts(e: Add, parts: list[tuple[Number, list[Expr], list[Expr]]]) -> Expr:
     number = _common_number([p[0] for p in parts])
     scalars = _common_scalars([p[1] for p in parts])
     chains = [p[2] for p in parts]

@@ -1,0 +1,208 @@
+"""Rewrites to the forms textbooks print, applied by the factoring pass (:mod:`matdiff.factor`).
+
+**Inverses cancel in a product.** ``A'*inv(A*X*B)'*B' = inv(X)'`` and
+``X'^2*inv(X^3)' = inv(X)'``: an inverse of a product is read as the product of the inverses
+of its square blocks, in reverse order, and a factor beside its own inverse (or powers of
+one base) cancels. Only square blocks are split: for square ``P`` and ``Q`` of one size,
+``det(P*Q) = det(P)*det(Q)``, so ``P*Q`` is invertible exactly when both are, and
+``inv(P*Q) = inv(Q)*inv(P)`` holds wherever ``inv(P*Q)`` is defined. The rewrite is thus an
+identity on the whole domain of the expression it rewrites; it assumes nothing about the
+user's matrices (``inv(X'*A*X)`` with ``X`` not square is not split: there ``X`` has no
+inverse). A rewritten product is kept only when something cancelled.
+
+**Diagonal matrices make a common factor.** ``s.*v - s*s'*v = (diag(s) - s*s')*v``: in a sum
+of column vectors, an elementwise product ``s.*v`` is read as ``diag(s)*v`` when ``v`` ends
+every other term's product, so that it can be taken out (the factoring pass keeps the result
+when it reads shorter, or when it writes a differential fewer times: a linear map reads as
+``(diag(s) - s*s')*dW*x*x'``, the matrix applied to the direction).
+"""
+
+from __future__ import annotations
+
+from . import algebra as A
+from . import functions as F
+from .ir import (
+    Diag,
+    Differential,
+    Expr,
+    Hadamard,
+    Identity,
+    Inv,
+    MatPow,
+    Mul,
+    Num,
+    Number,
+    Transpose,
+    size,
+)
+
+Atom = tuple[Expr, int]  # a base and its integer power; a negative power is an inverse
+
+
+def _square(e: Expr) -> bool:
+    return e.shape[0] == e.shape[1]
+
+
+def _has_inverse(e: Expr) -> bool:
+    while isinstance(e, Transpose | MatPow):
+        e = e.args[0]
+    return isinstance(e, Inv)
+
+
+def _transposed(atoms: list[Atom]) -> list[Atom]:
+    """The atoms of ``M'`` from those of ``M``."""
+    return [(A.transpose(b), k) for b, k in reversed(atoms)]
+
+
+def _atoms(f: Expr) -> list[Atom]:
+    """A chain factor as a product of powers: ``inv(X^3)'`` -> ``[(X', -3)]``."""
+    match f:
+        case Inv():
+            return _inverse_atoms(f.arg)
+        case MatPow():
+            inner = _atoms(f.base)
+            if len(inner) == 1:
+                return [(inner[0][0], inner[0][1] * f.k)]
+        case Transpose() if _has_inverse(f.arg):
+            return _transposed(_atoms(f.arg))
+    return [(f, 1)]
+
+
+def _blocks(factors: tuple[Expr, ...]) -> list[list[Expr]]:
+    """The factors of a square product split where every part is square (and of one size)."""
+    n = factors[0].shape[0]
+    out: list[list[Expr]] = [[]]
+    for f in factors:
+        out[-1].append(f)
+        if f.shape[1] == n:
+            out.append([])
+    return [b for b in out if b]
+
+
+def _inverse_atoms(g: Expr) -> list[Atom]:
+    """The atoms of ``inv(g)``: the inverse of each square block of g, in reverse order."""
+    match g:
+        case MatPow():
+            return [(b, -k) for b, k in reversed(_atoms(g))]
+        case Transpose():
+            return _transposed(_inverse_atoms(g.arg))
+        case Inv():
+            return _atoms(g.arg)
+        case Mul() if not any(f.is_scalar for f in g.factors):
+            blocks = _blocks(g.factors)
+            if len(blocks) > 1:
+                out: list[Atom] = []
+                for block in reversed(blocks):
+                    if len(block) == 1:
+                        out += _inverse_atoms(block[0])
+                    else:
+                        out.append((Mul(tuple(block)), -1))
+                return out
+    return [(g, -1)]
+
+
+def cancel_inverses(e: Expr) -> Expr:
+    """The product with each factor beside its own inverse cancelled (see the module's
+    docstring); ``e`` itself when nothing cancels."""
+    if not isinstance(e, Mul) or not any(_has_inverse(f) for f in e.factors):
+        return e
+    number, scalars, chain = _split(e)
+    stack: list[Atom] = []
+    cancelled = False
+    for f in chain:
+        for base, k in _atoms(f):
+            if stack and stack[-1][0] is base and _square(base):
+                prev = stack.pop()[1]
+                cancelled |= (prev > 0) != (k > 0)
+                if prev + k:
+                    stack.append((base, prev + k))
+            else:
+                stack.append((base, k))
+    if not cancelled:
+        return e
+    rebuilt = _rebuild(stack) or [Identity(e.shape[0])]
+    return A.mul_list([Num(number)] + scalars + rebuilt)
+
+
+def _split(e: Mul) -> tuple[Number, list[Expr], list[Expr]]:
+    number: Number = 1
+    scalars: list[Expr] = []
+    chain: list[Expr] = []
+    for f in e.factors:
+        if isinstance(f, Num):
+            number *= f.value
+        elif f.is_scalar:
+            scalars.append(f)
+        else:
+            chain.append(f)
+    return number, scalars, chain
+
+
+def _rebuild(atoms: list[Atom]) -> list[Expr]:
+    """Atoms back to factors; a run of inverses is one inverse of the product, written with
+    the fewer transposes: ``[(B', -1), (A', -1)]`` -> ``inv(A*B)'``."""
+    out: list[Expr] = []
+    run: list[Atom] = []
+
+    def flush() -> None:
+        if run:
+            m = A.mul_list(F.matpow(b, -k) for b, k in reversed(run))
+            plain, flipped = F.inv(m), A.transpose(F.inv(A.transpose(m)))
+            out.append(flipped if A.transpose_count(flipped) < A.transpose_count(plain)
+                       else plain)
+            run.clear()
+
+    for base, k in atoms:
+        if k < 0:
+            run.append((base, k))
+        else:
+            flush()
+            out.append(F.matpow(base, k))
+    flush()
+    return out
+
+
+# ----------------------------------------------------------------------------- diagonals
+
+
+def diagonal_chains(terms: tuple[Expr, ...],
+                    parts: list[tuple[Number, list[Expr], list[Expr]]]) -> \
+        list[tuple[Number, list[Expr], list[Expr]]] | None:
+    """The terms' (number, scalars, chain) with each ``s.*v`` of a sum of column vectors read
+    as the chain ``diag(s)*v``, when ``v``'s product ends as every other term's does; None
+    when no term is so read."""
+    if not terms or terms[0].shape[1] != 1 or terms[0].shape[0] == 1:
+        return None
+    ends = {id(c[-1]) for _, _, c in parts if c and not isinstance(c[-1], Hadamard)}
+    if len(ends) != 1:
+        return None
+    (end,) = ends
+    out = []
+    changed = False
+    for (number, scalars, chain) in parts:
+        if len(chain) == 1 and isinstance(chain[0], Hadamard) and len(chain[0].factors) == 2:
+            s, v = chain[0].factors
+            for weights, rest in ((s, v), (v, s)):
+                _, inner_scalars, inner = _split(rest) if isinstance(rest, Mul) else \
+                    (1, [], [rest])
+                if inner and id(inner[-1]) == end and not inner_scalars:
+                    chain = [Diag(weights)] + inner
+                    changed = True
+                    break
+        out.append((number, scalars, chain))
+    return out if changed else None
+
+
+def differentials(e: Expr) -> int:
+    """How many times printing ``e`` writes a differential (``dX``)."""
+    memo: dict[int, int] = {}
+    for node in e.walk():
+        memo[id(node)] = int(isinstance(node, Differential)) + \
+            sum(memo[id(c)] for c in node.children)
+    return memo[id(e)]
+
+
+def better_diagonal(diagonal: Expr, plain: Expr) -> bool:
+    """Is the form with diagonal matrices better: shorter, or with fewer differentials."""
+    fewer = differentials(diagonal) < differentials(plain)
+    return size(diagonal) < size(plain) or (fewer and size(diagonal) <= size(plain) + 8)
