@@ -58,7 +58,7 @@ __all__ = [
     "to_sympy",
     "verify",
 ]
-__version__ = "0.1.0"
+from .version import __version__ as __version__
 
 
 def compile(expr: str, wrt: str | list[str], backend: str = "numpy", hessian: bool = False,
