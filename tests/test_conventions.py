@@ -226,3 +226,13 @@ def test_json_has_the_version(capsys):
     assert code == 0
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert json.loads(out)["version"] == matdiff.__version__ == version
+
+
+def test_the_web_endpoint_takes_layout_and_convention():
+    from matdiff.web.jobs import JobError, to_request
+
+    req = to_request({"expression": "A*x", "layout": "denominator", "convention": "cookbook"})
+    assert (req.layout, req.convention) == ("denominator", "cookbook")
+    assert to_request({"expression": "A*x"}).layout == "numerator"
+    with pytest.raises(JobError):
+        to_request({"expression": "A*x", "layout": "sideways"})
