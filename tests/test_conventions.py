@@ -236,3 +236,10 @@ def test_the_web_endpoint_takes_layout_and_convention():
     assert to_request({"expression": "A*x"}).layout == "numerator"
     with pytest.raises(JobError):
         to_request({"expression": "A*x", "layout": "sideways"})
+
+
+def test_code_is_in_matdiffs_layout(capsys):
+    code, out = _run(capsys, "A*x", "--wrt", "x", "--code", "numpy", "--layout", "denominator")
+    assert code == 1 and "--code generates matdiff's own layout" in out
+    code, out = _run(capsys, "x'*x", "--wrt", "x", "--code", "numpy", "--layout", "denominator")
+    assert code == 0  # a gradient has no layout: nothing to refuse

@@ -221,6 +221,7 @@ def _answer(req: Request) -> Answer:
     for r in results:
         if r.kind != "hessian":
             relabel(r, req.layout, req.convention)
+    _labels_for_code(req, results)
     _add_verdict(req, results)
     if req.check or req.self_check:
         _checked(req, results)
@@ -257,6 +258,18 @@ def _recheck(r: Result, failed: CheckResult) -> CheckResult:
             r._check = again
             return again
     return failed
+
+
+def _labels_for_code(req: Request, results: list[Result]) -> None:
+    """Generated code computes matdiff's own layout and convention: asked for together with
+    another one that applies, that is an error rather than a module that computes something
+    else than the answer says."""
+    if req.code is not None and any(r.layout == "denominator" or r.convention == "cookbook"
+                                    for r in results):
+        raise UnsupportedError(
+            "--code generates matdiff's own layout and convention (Jacobians in the numerator "
+            "layout, (G + G')/2 for a symmetric matrix); leave out --layout/--convention with "
+            "--code").with_text(req.expression)
 
 
 def _check_options(req: Request) -> None:
