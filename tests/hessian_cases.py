@@ -214,6 +214,8 @@ hess(CE, "W", lambda y, W, x: -s(y.T @ np.log(softmax(W @ x))),
 hess("logsumexp(x)", "x", lambda x: logsumexp(x), "diag(softmax(x)) - softmax(x)*softmax(x)'")
 hess("log(sum(exp(x)))", "x", lambda x: float(np.log(np.sum(np.exp(x)))),
      "diag(exp(x))/sum(exp(x)) - exp(x)*exp(x)'/sum(exp(x))^2")
+hess("norm(softmax(x) - y)^2", "x", lambda x, y: sq(softmax(x) - y))
+hess("sum(softmax(x).*y)", "x", lambda x, y: float(np.sum(softmax(x) * y)))
 hess("logsumexp(W*x)", "W", lambda W, x: logsumexp(W @ x),
      "kron(x*x', diag(softmax(W*x)) - softmax(W*x)*softmax(W*x)')",
      "(diag(softmax(W*x)) - softmax(W*x)*softmax(W*x)')*dW*x*x'")

@@ -243,3 +243,14 @@ def test_code_is_in_matdiffs_layout(capsys):
     assert code == 1 and "--code generates matdiff's own layout" in out
     code, out = _run(capsys, "x'*x", "--wrt", "x", "--code", "numpy", "--layout", "denominator")
     assert code == 0  # a gradient has no layout: nothing to refuse
+
+
+def test_the_jacobian_of_diag_between_neighbours_is_a_diagonal():
+    """kron(v', eye(n))*diag(vec(eye(n)))*kron(ones(n), M) = diag(v)*M, by the numbers."""
+    n, k = 4, 3
+    v, M = RNG.standard_normal((n, 1)), RNG.standard_normal((n, k))
+    select = np.diag(np.eye(n).reshape(-1, order="F"))
+    lhs = np.kron(v.T, np.eye(n)) @ select @ np.kron(np.ones((n, 1)), M)
+    np.testing.assert_allclose(lhs, np.diagflat(v) @ M, atol=1e-12)
+    h = matdiff.hessian("norm(softmax(x) - y)^2", "x")
+    assert "kron" not in h.text and "diag(softmax(x) - y)*" in h.text

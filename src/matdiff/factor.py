@@ -15,13 +15,13 @@ from typing import TypeVar
 from . import algebra as A
 from . import functions as F
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
-from .textbook import better_diagonal, cancel_inverses, diagonal_chains
+from .textbook import better_diagonal, diagonal_chains, rewrite_product
 
 Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
-    return F.map_bottom_up(e, lambda n: factor_sum(cancel_inverses(n)))
+    return F.map_bottom_up(e, lambda n: factor_sum(rewrite_product(n)))
 
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:

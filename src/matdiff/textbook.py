@@ -10,6 +10,9 @@ identity on the whole domain of the expression it rewrites; it assumes nothing a
 user's matrices (``inv(X'*A*X)`` with ``X`` not square is not split: there ``X`` has no
 inverse). A rewritten product is kept only when something cancelled.
 
+**The Jacobian of diag(x) between its neighbours** is a diagonal matrix:
+``kron(v', eye(n))*diag(vec(eye(n)))*kron(ones(n), M) = diag(v)*M``.
+
 **Diagonal matrices make a common factor.** ``s.*v - s*s'*v = (diag(s) - s*s')*v``: in a sum
 of column vectors, an elementwise product ``s.*v`` is read as ``diag(s)*v`` when ``v`` ends
 every other term's product, so that it can be taken out (the factoring pass keeps the result
@@ -28,11 +31,14 @@ from .ir import (
     Hadamard,
     Identity,
     Inv,
+    Kron,
     MatPow,
     Mul,
     Num,
     Number,
+    Ones,
     Transpose,
+    Vec,
     size,
 )
 
@@ -99,6 +105,31 @@ def _inverse_atoms(g: Expr) -> list[Atom]:
                         out.append((Mul(tuple(block)), -1))
                 return out
     return [(g, -1)]
+
+
+def rewrite_product(e: Expr) -> Expr:
+    """A product with the rules of this module applied (inverses, diagonal selections)."""
+    return select_diagonal(cancel_inverses(e))
+
+
+def select_diagonal(e: Expr) -> Expr:
+    """``kron(v', eye(n))*diag(vec(eye(n)))*kron(ones(n), M) = diag(v)*M``: the Jacobian of
+    ``diag(x)`` (which selects the diagonal entries of ``vec``) between its neighbours, as
+    the chain rule through ``diag(v)`` writes it. An identity: row i of the left two factors
+    picks row i + n*i of the right one, which is row i of M, times v_i."""
+    if not isinstance(e, Mul) or len(e.factors) < 3:
+        return e
+    fs = list(e.factors)
+    for i in range(len(fs) - 2):
+        a, b, c = fs[i:i + 3]
+        if not (isinstance(a, Kron) and isinstance(b, Diag) and isinstance(c, Kron)):
+            continue
+        n = a.right.shape[0]
+        if a.left.shape[0] == 1 and a.right is Identity(n) and b.arg is Vec(Identity(n)) \
+                and isinstance(c.left, Ones) and c.left.shape == (n, 1) \
+                and c.right.shape[0] == n:
+            return A.mul_list(fs[:i] + [F.diag(A.transpose(a.left)), c.right] + fs[i + 3:])
+    return e
 
 
 def cancel_inverses(e: Expr) -> Expr:
