@@ -15,7 +15,7 @@ from typing import TypeVar
 from . import algebra as A
 from . import functions as F
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
-from .textbook import better_diagonal, diagonal_chains, rewrite_product
+from .textbook import better_diagonal, common_denominator, diagonal_chains, rewrite_product
 
 Node = TypeVar("Node", bound=Expr)
 
@@ -73,10 +73,11 @@ def factor_sum(e: Expr) -> Expr:
         return e
     factored = _factor(e)
     expanded = expand_elementwise(e)
-    if expanded is e:
-        return factored
-    expanded = _factor(expanded) if isinstance(expanded, Add) else expanded
-    return expanded if _occurrences(expanded) < _occurrences(factored) else factored
+    if expanded is not e:
+        expanded = _factor(expanded) if isinstance(expanded, Add) else expanded
+        factored = expanded if _occurrences(expanded) < _occurrences(factored) else factored
+    over = common_denominator(e, _collected)  # 1./d - 2*u./d.^2 = (d - 2*u)./d.^2
+    return over if over is not None and size(over) < size(factored) else factored
 
 
 def _factor(e: Add) -> Expr:
@@ -237,6 +238,13 @@ def expand_elementwise(e: Add) -> Expr:
     if poly is None:
         return e
     return _rebuild(poly, atoms, e.shape)
+
+
+def _collected(e: Add) -> Expr:
+    """``e`` expanded and collected as a polynomial in its atoms (``e`` when too large)."""
+    atoms: dict[int, Expr] = {}
+    poly = _polynomial(e, atoms)
+    return e if poly is None else _rebuild(poly, atoms, e.shape)
 
 
 def _polynomial(e: Expr, atoms: dict[int, Expr]) -> Polynomial | None:

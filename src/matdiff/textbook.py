@@ -13,6 +13,10 @@ inverse). A rewritten product is kept only when something cancelled.
 **The Jacobian of diag(x) between its neighbours** is a diagonal matrix:
 ``kron(v', eye(n))*diag(vec(eye(n)))*kron(ones(n), M) = diag(v)*M``.
 
+**Fractions over one denominator.** ``1./(1 + x.^2) - 2*x.^2./(1 + x.^2).^2`` is
+``(1 - x.^2)./(1 + x.^2).^2``: elementwise terms that each divide by a power of one base
+are written over its highest power, the numerator collected (kept when shorter).
+
 **Diagonal matrices make a common factor.** ``s.*v - s*s'*v = (diag(s) - s*s')*v``: in a sum
 of column vectors, an elementwise product ``s.*v`` is read as ``diag(s)*v`` when ``v`` ends
 every other term's product, so that it can be taken out (the factoring pass keeps the result
@@ -22,9 +26,12 @@ when it reads shorter, or when it writes a differential fewer times: a linear ma
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import algebra as A
 from . import functions as F
 from .ir import (
+    Add,
     Diag,
     Differential,
     Expr,
@@ -37,6 +44,7 @@ from .ir import (
     Num,
     Number,
     Ones,
+    Pow,
     Transpose,
     Vec,
     size,
@@ -237,3 +245,39 @@ def better_diagonal(diagonal: Expr, plain: Expr) -> bool:
     """Is the form with diagonal matrices better: shorter, or with fewer differentials."""
     fewer = differentials(diagonal) < differentials(plain)
     return size(diagonal) < size(plain) or (fewer and size(diagonal) <= size(plain) + 8)
+
+
+# ----------------------------------------------------------------------------- fractions
+
+
+def common_denominator(e: Expr, collect: Callable[[Add], Expr]) -> Expr | None:
+    """An elementwise sum whose every term divides by a power of one base, written over its
+    highest power with the numerator collected by ``collect`` (and the factors common to
+    every term outside it); None when the terms do not have that form."""
+    if not isinstance(e, Add) or e.shape == (1, 1):
+        return None
+    base: Expr | None = None
+    parts: list[tuple[Number, list[Expr], int]] = []
+    for t in e.terms:
+        coeff, rest = A.split_coeff(t)
+        factors = list(rest.factors) if isinstance(rest, Hadamard) else [rest]
+        powers = [f for f in factors if isinstance(f, Pow) and isinstance(f.exponent, Num)
+                  and isinstance(f.exponent.value, int) and f.exponent.value < 0]
+        if len(powers) != 1 or (base is not None and powers[0].base is not base):
+            return None
+        base = powers[0].base
+        parts.append((coeff, [f for f in factors if f is not powers[0]],
+                      -int(powers[0].exponent.value)))
+    if base is None:
+        return None
+    top = max(k for _, _, k in parts)
+    common = [f for f in parts[0][1] if all(any(g is f for g in o) for _, o, _ in parts[1:])]
+    parts = [(coeff, [f for f in others if not any(f is g for g in common)], k)
+             for coeff, others, k in parts]
+    numerator = A.add_list(
+        A.mul(Num(coeff), A.hadamard_list(others + [A.elem_pow(base, Num(top - k))])
+              if others or top > k else A.ones(e.shape))
+        for coeff, others, k in parts)
+    if isinstance(numerator, Add):
+        numerator = collect(numerator)
+    return A.hadamard_list(common + [numerator, A.elem_pow(base, Num(-top))])
