@@ -261,13 +261,14 @@ def common_denominator(e: Expr, collect: Callable[[Add], Expr]) -> Expr | None:
     for t in e.terms:
         coeff, rest = A.split_coeff(t)
         factors = list(rest.factors) if isinstance(rest, Hadamard) else [rest]
-        powers = [f for f in factors if isinstance(f, Pow) and isinstance(f.exponent, Num)
-                  and isinstance(f.exponent.value, int) and f.exponent.value < 0]
-        if len(powers) != 1 or (base is not None and powers[0].base is not base):
+        powers = [(f, _negative_power(f)) for f in factors if _negative_power(f)]
+        if len(powers) != 1:
             return None
-        base = powers[0].base
-        parts.append((coeff, [f for f in factors if f is not powers[0]],
-                      -int(powers[0].exponent.value)))
+        (p, k), = powers
+        if base is not None and p.args[0] is not base:
+            return None
+        base = p.args[0]
+        parts.append((coeff, [f for f in factors if f is not p], k))
     if base is None:
         return None
     top = max(k for _, _, k in parts)
@@ -281,3 +282,12 @@ def common_denominator(e: Expr, collect: Callable[[Add], Expr]) -> Expr | None:
     if isinstance(numerator, Add):
         numerator = collect(numerator)
     return A.hadamard_list(common + [numerator, A.elem_pow(base, Num(-top))])
+
+
+def _negative_power(f: Expr) -> int:
+    """k for ``u.^-k`` (k a positive whole number), else 0."""
+    if isinstance(f, Pow) and isinstance(f.exponent, Num):
+        value = f.exponent.value
+        if isinstance(value, int) and value < 0:
+            return -value
+    return 0
