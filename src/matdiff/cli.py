@@ -27,6 +27,9 @@ EXAMPLES = """examples:
   matdiff "norm(W*u - v)^2" --json
   matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W --hessian
   matdiff "A*X*B" --wrt X
+  matdiff "softmax(W*x)" --wrt x --layout denominator
+  matdiff "x'*S*x where S: symmetric matrix" --wrt S --convention cookbook
+  matdiff "x'*A*x" --wrt x --verify "2*A*x"
   matdiff serve --port 8000     # the web page, at http://127.0.0.1:8000/
 """
 
