@@ -10,7 +10,7 @@
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
     "map_latex", "check", "steps", "verify"]);
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
-    "warnings"]);
+    "warnings", "version"]);
 
   const $ = (id) => document.getElementById(id);
   const form = $("form");
