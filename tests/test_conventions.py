@@ -254,3 +254,11 @@ def test_the_jacobian_of_diag_between_neighbours_is_a_diagonal():
     np.testing.assert_allclose(lhs, np.diagflat(v) @ M, atol=1e-12)
     h = matdiff.hessian("norm(softmax(x) - y)^2", "x")
     assert "kron" not in h.text and "diag(softmax(x) - y)*" in h.text
+
+
+def test_steps_end_in_the_asked_for_convention(capsys):
+    code, out = _run(capsys, "x'*S*x where S: symmetric matrix", "--wrt", "S",
+                     "--convention", "cookbook", "--steps")
+    assert code == 0
+    assert out.rstrip().splitlines()[-1].startswith("  grad_S f = 2*x*x' - diag(x.^2)    [the "
+                                                    "Matrix Cookbook's convention")

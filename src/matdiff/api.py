@@ -221,6 +221,7 @@ def _answer(req: Request) -> Answer:
     for r in results:
         if r.kind != "hessian":
             relabel(r, req.layout, req.convention)
+            _convention_step(r)
     _labels_for_code(req, results)
     _add_verdict(req, results)
     if req.check or req.self_check:
@@ -258,6 +259,20 @@ def _recheck(r: Result, failed: CheckResult) -> CheckResult:
             r._check = again
             return again
     return failed
+
+
+def _convention_step(r: Result) -> None:
+    """A derivation that ends in matdiff's symmetric gradient S gets one more step to the
+    Cookbook's, when that was asked for."""
+    if not r.steps or r.convention != "cookbook":
+        return
+    from .explain import Step
+    from .printing import latex_name
+
+    r.steps.append(Step("the Matrix Cookbook's convention, G + G' - G.*eye(n): twice "
+                        "the entries off the diagonal", f"grad_{r.wrt} f", r.expr,
+                        text=f"grad_{r.wrt} f = {r.text}",
+                        latex=f"\\nabla_{{{latex_name(r.wrt)}}} f = {r.latex}"))
 
 
 def _labels_for_code(req: Request, results: list[Result]) -> None:
