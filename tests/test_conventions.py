@@ -263,3 +263,12 @@ def test_steps_end_in_the_asked_for_convention(capsys):
     assert code == 0
     assert out.rstrip().splitlines()[-1].startswith("  grad_S f = 2*x*x' - diag(x.^2)    [the "
                                                     "Matrix Cookbook's convention")
+
+
+def test_verify_in_a_layout_and_a_convention():
+    assert matdiff.verify("A*x", "x", "A'", layout="denominator").verdict == "correct"
+    v = matdiff.verify("A*x", "x", "A", layout="denominator")
+    assert v.verdict != "correct" and "numerator layout" in v.message
+    c = matdiff.verify("x'*X*x", "X", "2*x*x' - diag(x.^2)", convention="cookbook",
+                       X="symmetric matrix")
+    assert c.verdict == "correct"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import algebra as A
 from . import functions as F
-from .conventions import cookbook, from_cookbook
+from .conventions import check_choice, cookbook, from_cookbook, relabel
 from .errors import (
     MatdiffError,
     MatdiffShapeError,
@@ -58,10 +58,15 @@ class Verdict:
         return out
 
 
-def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Verdict:
-    """Is ``candidate`` the derivative of ``expr`` with respect to ``wrt``?"""
+def verify(expr: str, wrt: str, candidate: str, *, layout: str = "numerator",
+           convention: str = "matdiff", **declarations: str) -> Verdict:
+    """Is ``candidate`` the derivative of ``expr`` with respect to ``wrt`` (in ``layout``
+    and ``convention``, see :mod:`matdiff.conventions`)?"""
+    check_choice(layout, convention)
     program = compile_program(expr, declarations_from(**declarations))
-    return verify_result(derive(program, wrt), candidate)
+    result = derive(program, wrt)
+    relabel(result, layout, convention)
+    return verify_result(result, candidate)
 
 
 # ----------------------------------------------------------------------------- typing the answer
