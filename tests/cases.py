@@ -21,8 +21,10 @@ Every row is one question a user might ask matdiff:
 * ``xfail``: a reason, when matdiff is known to be wrong on the case.
 
 ``KNOWN_CLUMSY`` at the bottom lists cases whose result is right but printed
-longer or uglier than a careful human would write it (the human form is in a
-comment); the table does not assert a form for them.
+otherwise than a careful human would write it: matdiff's form (pinned), the human
+form (checked to be equal in value) and the reason matdiff's form stays; the table
+does not assert a form for them. ``IMPROVED_FORMS`` asserts the ones that became
+the human form.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ Every row is one question:
   ``xfail(strict=True)``).
 
 ``KNOWN_CLUMSY`` at the bottom lists results that are right but printed
-longer than a textbook writes them: matdiff's text beside the textbook form,
-which the test checks to be equal in value (so the record itself is right).
+otherwise than a textbook writes them: matdiff's text (pinned; the test fails when
+it changes, or when it is the textbook form) beside the textbook form, which the
+test checks to be equal in value, and the reason matdiff's form stays.
 """
 
 from __future__ import annotations
