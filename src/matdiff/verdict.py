@@ -521,8 +521,8 @@ def _assumptions(result: Result, c: Expr) -> list[str]:
                 out.append(f"sum({name}) = 1 ({name} one-hot, or any probability vector)")
             elif _equal(result, c, assume=_one_hot(name)):
                 out.append(f"{name} is one-hot (a single 1, zeros elsewhere)")
-    except UnsupportedError:  # too large to compare at random points: nothing is claimed
-        return []
+    except (UnsupportedError, ArithmeticError, ValueError):  # too large to compare, or a
+        return []  # singular draw under an assumption: nothing is claimed
     return out
 
 
