@@ -403,6 +403,13 @@ KNOWN_CLUMSY: list[tuple[str, str, str, str, str]] = [
      "2*((W2'*W2*((1 - tanh(W1*x).^2).*(dW1*x)) - 2*((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(dW1*x))).*(1 - tanh(W1*x).^2))*x'",
      "2*(diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - 2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))*dW1*x*x'",
      ELEMENTWISE),
+    ('J diag(x) / dx', 'text',
+     "diag(vec(eye(n)))*kron(ones(n), eye(n))",
+     "kron(ones(n), eye(n)).*kron(eye(n), ones(n))",
+     "the n*n x n matrix whose column j is e_j (x) e_j (vec of the j-th unit diagonal) has no "
+     "name in the language (a textbook writes the Khatri-Rao product of two identities); "
+     "the map diag(dx) beside it is the readable form, and between neighbours "
+     "kron(v', eye(n))*diag(vec(eye(n)))*kron(ones(n), M) becomes diag(v)*M"),
     ("H x'*x*x'*x / dx", 'text',
      "4*(2*x*x' + (x'*x)*eye(n))",
      "4*(x'*x*eye(n) + 2*x*x')", ORDER),
