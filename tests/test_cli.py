@@ -28,7 +28,7 @@ def test_json_contract(capsys):
                        "--wrt", "x")
     assert code == 0
     obj = json.loads(out)
-    assert set(obj) == {"expression", "function", "types", "results"}
+    assert set(obj) == {"version", "expression", "function", "types", "results"}
     assert obj["function"] == {"text": "x'*A*x", "shape": "scalar"}
     assert obj["types"] == {"x": "vector(n)", "A": "symmetric matrix(n)"}
     (r,) = obj["results"]

@@ -58,7 +58,7 @@ __all__ = [
     "to_sympy",
     "verify",
 ]
-__version__ = "0.1.0"
+from .version import __version__ as __version__
 
 
 def compile(expr: str, wrt: str | list[str], backend: str = "numpy", hessian: bool = False,
@@ -79,10 +79,14 @@ def compile(expr: str, wrt: str | list[str], backend: str = "numpy", hessian: bo
     return load(generated)
 
 
-def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Any:
+def verify(expr: str, wrt: str, candidate: str, *, layout: str = "numerator",
+           convention: str = "matdiff", **declarations: str) -> Any:
     """Is ``candidate`` the derivative of ``expr`` by ``wrt``? A Verdict: ``.verdict`` is
-    ``correct``, ``wrong_shape`` or ``wrong_value``, with ``.message`` and ``.suggestion``."""
-    request = Request(expr, (wrt,), declarations_from(**declarations), verify=candidate)
+    ``correct``, ``wrong_shape`` or ``wrong_value``, with ``.message``, ``.suggestion`` and
+    ``.assumptions`` (under which a wrong answer is right). ``layout`` and ``convention``
+    as for :func:`jacobian` and :func:`gradient`."""
+    request = Request(expr, (wrt,), declarations_from(**declarations), verify=candidate,
+                      layout=layout, convention=convention)
     return answered(request).results[0].verdict
 
 

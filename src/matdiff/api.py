@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .conventions import CONVENTIONS, LAYOUTS, check_choice, relabel
 from .errors import InternalError, MatdiffError, UnsupportedError
 from .ir import shape_text
 from .parse import parse_declarations
@@ -35,6 +36,7 @@ from .pipeline import (
 from .printing import to_text
 from .syntax import Declaration
 from .typecheck import Program, TypingWarning
+from .version import __version__
 
 if TYPE_CHECKING:
     from .codegen import Generated
@@ -48,9 +50,11 @@ __all__ = [  # the pipeline's functions are part of the API too
 
 # --- the service: one request in, one answer out (the CLI, the web page and the helpers) ---
 
-#: The derivations ``steps`` may ask for, and the backends ``code`` may name.
+#: The derivations ``steps`` may ask for, and the backends ``code`` may name (the layouts and
+#: conventions are :mod:`matdiff.conventions`' LAYOUTS and CONVENTIONS).
 STEPS = ("matrix", "index")
 BACKENDS = ("numpy", "jax", "torch", "dask")
+__all__ += ["CONVENTIONS", "LAYOUTS"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,11 @@ class Request:
     module for; ``check`` finite differences, shown; ``expect`` (the Python helpers) the kind
     every result must have, ``"gradient"`` also requiring a scalar function; ``self_check``
     (on unless turned off) every result is checked numerically before it is answered, and one
-    that fails the check is an :class:`InternalError`, never an answer.
+    that fails the check is an :class:`InternalError`, never an answer; ``layout`` a
+    Jacobian's, ``"numerator"`` (matdiff's, m x n for f (m) by x (n)) or ``"denominator"``
+    (its transpose); ``convention`` for a gradient by a symmetric matrix, ``"matdiff"``
+    (``(G + G')/2``) or ``"cookbook"`` (the Matrix Cookbook's ``G + G' - G.*eye(n)``); see
+    :mod:`matdiff.conventions`.
     """
 
     expression: str
@@ -79,6 +87,8 @@ class Request:
     check: bool = False
     expect: str | None = None
     self_check: bool = True
+    layout: str = "numerator"
+    convention: str = "matdiff"
 
     def __post_init__(self) -> None:  # one name or a list is taken as a tuple
         for name in ("wrt", "declarations"):
@@ -154,6 +164,7 @@ class Answer:
         if self.error is not None:
             return {"error": self.error.to_json()}
         out: dict[str, Any] = {
+            "version": __version__,
             "expression": self.request.expression,
             "function": {"text": self.function, "shape": shape_text(self.typed.expr.shape)},
             "types": self.types,
@@ -207,6 +218,11 @@ def _answer(req: Request) -> Answer:
     results, skipped = _derive_all(program, req)
     _expect_kind(req, results)
     _add_steps(program, req, results)
+    for r in results:
+        if r.kind != "hessian":
+            relabel(r, req.layout, req.convention)
+            _convention_step(r)
+    _labels_for_code(req, results)
     _add_verdict(req, results)
     if req.check or req.self_check:
         _checked(req, results)
@@ -245,7 +261,34 @@ def _recheck(r: Result, failed: CheckResult) -> CheckResult:
     return failed
 
 
+def _convention_step(r: Result) -> None:
+    """A derivation that ends in matdiff's symmetric gradient S gets one more step to the
+    Cookbook's, when that was asked for."""
+    if not r.steps or r.convention != "cookbook":
+        return
+    from .explain import Step
+    from .printing import latex_name
+
+    r.steps.append(Step("the Matrix Cookbook's convention, G + G' - G.*eye(n): twice "
+                        "the entries off the diagonal", f"grad_{r.wrt} f", r.expr,
+                        text=f"grad_{r.wrt} f = {r.text}",
+                        latex=f"\\nabla_{{{latex_name(r.wrt)}}} f = {r.latex}"))
+
+
+def _labels_for_code(req: Request, results: list[Result]) -> None:
+    """Generated code computes matdiff's own layout and convention: asked for together with
+    another one that applies, that is an error rather than a module that computes something
+    else than the answer says."""
+    if req.code is not None and any(r.layout == "denominator" or r.convention == "cookbook"
+                                    for r in results):
+        raise UnsupportedError(
+            "--code generates matdiff's own layout and convention (Jacobians in the numerator "
+            "layout, (G + G')/2 for a symmetric matrix); leave out --layout/--convention with "
+            "--code").with_text(req.expression)
+
+
 def _check_options(req: Request) -> None:
+    check_choice(req.layout, req.convention)
     if req.steps is not None and req.steps not in STEPS:
         raise UnsupportedError(f"unknown derivation {req.steps!r}; choose one of "
                                + ", ".join(STEPS))
@@ -352,24 +395,29 @@ def answered(request: Request) -> Answer:
 
 
 def _results(expr: str, wrt: str | list[str], kinds: dict[str, str], *, hessian: bool = False,
-             expect: str | None = None, check: bool = True) -> Any:
+             expect: str | None = None, check: bool = True, layout: str = "numerator",
+             convention: str = "matdiff") -> Any:
     names = (wrt,) if isinstance(wrt, str) else tuple(wrt)
     decls = declarations_from(**kinds)
     if not names:  # nothing to derive; the expression is still read and typed
         compile_program(expr, decls, require_scalar=hessian or expect == "gradient")
         return []
     out = answered(Request(expr, names, decls, hessian=hessian, expect=expect,
-                           self_check=check))
+                           self_check=check, layout=layout, convention=convention))
     results = [r for r in out.results  # a Hessian may be a map alone (dexpm(X, dX)')
                if (r.kind == "hessian" or r.kind == "map" and r.of is not None) == hessian]
     return results[0] if isinstance(wrt, str) else results
 
 
-def gradient(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
+def gradient(expr: str, wrt: str | list[str], *, check: bool = True, convention: str = "matdiff",
+             **declarations: str) -> Any:
     """The gradient of a scalar expression: ``gradient("x'*A*x", "x", A="symmetric matrix")``.
 
-    Every helper checks its answer numerically first (``check=False`` skips that)."""
-    return _results(expr, wrt, declarations, expect="gradient", check=check)
+    Every helper checks its answer numerically first (``check=False`` skips that). By a
+    symmetric matrix, ``convention="cookbook"`` gives the Matrix Cookbook's
+    ``G + G' - G.*eye(n)`` instead of matdiff's ``(G + G')/2``."""
+    return _results(expr, wrt, declarations, expect="gradient", check=check,
+                    convention=convention)
 
 
 def hessian(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
@@ -378,12 +426,16 @@ def hessian(expr: str, wrt: str | list[str], *, check: bool = True, **declaratio
     return _results(expr, wrt, declarations, hessian=True, check=check)
 
 
-def jacobian(expr: str, wrt: str | list[str], *, check: bool = True, **declarations: str) -> Any:
-    """The Jacobian of a vector expression with respect to a vector."""
-    return _results(expr, wrt, declarations, expect="jacobian", check=check)
+def jacobian(expr: str, wrt: str | list[str], *, check: bool = True, layout: str = "numerator",
+             **declarations: str) -> Any:
+    """The Jacobian of a vector expression with respect to a vector: m x n for f (m) by x
+    (n), the numerator layout; ``layout="denominator"`` gives its transpose."""
+    return _results(expr, wrt, declarations, expect="jacobian", check=check, layout=layout)
 
 
-def derivative(expr: str, wrt: str | list[str], *, check: bool = True,
-               **declarations: str) -> Any:
-    """The derivative of any expression: gradient, Jacobian or entrywise, by the shapes."""
-    return _results(expr, wrt, declarations, check=check)
+def derivative(expr: str, wrt: str | list[str], *, check: bool = True, layout: str = "numerator",
+               convention: str = "matdiff", **declarations: str) -> Any:
+    """The derivative of any expression: gradient, Jacobian or entrywise, by the shapes
+    (``layout`` and ``convention`` as for :func:`jacobian` and :func:`gradient`)."""
+    return _results(expr, wrt, declarations, check=check, layout=layout,
+                    convention=convention)

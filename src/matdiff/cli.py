@@ -1,5 +1,6 @@
 """The command line: ``matdiff EXPR [--wrt NAME]... [--declare DECL]... [--hessian] [--latex]
-[--check] [--steps [index]] [--verify ANSWER] [--code BACKEND] [--latex-input] [--json]``.
+[--check] [--steps [index]] [--verify ANSWER] [--code BACKEND] [--latex-input]
+[--layout numerator|denominator] [--convention matdiff|cookbook] [--json]``.
 
 A translator: the options become one :class:`matdiff.api.Request`, and the
 :class:`matdiff.api.Answer` of :func:`matdiff.api.answer` is printed as text or as JSON.
@@ -17,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from . import api
+from .conventions import label
 
 EXAMPLES = """examples:
   matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W
@@ -25,6 +27,9 @@ EXAMPLES = """examples:
   matdiff "norm(W*u - v)^2" --json
   matdiff "1/N * norm(X*W - Y, 'fro')^2" --wrt W --hessian
   matdiff "A*X*B" --wrt X
+  matdiff "softmax(W*x)" --wrt x --layout denominator
+  matdiff "x'*S*x where S: symmetric matrix" --wrt S --convention cookbook
+  matdiff "x'*A*x" --wrt x --verify "2*A*x"
   matdiff serve --port 8000     # the web page, at http://127.0.0.1:8000/
 """
 
@@ -62,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     # --- LaTeX input (issue 7)
     p.add_argument("--latex-input", action="store_true",
                    help="the expression is LaTeX (a where clause may follow in the plain language)")
+    # --- layouts and conventions (issue 14)
+    p.add_argument("--layout", choices=list(api.LAYOUTS), default="numerator",
+                   help="a Jacobian's layout: numerator (matdiff's: m x n for f (m) by x (n)) "
+                        "or denominator (its transpose)")
+    p.add_argument("--convention", choices=list(api.CONVENTIONS), default="matdiff",
+                   help="the gradient by a symmetric matrix: matdiff's (G + G')/2 or the "
+                        "Matrix Cookbook's G + G' - G.*eye(n)")
     return p
 
 
@@ -70,7 +82,8 @@ def request(args: argparse.Namespace) -> api.Request:
     return api.Request(args.expression, tuple(args.wrt), tuple(args.declare),
                        latex_input=args.latex_input, hessian=args.hessian, latex=args.latex,
                        steps=args.steps, verify=args.verify, code=args.code, check=args.check,
-                       self_check=not args.no_check)
+                       self_check=not args.no_check, layout=args.layout,
+                       convention=args.convention)
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -107,8 +120,9 @@ def render_text(answer: api.Answer) -> str:
 
 
 def _result_lines(r: api.Result, req: api.Request) -> list[str]:
+    how = label(r)
     kind = "hessian (as a map)" if r.kind == "map" and r.of is not None else r.kind
-    lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}):  {r.text}"]
+    lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}{', ' + how if how else ''}):  {r.text}"]
     if r.map is not None:
         lines.append(f"  map:    {r.map_text}")
     lines += [f"  {step.text}    [{step.rule}]" for step in r.steps or ()]
@@ -143,7 +157,8 @@ def print_answer(answer: api.Answer, as_json: bool) -> int:
 
 # --- the command line's own syntax ----------------------------------------------------------
 
-VALUED_OPTIONS = {"--wrt", "--declare", "--verify"}  # --steps takes an optional value
+# --steps takes an optional value
+VALUED_OPTIONS = {"--wrt", "--declare", "--verify", "--layout", "--convention"}
 
 
 def _option(arg: str, known: set[str]) -> str | None:

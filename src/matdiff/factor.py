@@ -15,12 +15,13 @@ from typing import TypeVar
 from . import algebra as A
 from . import functions as F
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
+from .textbook import better_diagonal, common_denominator, diagonal_chains, rewrite_product
 
 Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
-    return F.map_bottom_up(e, factor_sum)
+    return F.map_bottom_up(e, lambda n: factor_sum(rewrite_product(n)))
 
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
@@ -72,10 +73,11 @@ def factor_sum(e: Expr) -> Expr:
         return e
     factored = _factor(e)
     expanded = expand_elementwise(e)
-    if expanded is e:
-        return factored
-    expanded = _factor(expanded) if isinstance(expanded, Add) else expanded
-    return expanded if _occurrences(expanded) < _occurrences(factored) else factored
+    if expanded is not e:
+        expanded = _factor(expanded) if isinstance(expanded, Add) else expanded
+        factored = expanded if _occurrences(expanded) < _occurrences(factored) else factored
+    over = common_denominator(e, _collected)  # 1./d - 2*u./d.^2 = (d - 2*u)./d.^2
+    return over if over is not None and size(over) < size(factored) else factored
 
 
 def _factor(e: Add) -> Expr:
@@ -179,6 +181,16 @@ def _factor_all(e: Expr) -> Expr:
     if k is not None:
         return k
     parts = [_parts(t) for t in e.terms]
+    out = _factor_parts(e, parts)
+    diagonal = diagonal_chains(e.terms, parts)  # s.*v - s*s'*v = (diag(s) - s*s')*v
+    if diagonal is not None:
+        other = _factor_parts(e, diagonal)
+        if better_diagonal(other, out):
+            return other
+    return out
+
+
+def _factor_parts(e: Add, parts: list[tuple[Number, list[Expr], list[Expr]]]) -> Expr:
     number = _common_number([p[0] for p in parts])
     scalars = _common_scalars([p[1] for p in parts])
     chains = [p[2] for p in parts]
@@ -226,6 +238,13 @@ def expand_elementwise(e: Add) -> Expr:
     if poly is None:
         return e
     return _rebuild(poly, atoms, e.shape)
+
+
+def _collected(e: Add) -> Expr:
+    """``e`` expanded and collected as a polynomial in its atoms (``e`` when too large)."""
+    atoms: dict[int, Expr] = {}
+    poly = _polynomial(e, atoms)
+    return e if poly is None else _rebuild(poly, atoms, e.shape)
 
 
 def _polynomial(e: Expr, atoms: dict[int, Expr]) -> Polynomial | None:

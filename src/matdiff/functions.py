@@ -130,6 +130,10 @@ def diag_part(m: Expr) -> Expr:
             if scalars:
                 return mul_list(scalars + [diag_part(rest)])
             fs = m.factors
+            if isinstance(fs[0], Diag):  # diag(diag(v)*R) = v.*diag(R)
+                return hadamard(fs[0].arg, diag_part(mul_list(fs[1:])))
+            if isinstance(fs[-1], Diag):  # diag(L*diag(v)) = diag(L).*v
+                return hadamard(diag_part(mul_list(fs[:-1])), fs[-1].arg)
             for k in range(1, len(fs)):  # diag(P*Q) with P a column: (P).*(Q')
                 left, right = mul_list(fs[:k]), mul_list(fs[k:])
                 if left.shape[1] == 1:

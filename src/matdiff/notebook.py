@@ -143,8 +143,12 @@ def answer_bundle(a: api.Answer) -> dict[str, str]:
 
 def result_bundle(r: api.Result) -> dict[str, str]:
     """One result: its LaTeX, its text and an HTML table with its check (and steps)."""
+    from .conventions import label
+
     html_rows = "".join(_result_rows(r, True))
-    return {"text/plain": f"{r.kind} wrt {r.wrt} ({r.shape}):  {r.text}",
+    how = label(r)
+    return {"text/plain": f"{r.kind} wrt {r.wrt} ({r.shape}{', ' + how if how else ''}):  "
+                          f"{r.text}",
             "text/latex": f"$${r.latex}$$",
             "text/html": _STYLE + f'<div class="matdiff"><table>{html_rows}</table></div>'}
 

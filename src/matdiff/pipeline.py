@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import differentiate as D
+from .conventions import relabel
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
@@ -61,6 +62,8 @@ class Result:
     of: Expr | None = None  # what was differentiated, when not the program's function
     verdict: Any = None  # a verify.Verdict on the user's own answer, when asked for
     steps: list | None = None  # explain.Step list, when a derivation was asked for
+    layout: str | None = None  # a Jacobian's: "numerator" (matdiff's) or "denominator"
+    convention: str | None = None  # a gradient by a symmetric matrix's: "matdiff", "cookbook"
     _check: CheckResult | None = field(default=None, repr=False)
 
     @property
@@ -108,9 +111,10 @@ class Result:
     def check_at(self, seed: int, scale: float = 1.0) -> CheckResult:
         """The check at the random point of ``seed``, every variable's draw times ``scale``."""
         from .check import check, combine_reports
+        from .conventions import as_matdiff
 
         f = self.program.expr if self.of is None else self.of
-        rep = check(f, self.var, self.expr, self.kind, rng_seed=seed, scale=scale)
+        rep = check(f, self.var, as_matdiff(self), self.kind, rng_seed=seed, scale=scale)
         if self.map is not None:
             rep = combine_reports(rep, check(f, self.var, self.map, "map", rng_seed=seed,
                                              scale=scale))
@@ -124,11 +128,19 @@ class Result:
         return self.text
 
     def __repr__(self) -> str:  # short: the dataclass's own repr dumps the whole program
-        return f"<{self.kind} wrt {self.wrt} ({self.shape}): {self.text}>"
+        from .conventions import label
+
+        how = label(self)
+        return f"<{self.kind} wrt {self.wrt} ({self.shape}{', ' + how if how else ''}): " \
+               f"{self.text}>"
 
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
                                "text": self.text, "latex": self.latex}
+        if self.layout is not None:
+            out["layout"] = self.layout
+        if self.convention is not None:
+            out["convention"] = self.convention
         if self.map is not None:
             out["map"] = self.map_text
             out["map_latex"] = self.map_latex
@@ -235,7 +247,9 @@ def derive(program: Program, wrt: str) -> Result:
     except MatdiffError as e:
         e.with_text(text)
         raise
-    return Result(wrt, kind, factor(g), program, var, map=dmap)
+    result = Result(wrt, kind, factor(g), program, var, map=dmap)
+    relabel(result)  # a Jacobian's layout, a symmetric variable's convention: matdiff's
+    return result
 
 
 def absent_variable(program: Program, name: str) -> Sym:

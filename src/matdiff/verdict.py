@@ -8,12 +8,14 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from . import algebra as A
+from . import functions as F
+from .conventions import check_choice, cookbook, from_cookbook, relabel
 from .errors import (
     MatdiffError,
     MatdiffShapeError,
@@ -22,7 +24,7 @@ from .errors import (
     UnsupportedError,
 )
 from .factor import factor
-from .ir import Expr, Shape, shape_text
+from .ir import Add, Differential, Expr, Mul, Shape, shape_text, size
 from .parse import parse, parse_declarations
 from .pipeline import Result, compile_program, declarations_from, derive
 from .printing import to_text
@@ -38,19 +40,33 @@ MAX_REORDERED_FACTORS = 4
 
 @dataclass(frozen=True)
 class Verdict:
+    """``verdict``: correct | wrong_shape | wrong_value (for the function as written);
+    ``assumptions``: for an answer that is not right as written, the common assumptions under
+    which it is (found by numeric checks under each, never from the answer's text)."""
+
     verdict: str  # correct | wrong_shape | wrong_value
     message: str
     suggestion: str | None = None
     expected: str | None = None
+    assumptions: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"verdict": self.verdict, "message": self.message, "suggestion": self.suggestion}
+        out: dict[str, object] = {"verdict": self.verdict, "message": self.message,
+                                  "suggestion": self.suggestion}
+        if self.assumptions:
+            out["correct_if"] = list(self.assumptions)
+        return out
 
 
-def verify(expr: str, wrt: str, candidate: str, **declarations: str) -> Verdict:
-    """Is ``candidate`` the derivative of ``expr`` with respect to ``wrt``?"""
+def verify(expr: str, wrt: str, candidate: str, *, layout: str = "numerator",
+           convention: str = "matdiff", **declarations: str) -> Verdict:
+    """Is ``candidate`` the derivative of ``expr`` with respect to ``wrt`` (in ``layout``
+    and ``convention``, see :mod:`matdiff.conventions`)?"""
+    check_choice(layout, convention)
     program = compile_program(expr, declarations_from(**declarations))
-    return verify_result(derive(program, wrt), candidate)
+    result = derive(program, wrt)
+    relabel(result, layout, convention)
+    return verify_result(result, candidate)
 
 
 # ----------------------------------------------------------------------------- typing the answer
@@ -119,9 +135,18 @@ def _eval(e: Expr, values: Mapping[str, object], dims: Mapping[str, int]) -> np.
         return evaluate(e, values, dims)
 
 
-def _pairs(result: Result, other: Expr) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+Assume = Callable[["dict[str, np.ndarray]", "np.random.Generator"], None]
+
+
+def _pairs(result: Result, other: Expr, mine: Expr | None = None,
+           assume: Assume | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """matdiff's result (or ``mine``) and ``other`` at the random points, the values changed
+    in place by ``assume`` (an assumption such as a symmetric A) when given."""
+    import numpy as np
+
     from .workload import too_large
 
+    mine = result.expr if mine is None else mine
     for seed in range(POINTS):
         dims = sample_dims_of(result, seed)
         refusal = too_large([result.program.expr, result.expr, other], dims)
@@ -129,7 +154,9 @@ def _pairs(result: Result, other: Expr) -> Iterator[tuple[np.ndarray, np.ndarray
             raise UnsupportedError("your answer cannot be compared with matdiff's: "
                                    + refusal.replace("not checked numerically: ", ""))
         values, dims = _values(result, seed)
-        yield _eval(result.expr, values, dims), _eval(other, values, dims)
+        if assume is not None:
+            assume(values, np.random.default_rng(100 + seed))
+        yield _eval(mine, values, dims), _eval(other, values, dims)
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:
@@ -141,10 +168,12 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return float(np.max(np.abs(a - b))) <= 1e-8 * scale
 
 
-def _equal(result: Result, other: Expr) -> bool:
-    if other.shape != result.expr.shape:
+def _equal(result: Result, other: Expr, mine: Expr | None = None,
+           assume: Assume | None = None) -> bool:
+    mine = result.expr if mine is None else mine
+    if other.shape != mine.shape:
         return False
-    return all(_close(r, c) for r, c in _pairs(result, other))
+    return all(_close(r, c) for r, c in _pairs(result, other, mine, assume))
 
 
 def _factor_between(result: Result, other: Expr) -> Fraction | None:
@@ -194,13 +223,15 @@ def verify_result(result: Result, candidate: str) -> Verdict:
         if kind == "gradient":
             msg += f", the shape of {result.wrt}"
         suggestion = _suggest(result, candidate)
-        if suggestion is None and _equal(result, A.transpose(c)):
+        transposed = _equal(result, A.transpose(c))
+        if suggestion is None and transposed:
             suggestion = f"({candidate})'"
             msg += "; your answer is the transpose of the right one"
-        return Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, expected)
+        verdict = Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, expected)
+        return _with_assumptions(verdict, [_other_layout(result)] if transposed else [])
     if _equal(result, c):
         return _correct(result, c, candidate)
-    return _wrong_value(result, c, candidate)
+    return _with_assumptions(_wrong_value(result, c, candidate), _assumptions(result, c))
 
 
 def _size(shape: Shape) -> str:
@@ -243,7 +274,7 @@ def _wrong_value(result: Result, c: Expr, candidate: str) -> Verdict:
     if suggestion:
         return Verdict("wrong_value", f"the factors are in the wrong order or transposed"
                        f"{_did_you_mean(suggestion)}", suggestion, expected)
-    diff = factor(A.sub(result.expr, c))
+    diff = simplified_difference(result.expr, c)
     text = to_text(diff, result.program.order, result.program.declared_dims)
     msg = f"wrong: the {result.kind} is {expected}"
     if len(text) <= 2 * max(len(expected), 20):
@@ -378,3 +409,141 @@ def _transposed(text: str) -> str:
         return text[:-1]
     simple = text.replace("_", "a").isalnum() or (text.startswith("(") and text.endswith(")"))
     return f"{text}'" if simple else f"({text})'"
+
+
+# ----------------------------------------------------------------------------- differences
+
+
+MAX_EXPANDED_TERMS = 64
+
+
+def simplified_difference(a: Expr, b: Expr) -> Expr:
+    """``a - b`` factored, or expanded (products over sums) and then factored when that is
+    shorter: ``2*X'*(X*w - y) - 2*X'*(X*w + y)`` is ``-4*X'*y``."""
+    diff = A.sub(a, b)
+    plain = factor(diff)
+    expanded = _expand(diff)
+    if expanded is None:
+        return plain
+    other = factor(expanded)
+    return other if size(other) < size(plain) else plain
+
+
+def _expand(e: Expr) -> Expr | None:
+    """Products (and numbers) distributed over sums, bottom-up; None when that writes more
+    than MAX_EXPANDED_TERMS terms."""
+    done: dict[int, Expr] = {}
+    for node in e.walk():
+        new = F.rebuild(node, tuple(
+            tuple(done[id(x)] for x in a) if isinstance(a, tuple)
+            else (done[id(a)] if isinstance(a, Expr) else a) for a in node.args)) \
+            if node.children and not isinstance(node, Differential) else node
+        if isinstance(new, Mul):
+            spread = _distribute(list(new.factors))
+            if spread is None:
+                return None
+            new = spread
+        done[id(node)] = new
+    return done[id(e)]
+
+
+def _distribute(factors: list[Expr]) -> Expr | None:
+    for i, f in enumerate(factors):
+        if isinstance(f, Add):
+            if len(f.terms) > MAX_EXPANDED_TERMS:
+                return None
+            terms = []
+            for t in f.terms:
+                term = _distribute(factors[:i] + [t] + factors[i + 1:])
+                if term is None:
+                    return None
+                terms.append(term)
+            out = A.add_list(terms)
+            if isinstance(out, Add) and len(out.terms) > MAX_EXPANDED_TERMS:
+                return None
+            return out
+    return A.mul_list(factors)
+
+
+# ----------------------------------------------------------------------------- assumptions
+# An answer that is not the derivative of the function as written is often the derivative
+# under an assumption a textbook makes without saying: a symmetric matrix, a label vector
+# that sums to 1, the other layout, the Matrix Cookbook's convention for symmetric matrices.
+# Each is decided by numeric checks at random points that satisfy the assumption, never by
+# the answer's text.
+
+
+def _with_assumptions(v: Verdict, assumptions: list[str]) -> Verdict:
+    if not assumptions:
+        return v
+    said = "; or ".join(assumptions)
+    return Verdict(v.verdict, f"your answer is correct if {said}. As written: {v.message}",
+                   v.suggestion, v.expected, tuple(assumptions))
+
+
+def _other_layout(result: Result) -> str:
+    """The phrase for an answer that is the transpose of the result."""
+    if result.kind == "jacobian":
+        if result.layout == "denominator":
+            return ("the Jacobian is laid out in the numerator layout (m x n for f (m) by x "
+                    "(n), matdiff's default)")
+        return ("the Jacobian is laid out in the denominator layout (the transpose of "
+                "matdiff's numerator layout; --layout denominator gives it)")
+    return (f"the derivative by {result.wrt} is laid out as its transpose (the numerator "
+            f"layout for a scalar by a matrix; matdiff's gradient has the shape of "
+            f"{result.wrt})")
+
+
+def _assumptions(result: Result, c: Expr) -> list[str]:
+    """The common assumptions under which ``c`` is right (see above): the other layout, the
+    Cookbook's convention, a symmetric matrix; else a data vector that sums to 1 or is
+    one-hot."""
+    out: list[str] = []
+    syms = result.program.syms
+    try:
+        if c.shape[0] == c.shape[1] and c.shape[0] != 1 and _equal(result, A.transpose(c)):
+            out.append(_other_layout(result))
+        if result.convention == "cookbook" and _equal(result, c, from_cookbook(result.expr)):
+            out.append(f"the gradient by the symmetric {result.wrt} follows matdiff's "
+                       f"convention, (G + G')/2 (this answer is in the Matrix Cookbook's)")
+        if result.convention == "matdiff" and _equal(result, c, cookbook(result.expr)):
+            out.append(f"the gradient by the symmetric {result.wrt} follows the Matrix "
+                       f"Cookbook's convention, G + G' - G.*eye(n) (matdiff's is (G + G')/2; "
+                       f"--convention cookbook gives it)")
+        for name, sym in syms.items():
+            if sym.kind == "matrix" and sym.shape[0] == sym.shape[1] and \
+                    _equal(result, c, assume=_symmetric(name)):
+                out.append(f"{name} is symmetric ({name} = {name}')")
+        for name, sym in syms.items():  # a data vector, when nothing above explains it
+            if out or sym.kind != "vector" or name == result.wrt:
+                continue
+            if _equal(result, c, assume=_sums_to_one(name)):
+                out.append(f"sum({name}) = 1 ({name} one-hot, or any probability vector)")
+            elif _equal(result, c, assume=_one_hot(name)):
+                out.append(f"{name} is one-hot (a single 1, zeros elsewhere)")
+    except (UnsupportedError, ArithmeticError, ValueError):  # too large to compare, or a
+        return []  # singular draw under an assumption: nothing is claimed
+    return out
+
+
+def _symmetric(name: str) -> Assume:
+    def assume(values: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+        x = values[name]
+        values[name] = (x + x.T) / 2
+    return assume
+
+
+def _sums_to_one(name: str) -> Assume:
+    """Entries of both signs that sum to 1 (not only a one-hot or a positive vector)."""
+    def assume(values: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+        y = values[name]
+        values[name] = y - y.mean() + 1 / y.size
+    return assume
+
+
+def _one_hot(name: str) -> Assume:
+    def assume(values: dict[str, np.ndarray], rng: np.random.Generator) -> None:
+        y = values[name] * 0
+        y.reshape(-1)[int(rng.integers(y.size))] = 1.0
+        values[name] = y
+    return assume

@@ -80,9 +80,10 @@ def to_request(body: Any) -> api.Request:
     """The request a body asks for (raises :class:`JobError` if it is malformed).
 
     ``{"expression", "wrt": [...], "declarations": {name: kind}, "hessian", "check",
-    "steps", "verify", "code", "latex_input"}``; only ``expression`` is required and unknown
-    fields are ignored. ``steps``: true (the matrix derivation), false, "matrix" or "index";
-    ``steps``, ``verify``, ``code`` and ``latex_input`` may be null (absent). Without
+    "steps", "verify", "code", "latex_input", "layout", "convention"}``; only ``expression``
+    is required and unknown fields are ignored. ``steps``: true (the matrix derivation),
+    false, "matrix" or "index"; ``steps``, ``verify``, ``code``, ``latex_input``, ``layout``
+    and ``convention`` may be null (absent). Without
     ``latex_input``, pasted LaTeX is recognised.
     """
     if not isinstance(body, dict):
@@ -104,8 +105,11 @@ def to_request(body: Any) -> api.Request:
         latex_input = looks_like_latex(expression)
     else:
         latex_input = _flag(body, "latex_input")
+    layout = _choice(body, "layout", api.LAYOUTS) or "numerator"
+    convention = _choice(body, "convention", api.CONVENTIONS) or "matdiff"
     return api.Request(expression, wrt, declarations, latex_input=latex_input,
-                       hessian=hessian, steps=steps, verify=verify, code=code, check=check)
+                       hessian=hessian, steps=steps, verify=verify, code=code, check=check,
+                       layout=layout, convention=convention)
 
 
 def _flag(body: dict, name: str) -> bool:
