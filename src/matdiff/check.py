@@ -153,9 +153,8 @@ NOT_DIFFERENTIABLE = ("not differentiable at the points tried (the result assume
                       "eigenvalues or singular values)")
 RESULT_NOT_FINITE = "the result is not finite at any point tried where the function is finite"
 
-# What makes a domain unusable at a point (besides non-finite values).
 TIE_SUSPECT = 1e-6  # an error above this at a point where eigenvalues tie is not judged
-
+# What makes a domain unusable at a point (besides non-finite values).
 _NUMERIC_FAILURES = (np.linalg.LinAlgError, FloatingPointError, ZeroDivisionError, OverflowError)
 
 
@@ -708,11 +707,9 @@ def _errors_at_point(
     reported, judged = max(e[0] for e in errors), max(e[1] for e in errors)
     if not math.isfinite(reported) or not math.isfinite(judged):  # norms that overflow
         return _DIFFERENCES
-    if judged > TIE_SUSPECT:  # no match where eigenvalues tie: no derivative to compare with
-        tie = ties([f, result], lambda e: evaluate(e, values, dims))
-        if tie is not None:
-            what, matrix, gap = tie
-            return f"{what} of {to_text(matrix)} tie (a gap of {gap:.1e})"
+    tie = ties([f, result], lambda e: evaluate(e, values, dims)) if judged > TIE_SUSPECT else None
+    if tie is not None:  # no match where eigenvalues tie: no derivative to compare with
+        return f"{tie[0]} of {to_text(tie[1])} tie (a gap of {tie[2]:.1e})"
     return reported, judged
 
 
@@ -796,7 +793,7 @@ def check(
             tie = tie or outcome
             continue
         furthest = max(furthest, outcome)
-    if tie is not None:
+    if tie is not None:  # what the result assumes does not hold at any point tried
         return CheckReport(None, False, "none", dims, f"{NOT_DIFFERENTIABLE}: {tie}")
     message = {_RESULT: RESULT_NOT_FINITE, _DIFFERENCES: NO_FINITE_DIFFERENCES}.get(
         furthest, NO_FINITE_POINT)

@@ -229,7 +229,9 @@ def typecheck(parsed: Parsed, extra: tuple[Declaration, ...] = (), *,
 def assumed(parsed: Parsed, decls: dict[str, Decl], pinned: set[str], checker: Checker,
             lowered: Lowerer, types: dict[str, str]) -> tuple[TypingWarning, ...]:
     """The warnings for the readings inference made that the text does not say."""
-    dims = frozenset(str(d) for decl in decls.values() for d in decl.dims)
+    sizes: set[str] = set()  # names the text uses as sizes (eye(m)): dimensions too
+    collect_names(parsed.expr, {}, sizes)
+    dims = frozenset(str(d) for decl in decls.values() for d in decl.dims) | sizes
     kinds = lowered.kinds
     conventional = {n: convention_rule(n, dims) for n in kinds
                     if n not in decls or n in pinned and decls[n].kind != "mask"}
