@@ -121,7 +121,8 @@ def render_text(answer: api.Answer) -> str:
 
 def _result_lines(r: api.Result, req: api.Request) -> list[str]:
     how = label(r)
-    kind = "hessian (as a map)" if r.kind == "map" and r.of is not None else r.kind
+    kind = r.kind if r.kind != "map" else "hessian (as a map)" if r.of is not None else \
+        "jacobian (as a map)"  # no kron/vec form: dF = dexpm(X, dX)
     lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}{', ' + how if how else ''}):  {r.text}"]
     if r.map is not None:
         lines.append(f"  map:    {r.map_text}")
