@@ -27,6 +27,7 @@ from .ir import (
     Add,
     Det,
     Differential,
+    EigVecs,
     Expr,
     Func,
     Hadamard,
@@ -170,6 +171,11 @@ class Derivation:
             self.add("collect the terms", "df", [(A.ONE, Frob(g, target))])
         g_named = g
         grad = self.result.expr
+        if self.pieces and _has_eigvecs(g):
+            expanded = F.substitute(g, {sym: d for sym, d in self.pieces})
+            if not _has_eigvecs(expanded):  # V*diag(exp(eigvals(S)))*V' is expm(S)
+                self.add("V*diag(f(eigvals(S)))*V' = f(S), V = eigvecs(S) (spectral theorem)",
+                         "G", expanded)
         if self.var.kind == "symmetric":
             self.add("symmetric variable: the gradient is (G + G')/2", "grad", grad)
             return
@@ -272,6 +278,10 @@ def _frob_form(lin: Expr) -> list[tuple[Expr, Frob]]:
                 continue
         out.append((c, Frob(A.ONE, rest)))
     return out
+
+
+def _has_eigvecs(e: Expr) -> bool:
+    return any(isinstance(n, EigVecs) for n in e.walk())
 
 
 def _has_differential(e: Expr) -> bool:
