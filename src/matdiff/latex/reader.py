@@ -22,6 +22,7 @@ from ..syntax import (
     Unary,
 )
 from .cursor import describe, widen
+from .readings import choose
 from .sums import Sums
 from .tokens import Tok
 from .vocabulary import (
@@ -213,8 +214,8 @@ class LatexReader(Sums):
             if self.at("sym", "["):
                 self.error("unsupported: a root other than the square root", self.peek().start)
             arg = self.argument()
-            return self.postfix(Call("sqrt", (arg,), Span(t.start, arg.span.end),
-                                      Span(t.start, t.end)))
+            root = Call("sqrt", (arg,), Span(t.start, arg.span.end), Span(t.start, t.end))
+            return self.postfix(self.matrix_site(root, False))
         func = function_command(name)
         if func is not None:
             self.next()
@@ -368,15 +369,19 @@ def _stack_depth() -> int:
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
-    expr, declarations, notes = read_index_tree(text, extra)
-    return translate(expr, declarations, text, tuple(extra), tuple(notes))
+    choices: dict = {}
+    expr, declarations, notes = read_index_tree(text, extra, choices)
+    read = translate(expr, declarations, text, tuple(extra), tuple(notes))
+    return choose(read, choices, tuple(extra))
 
 
-def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
+def read_index_tree(text: str, extra: tuple[Declaration, ...] = (),
+                    choices: dict | None = None
                     ) -> tuple[Node, tuple[Declaration, ...], list[str]]:
     """The formula's tree before sums are put in matrix form (it may hold
     :class:`~matdiff.syntax.IndexSum` and ``Slice`` nodes), the where clause's
-    declarations, and the notes so far."""
+    declarations, and the notes so far; ``choices`` receives the sites whose reading
+    depends on types (:mod:`.readings`)."""
     where = split_where(text)
     end = len(text) if where < 0 else where
     declarations: tuple[Declaration, ...] = ()
@@ -390,5 +395,7 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
     declared = {n for d in declarations + tuple(extra) for n, _ in d.names}
     parser = LatexReader(text, 0, end, slice_decls, declared)
     expr = parser.parse_top()
+    if choices is not None:
+        choices.update(parser.choices)
     return expr, declarations, parser.notes
 
