@@ -160,6 +160,12 @@ class Cursor:
             self.choices[key] = Choice(kind, self.text[start:end], force, replaces)
         return node
 
+    def note_if_matrix(self, node: Node, note: str) -> None:
+        """Give the note if the node's argument turns out to be a matrix (``\\|X\\|_2``)."""
+        key = site_key(node)
+        if key is not None:
+            self.choices[key] = Choice("note", note)
+
     def note_once(self, note: str) -> None:
         if note not in self.notes:
             self.notes.append(note)

@@ -23,7 +23,7 @@ from ..syntax import (
 )
 from .cursor import describe, widen
 from .readings import choose
-from .sums import Sums
+from .spectral import SpectralValues
 from .tokens import Tok
 from .vocabulary import (
     ACCENTS,
@@ -47,7 +47,7 @@ from .where import SliceDecl, split_where, where_clause
 __all__ = ["LatexReader", "parse_latex", "read_index_tree"]
 
 
-class LatexReader(Sums):
+class LatexReader(SpectralValues):
     """Recursive descent over a LaTeX formula's tokens."""
 
     def parse_top(self) -> Node:
@@ -196,6 +196,9 @@ class LatexReader(Sums):
         t = self.peek()
         name = t.text
         if name in GREEK:
+            value = self.spectral_value(t)  # \lambda_1(S), \sigma_{\max}(X)
+            if value is not None:
+                return value
             self.next()
             node = self.name_atom(GREEK[name], t.start, t.end)
             if name in ("sigma", "phi", "varphi", "psi") and self.opens_group(self.peek()):

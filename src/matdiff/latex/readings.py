@@ -143,7 +143,8 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
                         else "a singular value")
                 raise MatdiffTypeError(
                     f"{choice.written} reads as {what} of a matrix, but its argument is "
-                    f"{checker.describe(shape)}; for a scalar {choice.written.split('(')[0]} "
+                    f"{checker.describe(shape)}; for a scalar "
+                    f"{choice.written.split('(')[0].strip()} "
                     "times the bracket write \\cdot between them (or declare the name)",
                     node.span.start, text)
             continue
