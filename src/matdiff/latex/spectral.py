@@ -26,8 +26,8 @@ from .tokens import Tok
 from .vocabulary import GREEK, OPEN_TEXT, OPENERS, SIZES_EITHER, SIZES_OPEN, TWO_ARGUMENTS
 
 SPECTRAL = {"lambda": "eigvals", "sigma": "svals"}
-FRECHET = {"exp": "dexpm", "log": "dlogm", "sqrt": "dsqrtm", "expm": "dexpm",
-           "logm": "dlogm", "sqrtm": "dsqrtm"}
+FRECHET = {"exp": "dexpm", "log": "dlogm", "sqrt": "dsqrtm", "sqrtcdot": "dsqrtm",
+           "expm": "dexpm", "logm": "dlogm", "sqrtm": "dsqrtm"}
 
 
 class SpectralValues(Sums):

@@ -465,17 +465,18 @@ RECORDS: tuple[MatrixOp, ...] = (
              _second_order("dsqrtm"), _dsqrtm, pullback=_adjoint(dsqrtm), linear=1,
              adjoint_rule="G : dsqrtm(X, E) = dsqrtm(X', G) : E",
              rule="sqrtm(X)*dsqrtm(X, E) + dsqrtm(X, E)*sqrtm(X) = E (Sylvester)"),
-    MatrixOp(EigVals, "eigvals", "\\lambda\\left({x}\\right)", _d_eigvals, _eigvals,
+    MatrixOp(EigVals, "eigvals", "\\boldsymbol{{\\lambda}}\\left({x}\\right)", _d_eigvals,
+             _eigvals,
              rule="d eigvals(S) = diag(V'*dS*V), V = eigvecs(S) (distinct eigenvalues)"),
     MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs, _eigvecs,
              rule="d eigvecs(S) = V*(F.*(V'*dS*V)), F_ij = 1/(w_j - w_i) (distinct "
                   "eigenvalues)"),
-    MatrixOp(SVals, "svals", "\\sigma\\left({x}\\right)", _d_svals, _svals,
+    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals, _svals,
              rule="d svals(X) = diag(U'*dX*V), U = svdU(X), V = svdV(X) (distinct singular "
                   "values)"),
-    MatrixOp(SvdU, "svdU", _operator("\\operatorname{svd}_U"), _no_svd_vectors("svdU"),
+    MatrixOp(SvdU, "svdU", _operator("\\operatorname{svdU}"), _no_svd_vectors("svdU"),
              lambda x: _svd(x)[0]),
-    MatrixOp(SvdV, "svdV", _operator("\\operatorname{svd}_V"), _no_svd_vectors("svdV"),
+    MatrixOp(SvdV, "svdV", _operator("\\operatorname{svdV}"), _no_svd_vectors("svdV"),
              lambda x: _svd(x)[2]),
     MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _norm(2),
              rule="d norm(X, 2) = u1'*dX*v1, u1 = svdU(X)[:, 1], v1 = svdV(X)[:, 1] (a "
