@@ -499,6 +499,9 @@ class LatexPrinter(TextPrinter):
             letter = "\\lambda" if isinstance(e.arg, EigVals) else "\\sigma"
             return f"{letter}_{{{where}}}\\left({self.text(e.arg.arg)}\\right)", POSTFIX
         s, p = self.show(e.arg)
+        size = str(e.arg.shape[0])
+        if isinstance(e.arg, Identity) and re.fullmatch(r"[A-Za-z]|[1-9][0-9]*", size):
+            s = f"I_{{{size}}}"  # {I_{n}}_{:,1}: the size, which nothing else may give
         if p < POSTFIX and not ends_in_superscript(s):
             s = self.wrap(s)  # (A B)_{1,2}
         elif not s.endswith("\\right)"):

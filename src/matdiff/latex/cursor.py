@@ -127,10 +127,10 @@ class Cursor:
         self.limits.append(b)
         try:
             node = what()
-            if self.i < b:
+            if self.i < self.limits[-1]:
                 self.unexpected_after()
         finally:
-            self.limits.pop()
+            b = self.limits.pop()  # moved on if a number was split (\frac12)
         self.i = max(b, saved)
         return node
 

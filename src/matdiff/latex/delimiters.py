@@ -193,5 +193,5 @@ class Delimiters(IndexedNames):
                 return Number(Fraction(1), "1", sc.span)
         what = self.text[sc.span.start:sc.span.end]
         self.error(f"unsupported norm {what!s} (matdiff reads _F, _{{Fro}}, _2, _1, _* and "
-                   "_{{nuc}})",
+                   "_{nuc})",
                    sc.span.start)
