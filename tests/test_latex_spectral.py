@@ -64,6 +64,10 @@ TABLE: list[tuple[str, str]] = [
     (r"\|x\|_2^2", "norm(x, 2)^2"),
     # eigenvalues and singular values
     (r"\lambda_1(S) " + S, "eigvals(S)[1] " + S),
+    (r"λ_1(S) + σ_1(S) " + S, "eigvals(S)[1] + svals(S)[1] " + S),
+    (r"\lambda_1 (x^T x) + \lambda_2 \|x\|_1", "lambda_1*(x'*x) + lambda_2*norm1(x)"),
+    (r"x + \sigma_{2}(y)", "x + sigma_2*y"),
+    (r"\lambda_{\max}(x^T x)", "lambda_max*(x'*x)"),
     (r"\lambda_{2}\left(S\right)^2 " + S, "eigvals(S)[2]^2 " + S),
     (r"\lambda_{\min}(S) " + S, "eigvals(S)[1] " + S),
     (r"\lambda_{\max}(S) " + S, "-eigvals(-S)[1] " + S),
@@ -156,12 +160,16 @@ def test_the_notes_say_how_each_form_was_read():
     assert "spectral norm" not in notes(r"\|x\|_2")
     assert "nuclear norm norm(X, 'nuc')" in notes(r"\|X\|_*")
     assert "k is not bound by a sum" in notes(r"\lambda_k(S)")
+    assert notes(r"\lambda_1(x)") == ("read \\lambda_1(x) as lambda_1*x: x is vector(n), not "
+                                      "a matrix")
+    assert notes(r"\lambda_1(S)") == ("read \\lambda_1(S) as eigvals(S)[1], the smallest "
+                                      "eigenvalue of S")
 
 
 @pytest.mark.parametrize("text, position, message", [
     (r"\sigma_{\min}(X)", 0, "a selection takes a number"),
-    (r"\lambda_1 (x^T x)", 0, "write \\cdot between them"),
-    (r"x + \sigma_2(y)", 4, "reads as a singular value of a matrix"),
+    (r"\sum_i \sigma_i(x^T x)", 7, "reads as a singular value of a matrix, but its argument "
+                                  "is scalar"),
     (r"L_{\exp}(X)", 10, "dexpm takes two arguments"),
     (r"\operatorname{dlogm}(X E)", 24, "dlogm takes two arguments"),
     (r"{X}_{0,1}", 5, "positions count from 1"),

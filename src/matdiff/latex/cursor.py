@@ -151,13 +151,13 @@ class Cursor:
         self.error(f"unexpected {describe(t)}", t.start)
 
     def offer(self, node: Node, kind: str, start: int, end: int, force: bool = False,
-              replaces: str = "") -> Node:
+              replaces: str = "", other: Node | None = None) -> Node:
         """Record a site whose reading depends on its argument's type (written at
         text[start:end]; see :mod:`.readings`); inside a sum in index notation the
         functions are entrywise, and only the spectral values are recorded."""
         key = site_key(node)
         if key is not None and (not self.bound or kind == "spectral"):
-            self.choices[key] = Choice(kind, self.text[start:end], force, replaces)
+            self.choices[key] = Choice(kind, self.text[start:end], force, replaces, other)
         return node
 
     def note_if_matrix(self, node: Node, note: str) -> None:

@@ -299,6 +299,10 @@ class LatexReader(SpectralValues):
             k += 1
         word = "".join(x.text for x in run)
         after = self.peek(k)
+        if k == 1 and letter_name(t.text) in ("lambda", "sigma"):  # λ_1(S)
+            value = self.spectral_value(t)
+            if value is not None:
+                return value
         if bare_function(word) and (
                 (after.kind, after.text) in OPENERS and after.text not in BARS
                 or after.kind == "cmd" and after.text in ("left", *SIZES_OPEN, *SIZES_EITHER)):

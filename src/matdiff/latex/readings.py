@@ -37,6 +37,7 @@ from ..syntax import (
     Node,
     Number,
     Parsed,
+    Selection,
     Translated,
     Unary,
     rebuild,
@@ -65,21 +66,31 @@ class Choice:
     kind: str
     written: str
     force: bool = False
-    replaces: str = ""  # the note of the reading for a scalar, dropped for a matrix
+    replaces: str = ""  # the note of the reading first written, dropped if not taken
+    other: Node | None = None  # a spectral value's reading when its argument is no matrix
 
 
 def site_key(node: Node) -> tuple[str, int, int] | None:
-    """Where a site was written: the function's name (a call) or the operator (a power)."""
+    """Where a site was written: the function's name (a call), the operator (a power), the
+    subscript (a selection) or the whole (a negation)."""
     if isinstance(node, Call):
         return ("call", node.func_span.start, node.func_span.end)
     if isinstance(node, Binary) and node.op == "^":
         return ("pow", node.op_span.start, node.op_span.end)
+    if isinstance(node, Selection):
+        return ("select", node.op_span.start, node.op_span.end)
+    if isinstance(node, Unary):
+        return ("neg", node.span.start, node.span.end)
     return None
 
 
 def _argument(node: Node) -> Node:
+    """The matrix a site's function applies to (through -eigvals(-S)[1])."""
+    while isinstance(node, Unary | Selection):
+        node = node.operand
     if isinstance(node, Call):
-        return node.args[0]
+        arg = node.args[0]  # -S of -eigvals(-S)[1]: S
+        return arg.operand if isinstance(arg, Unary) and node.func == "eigvals" else arg
     assert isinstance(node, Binary)
     return node.left
 
@@ -122,52 +133,57 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
     if not sites:
         return read
     decls, text = read.declarations + tuple(extra), read.text
-    # the shapes of the arguments, with X^{1/2} typed as the entrywise power (a matrix
-    # power needs an integer exponent)
+    # the shapes of the arguments: X^{1/2} typed as the entrywise power (a matrix power
+    # needs an integer exponent), \lambda_1(..) as the product it may be
     powers = {id(n) for n, c in sites if c.kind == "^"}
-    probe = rebuild(read.expr, lambda n: dataclasses.replace(n, op=".^")  # type: ignore[arg-type]
-                    if id(n) in powers else None)
-    checker = _typed(probe, decls, text)
+    others = {id(n): c.other for n, c in sites if c.other is not None}
+
+    def probing(n: Node) -> Node | None:
+        if id(n) in powers:
+            return dataclasses.replace(n, op=".^")  # type: ignore[arg-type]
+        return others.get(id(n))
+
+    checker = _typed(rebuild(read.expr, probing), decls, text)
     if checker is None:  # the type checker reports what is wrong
         return read
     notes: list[str] = []
+    kept = list(read.notes)
     candidates: list[tuple[Node, Choice]] = []
+    replaced: dict[int, Node] = {}  # site -> its reading
     for node, choice in sites:
         shape = checker.node_shapes.get(id(_argument(node)))
         if shape is None:
             continue
         matrix = checker.is_matrix(shape)
-        if choice.kind == "spectral":
-            if not matrix:
-                what = ("an eigenvalue" if getattr(node, "func", "") == "eigvals"
-                        else "a singular value")
-                raise MatdiffTypeError(
-                    f"{choice.written} reads as {what} of a matrix, but its argument is "
-                    f"{checker.describe(shape)}; for a scalar "
-                    f"{choice.written.split('(')[0].strip()} "
-                    "times the bracket write \\cdot between them (or declare the name)",
-                    node.span.start, text)
-            continue
         if choice.kind == "note":  # a note for a matrix argument only (\\|X\\|_2)
             if matrix:
                 notes.append(choice.written)
-            continue
-        if not matrix:
-            continue
-        square = shape[0].find() is shape[1].find()
-        if choice.force or square:
+        elif choice.kind == "spectral" and not matrix:
+            if choice.other is None:
+                what = ("an eigenvalue" if "lambda" in choice.written else "a singular value")
+                raise MatdiffTypeError(
+                    f"{choice.written} reads as {what} of a matrix, but its argument is "
+                    f"{checker.describe(shape)}", node.span.start, text)
+            replaced[id(node)] = choice.other
+            if choice.replaces in kept:
+                kept.remove(choice.replaces)
+            notes.append(f"read {choice.written} as {to_plain(choice.other)}: "
+                         f"{to_plain(_argument(node))} is {checker.describe(shape)}, not a "
+                         "matrix")
+        elif choice.kind == "spectral" or not matrix:
+            pass
+        elif choice.force or shape[0].find() is shape[1].find():
             candidates.append((node, choice))
         else:
             notes.append(f"read {choice.written} entrywise: the matrix "
                          f"{to_plain(_argument(node))} is not known to be square (declare it "
                          "square or symmetric for " + NAMES[MATRIX_FUNCTION[choice.kind]] + ")")
-    accepted: list[Node] = []
-    kept = list(read.notes)
 
     def reading(chosen: list[Node]) -> Node:
-        ids = {id(n) for n in chosen}
-        return rebuild(read.expr, lambda n: _matrix_reading(n) if id(n) in ids else None)
+        out = {**replaced, **{id(n): _matrix_reading(n) for n in chosen}}
+        return rebuild(read.expr, lambda n: out.get(id(n)))
 
+    accepted: list[Node] = []
     if candidates and _typed(reading([n for n, _ in candidates]), decls, text) is not None:
         accepted = [n for n, _ in candidates]
     else:
@@ -175,18 +191,18 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
             if _typed(reading(accepted + [node]), decls, text) is not None:
                 accepted.append(node)
     for node, choice in candidates:
-        func = MATRIX_FUNCTION[choice.kind]
         arg = to_plain(_argument(node))
         if any(n is node for n in accepted):
             got = to_plain(_matrix_reading(node))
             inverse = "the inverse of " if got.startswith("inv(") else ""
-            notes.append(f"read {choice.written} of a matrix as {inverse}{NAMES[func]} {got}")
+            func = NAMES[MATRIX_FUNCTION[choice.kind]]
+            notes.append(f"read {choice.written} of a matrix as {inverse}{func} {got}")
             if choice.replaces in kept:  # the reading's own note ("read e^{X} as exp(X)")
                 kept.remove(choice.replaces)
         else:
             notes.append(f"read {choice.written} entrywise: {arg} cannot be a square matrix "
                          "here")
-    if not accepted:
+    if not accepted and not replaced:
         return dataclasses.replace(read, notes=read.notes + tuple(notes))
     expr = reading(accepted)
     old = to_plain(read.expr)

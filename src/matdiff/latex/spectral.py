@@ -18,12 +18,20 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..syntax import Call, Node, Number, Selection, Slice, Span, Unary, walk
+from ..syntax import Binary, Call, Name, Node, Number, Selection, Slice, Span, Unary, walk
 from ..unparse import to_plain
 from .cursor import Script
 from .sums import Sums
 from .tokens import Tok
-from .vocabulary import GREEK, OPEN_TEXT, OPENERS, SIZES_EITHER, SIZES_OPEN, TWO_ARGUMENTS
+from .vocabulary import (
+    GREEK,
+    OPEN_TEXT,
+    OPENERS,
+    SIZES_EITHER,
+    SIZES_OPEN,
+    TWO_ARGUMENTS,
+    letter_name,
+)
 
 SPECTRAL = {"lambda": "eigvals", "sigma": "svals"}
 FRECHET = {"exp": "dexpm", "log": "dlogm", "sqrt": "dsqrtm", "sqrtcdot": "dsqrtm",
@@ -34,7 +42,7 @@ class SpectralValues(Sums):
     def spectral_value(self, t: Tok) -> Node | None:
         """At ``\\lambda`` or ``\\sigma`` followed by a subscript and a bracket: an eigenvalue
         or singular value (or None: the name as usual)."""
-        name = GREEK[t.text]
+        name = GREEK[t.text] if t.kind == "cmd" else letter_name(t.text)
         if name not in SPECTRAL or not self.at("sym", "_", 1):
             return None
         saved = self.i, len(self.notes), dict(self.choices)
@@ -65,25 +73,26 @@ class SpectralValues(Sums):
         span, fspan = Span(t.start, arg.span.end), Span(t.start, sc.span.end)
         written = self.text[span.start:span.end]
         call = Call(func, (arg,), span, fspan)
-        self.offer(call, "spectral", span.start, span.end)
         what = "eigenvalue" if name == "lambda" else "singular value"
         x = to_plain(arg)
         if label in bound:
+            self.offer(call, "spectral", span.start, span.end)
             node: Node = Slice(to_plain(call), "entry", (label,), span, written, expr=call)
             self.note_once(f"read {written} as entry {label} of {func}({x}), the {what}s of "
                            f"{x} in {'ascending' if name == 'lambda' else 'descending'} order")
-        elif label.isdigit():
+            return self.postfix(node)
+        if label.isdigit():
             k = int(label)
             if k < 1:
                 self.error("positions count from 1", sc.span.start)
             node = Selection(call, k, 1, span, sc.span, vector=True)
             order = "smallest" if name == "lambda" else "largest"
-            self.note_once(f"read {written} as {func}({x})[{k}], the {_ordinal(k)}{order} "
-                           f"{what} of {x}")
+            note = (f"read {written} as {func}({x})[{k}], the {_ordinal(k)}{order} {what} of "
+                    f"{x}")
         elif name == "sigma" and label == "max":
             node = Call("norm", (arg, Number(Fraction(2), "2", sc.span)), span, fspan)
-            self.note_once(f"read {written} as the spectral norm norm({x}, 2), the largest "
-                           "singular value")
+            note = (f"read {written} as the spectral norm norm({x}, 2), the largest singular "
+                    "value")
         elif name == "sigma":
             self.error(f"unsupported: {written_name}: the singular values svals(X) are in "
                        "descending order and a selection takes a number, which the smaller "
@@ -91,16 +100,19 @@ class SpectralValues(Sums):
                        "1/\\|X^{-1}\\|_2 is its smallest singular value)", t.start)
         elif label == "min":
             node = Selection(call, 1, 1, span, sc.span, vector=True)
-            self.note_once(f"read {written} as eigvals({x})[1], the smallest eigenvalue "
-                           "(eigvals is in ascending order)")
+            note = (f"read {written} as eigvals({x})[1], the smallest eigenvalue (eigvals is "
+                    "in ascending order)")
         else:  # the largest eigenvalue of S is minus the smallest of -S
             neg = Call(func, (Unary("-", arg, arg.span),), span, fspan)
-            self.choices.pop(("call", fspan.start, fspan.end), None)
-            self.offer(neg, "spectral", span.start, span.end)
             node = Unary("-", Selection(neg, 1, 1, span, sc.span, vector=True), span)
-            self.note_once(f"read {written} as {to_plain(node)}: the largest eigenvalue of "
-                           f"{x} is minus the smallest of {to_plain(neg.args[0])} (a selection "
-                           "takes a number, which the size of the matrix is not)")
+            note = (f"read {written} as {to_plain(node)}: the largest eigenvalue of {x} is "
+                    f"minus the smallest of {to_plain(neg.args[0])} (a selection takes a "
+                    "number, which the size of the matrix is not)")
+        # of a scalar or a vector: the scalar lambda_1 times the bracket (see .readings)
+        other = Binary("*", Name(f"{name}_{label}", fspan), arg, span,
+                       Span(arg.span.start, arg.span.start))
+        self.note_once(note)
+        self.offer(node, "spectral", span.start, span.end, replaces=note, other=other)
         return self.postfix(node)
 
     def spectral_label(self, sc: Script) -> str | None:
