@@ -150,8 +150,9 @@ def test_the_notes_say_how_each_form_was_read():
                                                      "logarithm logm(X)")
     assert "the inverse of the matrix square root inv(sqrtm(Sigma))" in notes(
         r"\operatorname{tr}(\Sigma^{-1/2})")
-    assert "read \\exp(X) entrywise: X cannot be a square matrix here" in notes(
+    assert "read \\exp(X) entrywise: X is matrix(n, m), not square" in notes(
         r"\exp(X) where X: matrix(n, m)")
+    assert notes(" + ".join(["e^{X}"] * 50)).count("matrix exponential") == 1
     assert "ascending" in notes(r"\sum_i \lambda_i(S) where S: symmetric matrix")
     assert "the smallest eigenvalue of S" in notes(r"\lambda_1(S)")
     assert "the largest eigenvalue of S is minus the smallest of -S" in notes(

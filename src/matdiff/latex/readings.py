@@ -48,6 +48,10 @@ from ..unparse import to_plain
 
 __all__ = ["Choice", "choose", "site_key"]
 
+#: When the formula does not type with every matrix function it may hold, they are tried one
+#: at a time (a typing each) for at most this many sites; beyond, all stay entrywise.
+MAX_GREEDY = 16
+
 MATRIX_FUNCTION = {"exp": "expm", "log": "logm", "sqrt": "sqrtm", "^": "sqrtm"}
 NAMES = {"expm": "the matrix exponential", "logm": "the matrix logarithm",
          "sqrtm": "the matrix square root"}
@@ -172,6 +176,9 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
                          "matrix")
         elif choice.kind == "spectral" or not matrix:
             pass
+        elif None is not shape[0].find().value != shape[1].find().value is not None:
+            notes.append(f"read {choice.written} entrywise: {to_plain(_argument(node))} is "
+                         f"{checker.describe(shape)}, not square")
         elif choice.force or shape[0].find() is shape[1].find():
             candidates.append((node, choice))
         else:
@@ -186,7 +193,7 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
     accepted: list[Node] = []
     if candidates and _typed(reading([n for n, _ in candidates]), decls, text) is not None:
         accepted = [n for n, _ in candidates]
-    else:
+    elif len(candidates) <= MAX_GREEDY:  # one typing per site: a few sites only
         for node, _ in candidates:
             if _typed(reading(accepted + [node]), decls, text) is not None:
                 accepted.append(node)
@@ -202,6 +209,7 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
         else:
             notes.append(f"read {choice.written} entrywise: {arg} cannot be a square matrix "
                          "here")
+    notes = list(dict.fromkeys(n for n in notes if n not in kept))  # each note once
     if not accepted and not replaced:
         return dataclasses.replace(read, notes=read.notes + tuple(notes))
     expr = reading(accepted)
