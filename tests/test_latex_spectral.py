@@ -71,6 +71,7 @@ TABLE: list[tuple[str, str]] = [
     (r"\lambda_{2}\left(S\right)^2 " + S, "eigvals(S)[2]^2 " + S),
     (r"\lambda_{\min}(S) " + S, "eigvals(S)[1] " + S),
     (r"\lambda_{\max}(S) " + S, "-eigvals(-S)[1] " + S),
+    (r"\lambda_{\max}(S) " + S + "(3)", "eigvals(S)[3] " + S + "(3)"),
     (r"\lambda_{\text{max}}(A^\top A)", "-eigvals(-(A'*A))[1]"),
     (r"\sum_i \lambda_i(S) " + S, "sum(eigvals(S)) " + S),
     (r"\sum_{i=1}^{n} \log \lambda_i(S) " + S, "sum(log(eigvals(S))) " + S),
@@ -137,6 +138,22 @@ def test_latex_reads_as_the_plain_form(latex, plain):
             gl = api.derive(lp, name)
             assert gl.text == gp.text
             _same(gl.expr, gp.expr, values)
+
+
+def test_extreme_eigenvalues_and_singular_values_are_the_numbers():
+    rng = np.random.default_rng(7)
+    for text, expect in [
+            (r"\lambda_{\max}(S) " + S, lambda v: np.linalg.eigvalsh(v["S"]).max()),
+            (r"\lambda_{\min}(S) " + S, lambda v: np.linalg.eigvalsh(v["S"]).min()),
+            (r"\lambda_{\max}(S) " + S + "(3)", lambda v: np.linalg.eigvalsh(v["S"]).max()),
+            (r"\sigma_{\max}(X)", lambda v: np.linalg.svd(v["X"], compute_uv=False).max()),
+            (r"\sigma_{2}(X)", lambda v: np.linalg.svd(v["X"], compute_uv=False)[1]),
+            (r"\sum_i \sigma_i(X)", lambda v: np.linalg.svd(v["X"], compute_uv=False).sum()),
+            (r"\|X\|_*", lambda v: np.linalg.svd(v["X"], compute_uv=False).sum())]:
+        program = api.compile_program(text, latex=True)
+        values = _values(program, rng)
+        got = evaluate(program.expr, values, SIZES)
+        np.testing.assert_allclose(got[0, 0], expect(values), rtol=1e-10, err_msg=text)
 
 
 def test_the_notes_say_how_each_form_was_read():

@@ -122,6 +122,15 @@ def _matrix_reading(node: Node) -> Node:
     return dataclasses.replace(node, func=MATRIX_FUNCTION[node.func])
 
 
+def _largest(node: Unary, size: int) -> Node:
+    """-eigvals(-S)[1] of a matrix of a known size k: eigvals(S)[k]."""
+    select = node.operand
+    assert isinstance(select, Selection) and isinstance(select.operand, Call)
+    call = select.operand
+    return dataclasses.replace(select, operand=dataclasses.replace(
+        call, args=(_argument(node),)), row=size)
+
+
 def _typed(expr: Node, decls: tuple[Declaration, ...], text: str):
     try:
         return solve(Parsed(expr, (), text), gather_decls(decls), False, True)[0]
@@ -174,6 +183,14 @@ def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
             notes.append(f"read {choice.written} as {to_plain(choice.other)}: "
                          f"{to_plain(_argument(node))} is {checker.describe(shape)}, not a "
                          "matrix")
+        elif choice.kind == "spectral" and isinstance(node, Unary) and isinstance(
+                shape[0].find().value, int):  # \\lambda_{\\max} of a k x k matrix: [k]
+            largest = _largest(node, shape[0].find().value)
+            replaced[id(node)] = largest
+            if choice.replaces in kept:
+                kept.remove(choice.replaces)
+            notes.append(f"read {choice.written} as {to_plain(largest)}, the largest "
+                         "eigenvalue (eigvals is in ascending order)")
         elif choice.kind == "spectral" or not matrix:
             pass
         elif None is not shape[0].find().value != shape[1].find().value is not None:
