@@ -211,7 +211,9 @@ ROUND_TRIPS = [
     "eigvecs(S)", "eigvecs(S)[:, 1]", "svals(X)", "svals(X)[1]^2", "svdU(X)", "svdV(X)[:, 2]",
     "X[1, 2]", "x[3]", "(A*B)[2, 1]", "expm(X)[1, 1]", "norm(X, 2)", "norm(X, 'nuc')",
     "tr(A*expm(X))", "sum(log(eigvals(S)))", "norm(logm(A) - logm(B), 'fro')^2",
-    "sum(sqrt(eigvals(S)))", "x'*expm(X)*x + norm(X, 'nuc')",
+    "sum(sqrt(eigvals(S)))", "x'*expm(X)*x + norm(X, 'nuc')", "tr(sqrtm(X))",
+    "tr(inv(sqrtm(X))*A)", "tr(logm(X)) + eigvals(S)[1]", "tr(dexpm(X, E)*A)",
+    "svals(X)[2]^2 + norm(X, 2)",
 ]
 
 
@@ -232,7 +234,10 @@ def test_latex_output_reads_back(plain):
     _same(back.expr, program.expr, values)
     if program.expr.is_scalar:  # and so do its gradients
         for name in api.differentiable(program):
-            result = api.derive(program, name)
+            try:
+                result = api.derive(program, name)
+            except MatdiffError:  # no closed form (dexpm by X): nothing to print
+                continue
             again = _read_back(program, result.latex)
             assert to_text(again.expr, program.order) == result.text, result.latex
             _same(again.expr, result.expr, values)

@@ -16,6 +16,15 @@ The rules rest on three facts:
 - *Simple singular values.* ``d svals(X) = diag(U'*dX*V)`` for the thin SVD; the nuclear
   norm's gradient is ``U*V'`` and the spectral norm's ``U[:, 1]*V[:, 1]'``.
 
+LaTeX (the ``latex`` of each record), as in the textbooks, and read back by the LaTeX
+reader: ``e^{X}``, ``\\log(X)``, ``X^{1/2}`` (``X^{-1/2}`` for its inverse); Higham's
+``L_{\\exp}(X, E)``, ``L_{\\log}(X, E)``, ``L_{\\sqrt{\\cdot}}(X, E)`` for the Frechet
+derivatives; ``\\boldsymbol{\\lambda}(S)``, ``\\boldsymbol{\\sigma}(X)`` for the vectors
+of eigenvalues and singular values and ``\\lambda_{k}(S)``, ``\\sigma_{k}(X)`` for their
+entries (the plain ``\\lambda(S)`` would read as a scalar times S);
+``\\operatorname{eigvecs}(S)``, ``\\operatorname{svdU}(X)``, ``\\operatorname{svdV}(X)`` and
+their columns ``\\operatorname{svdU}(X)_{:,1}``; ``\\|X\\|_2``, ``\\|X\\|_*``.
+
 Where eigenvalues (singular values) tie, the vectors are not functions of the matrix and
 these derivatives do not exist: the kernels of the vectors raise :class:`NotDifferentiable`
 at such a point, and the numeric check reports it.
