@@ -193,6 +193,8 @@ def test_the_notes_say_how_each_form_was_read():
     (r"{X}_{0,1}", 5, "positions count from 1"),
     (r"\lambda_0(S)", 8, "positions count from 1"),
     (r"\|X\|_{\infty}", 6, "_* and _{nuc}"),
+    (r"L_{\exp}(X, E) \lambda_1(S) where S: symmetric matrix", 0, "takes a square matrix"),
+    (r"x + \operatorname{expm}(x)", 4, "takes a square matrix, but its argument is scalar"),
     (r"\det^{\circ} X", 4, "\\circ marks the entrywise exp, log or sqrt"),
 ])
 def test_errors_have_a_position(text, position, message):

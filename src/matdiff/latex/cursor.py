@@ -156,7 +156,7 @@ class Cursor:
         text[start:end]; see :mod:`.readings`); inside a sum in index notation the
         functions are entrywise, and only the spectral values are recorded."""
         key = site_key(node)
-        if key is not None and (not self.bound or kind == "spectral"):
+        if key is not None and (not self.bound or kind in ("spectral", "matrix")):
             self.choices[key] = Choice(kind, self.text[start:end], force, replaces, other)
         return node
 

@@ -62,8 +62,9 @@ class Choice:
     """A site whose reading depends on its argument's type.
 
     ``kind``: ``exp``, ``log``, ``sqrt``, ``^`` (a power 1/2 or -1/2), ``spectral`` (an
-    eigenvalue or singular value, already read as one) or ``note`` (``written`` is a note
-    given when the argument is a matrix); ``written``: the LaTeX as written; ``force``:
+    eigenvalue or singular value, already read as one), ``matrix`` (a function of a square
+    matrix written by name: its argument must be a matrix) or ``note`` (``written`` is a
+    note given when the argument is a matrix); ``written``: the LaTeX as written; ``force``:
     the matrix reading is taken whenever the formula types with it (not only when the
     matrix is already square)."""
 
@@ -131,106 +132,156 @@ def _largest(node: Unary, size: int) -> Node:
         call, args=(_argument(node),)), row=size)
 
 
-def _typed(expr: Node, decls: tuple[Declaration, ...], text: str):
-    try:
-        return solve(Parsed(expr, (), text), gather_decls(decls), False, True)[0]
-    except MatdiffError:
-        return None
-
-
 def choose(read: Translated, choices: dict[tuple[str, int, int], Choice],
            extra: tuple[Declaration, ...]) -> Translated:
     """The formula with each site read by its argument's type, and the notes saying how."""
     sites = [(n, choices[k]) for n in walk(read.expr)
              if (k := site_key(n)) is not None and k in choices]
-    if not sites:
-        return read
-    decls, text = read.declarations + tuple(extra), read.text
-    # the shapes of the arguments: X^{1/2} typed as the entrywise power (a matrix power
-    # needs an integer exponent), \lambda_1(..) as the product it may be
-    powers = {id(n) for n, c in sites if c.kind == "^"}
-    others = {id(n): c.other for n, c in sites if c.other is not None}
+    return _Chooser(read, sites, read.declarations + tuple(extra)).result() if sites else read
 
-    def probing(n: Node) -> Node | None:
-        if id(n) in powers:
-            return dataclasses.replace(n, op=".^")  # type: ignore[arg-type]
-        return others.get(id(n))
 
-    checker = _typed(rebuild(read.expr, probing), decls, text)
-    if checker is None:  # the type checker reports what is wrong
-        return read
-    notes: list[str] = []
-    kept = list(read.notes)
-    candidates: list[tuple[Node, Choice]] = []
-    replaced: dict[int, Node] = {}  # site -> its reading
-    for node, choice in sites:
-        shape = checker.node_shapes.get(id(_argument(node)))
-        if shape is None:
-            continue
-        matrix = checker.is_matrix(shape)
+class _Chooser:
+    def __init__(self, read: Translated, sites: list[tuple[Node, Choice]],
+                 decls: tuple[Declaration, ...]):
+        self.read, self.sites, self.decls = read, sites, decls
+        self.notes: list[str] = []
+        self.kept = list(read.notes)
+        self.candidates: list[tuple[Node, Choice]] = []
+        self.replaced: dict[int, Node] = {}  # site -> its reading
+        self.accepted: list[Node] = []
+
+    def typed(self, expr: Node):
+        try:
+            return solve(Parsed(expr, (), self.read.text), gather_decls(self.decls), False,
+                         True)[0]
+        except MatdiffError:
+            return None
+
+    def reading(self, chosen: list[Node]) -> Node:
+        out = {**self.replaced, **{id(n): _matrix_reading(n) for n in chosen}}
+        return rebuild(self.read.expr, lambda n: out.get(id(n)))
+
+    def replace(self, node: Node, choice: Choice, by: Node, note: str) -> None:
+        self.replaced[id(node)] = by
+        if choice.replaces in self.kept:
+            self.kept.remove(choice.replaces)
+        self.notes.append(note)
+
+    def result(self) -> Translated:
+        # the shapes of the arguments: X^{1/2} typed as the entrywise power (a matrix power
+        # needs an integer exponent), \\lambda_1(..) as the product it may be
+        powers = {id(n) for n, c in self.sites if c.kind == "^"}
+        others = {id(n): c.other for n, c in self.sites if c.other is not None}
+
+        def probing(n: Node) -> Node | None:
+            if id(n) in powers:
+                return dataclasses.replace(n, op=".^")  # type: ignore[arg-type]
+            return others.get(id(n))
+
+        checker = self.typed(rebuild(self.read.expr, probing))
+        if checker is None:  # the type checker reports what is wrong
+            return self.read
+        for node, choice in self.sites:
+            shape = checker.node_shapes.get(id(_argument(node)))
+            if shape is not None:
+                self.classify(node, choice, checker, shape)
+        self.accept()
+        self.settle()
+        read, kept = self.read, self.kept
+        notes = list(dict.fromkeys(n for n in self.notes if n not in kept))  # each once
+        if not self.accepted and not self.replaced:
+            return dataclasses.replace(read, notes=read.notes + tuple(notes))
+        expr = self.reading(self.accepted)
+        old = to_plain(read.expr)
+        suffix = read.plain[len(old):] if read.plain.startswith(old) else ""
+        return dataclasses.replace(read, expr=expr, plain=to_plain(expr) + suffix,
+                                   notes=tuple(kept) + tuple(notes))
+
+    def classify(self, node: Node, choice: Choice, checker, shape) -> None:
+        matrix, arg = checker.is_matrix(shape), to_plain(_argument(node))
+        rows, cols = shape[0].find(), shape[1].find()
         if choice.kind == "note":  # a note for a matrix argument only (\\|X\\|_2)
             if matrix:
-                notes.append(choice.written)
-        elif choice.kind == "spectral" and not matrix:
+                self.notes.append(choice.written)
+        elif choice.kind in ("spectral", "matrix") and not matrix:
             if choice.other is None:
-                what = ("an eigenvalue" if "lambda" in choice.written else "a singular value")
-                raise MatdiffTypeError(
-                    f"{choice.written} reads as {what} of a matrix, but its argument is "
-                    f"{checker.describe(shape)}", node.span.start, text)
-            replaced[id(node)] = choice.other
-            if choice.replaces in kept:
-                kept.remove(choice.replaces)
-            notes.append(f"read {choice.written} as {to_plain(choice.other)}: "
-                         f"{to_plain(_argument(node))} is {checker.describe(shape)}, not a "
+                raise self.misfit(node, choice, checker.describe(shape))
+            self.replace(node, choice, choice.other, f"read {choice.written} as "
+                         f"{to_plain(choice.other)}: {arg} is {checker.describe(shape)}, not a "
                          "matrix")
         elif choice.kind == "spectral" and isinstance(node, Unary) and isinstance(
-                shape[0].find().value, int):  # \\lambda_{\\max} of a k x k matrix: [k]
-            largest = _largest(node, shape[0].find().value)
-            replaced[id(node)] = largest
-            if choice.replaces in kept:
-                kept.remove(choice.replaces)
-            notes.append(f"read {choice.written} as {to_plain(largest)}, the largest "
-                         "eigenvalue (eigvals is in ascending order)")
-        elif choice.kind == "spectral" or not matrix:
+                rows.value, int):  # \\lambda_{\\max} of a k x k matrix: [k]
+            largest = _largest(node, rows.value)
+            self.replace(node, choice, largest, f"read {choice.written} as "
+                         f"{to_plain(largest)}, the largest eigenvalue (eigvals is in "
+                         "ascending order)")
+        elif choice.kind in ("spectral", "matrix") or not matrix:
             pass
-        elif None is not shape[0].find().value != shape[1].find().value is not None:
-            notes.append(f"read {choice.written} entrywise: {to_plain(_argument(node))} is "
-                         f"{checker.describe(shape)}, not square")
-        elif choice.force or shape[0].find() is shape[1].find():
-            candidates.append((node, choice))
+        elif None is not rows.value != cols.value is not None:
+            self.notes.append(f"read {choice.written} entrywise: {arg} is "
+                              f"{checker.describe(shape)}, not square")
+        elif choice.force or rows is cols:
+            self.candidates.append((node, choice))
         else:
-            notes.append(f"read {choice.written} entrywise: the matrix "
-                         f"{to_plain(_argument(node))} is not known to be square (declare it "
-                         "square or symmetric for " + NAMES[MATRIX_FUNCTION[choice.kind]] + ")")
+            self.notes.append(f"read {choice.written} entrywise: the matrix {arg} is not known "
+                              "to be square (declare it square or symmetric for "
+                              f"{NAMES[MATRIX_FUNCTION[choice.kind]]})")
 
-    def reading(chosen: list[Node]) -> Node:
-        out = {**replaced, **{id(n): _matrix_reading(n) for n in chosen}}
-        return rebuild(read.expr, lambda n: out.get(id(n)))
+    def misfit(self, node: Node, choice: Choice, got: str) -> MatdiffTypeError:
+        if choice.kind == "matrix":
+            return MatdiffTypeError(f"{choice.written} takes a square matrix, but its argument "
+                                    f"is {got} here (declare it, as in 'where X: matrix')",
+                                    node.span.start, self.read.text)
+        what = "an eigenvalue" if "lambda" in choice.written else "a singular value"
+        return MatdiffTypeError(f"{choice.written} reads as {what} of a matrix, but its "
+                                f"argument is {got}", node.span.start, self.read.text)
 
-    accepted: list[Node] = []
-    if candidates and _typed(reading([n for n, _ in candidates]), decls, text) is not None:
-        accepted = [n for n, _ in candidates]
-    elif len(candidates) <= MAX_GREEDY:  # one typing per site: a few sites only
-        for node, _ in candidates:
-            if _typed(reading(accepted + [node]), decls, text) is not None:
-                accepted.append(node)
-    for node, choice in candidates:
-        arg = to_plain(_argument(node))
-        if any(n is node for n in accepted):
-            got = to_plain(_matrix_reading(node))
-            inverse = "the inverse of " if got.startswith("inv(") else ""
-            func = NAMES[MATRIX_FUNCTION[choice.kind]]
-            notes.append(f"read {choice.written} of a matrix as {inverse}{func} {got}")
-            if choice.replaces in kept:  # the reading's own note ("read e^{X} as exp(X)")
-                kept.remove(choice.replaces)
-        else:
-            notes.append(f"read {choice.written} entrywise: {arg} cannot be a square matrix "
-                         "here")
-    notes = list(dict.fromkeys(n for n in notes if n not in kept))  # each note once
-    if not accepted and not replaced:
-        return dataclasses.replace(read, notes=read.notes + tuple(notes))
-    expr = reading(accepted)
-    old = to_plain(read.expr)
-    suffix = read.plain[len(old):] if read.plain.startswith(old) else ""
-    return dataclasses.replace(read, expr=expr, plain=to_plain(expr) + suffix,
-                               notes=tuple(kept) + tuple(notes))
+    def accept(self) -> None:
+        """The matrix functions taken: all of them if the formula types so, else those
+        that type one at a time (for a few sites)."""
+        nodes = [n for n, _ in self.candidates]
+        if nodes and self.typed(self.reading(nodes)) is not None:
+            self.accepted = nodes
+        elif len(nodes) <= MAX_GREEDY:
+            for node in nodes:
+                if self.typed(self.reading(self.accepted + [node])) is not None:
+                    self.accepted.append(node)
+
+    def settle(self) -> None:
+        """The kinds of the final reading may differ (a name read as a scalar to make the
+        function a scalar): the matrix functions of what is then no matrix are dropped, the
+        spectral values of what is no matrix read as products."""
+        checked = [(n, c) for n, c in self.sites if c.kind in ("spectral", "matrix")]
+        for _ in range(3):
+            final = self.typed(self.reading(self.accepted))
+            if final is None:
+                break
+            misfits = [n for n in self.accepted if not _is_matrix(final, n)]
+            for n, c in checked:
+                if id(n) not in self.replaced and not _is_matrix(final, n):
+                    shape = final.describe(final.node_shapes[id(_argument(n))])
+                    if c.other is None:
+                        raise self.misfit(n, c, shape)
+                    misfits.append(n)
+                    self.replace(n, c, c.other, f"read {c.written} as {to_plain(c.other)}: "
+                                 f"{to_plain(_argument(n))} is {shape}, not a matrix")
+            if not misfits:
+                break
+            dropped = {id(n) for n in misfits}
+            self.accepted = [n for n in self.accepted if id(n) not in dropped]
+        for node, choice in self.candidates:
+            if any(n is node for n in self.accepted):
+                got = to_plain(_matrix_reading(node))
+                inverse = "the inverse of " if got.startswith("inv(") else ""
+                func = NAMES[MATRIX_FUNCTION[choice.kind]]
+                self.notes.append(f"read {choice.written} of a matrix as {inverse}{func} {got}")
+                if choice.replaces in self.kept:  # its own note ("read e^{X} as exp(X)")
+                    self.kept.remove(choice.replaces)
+            else:
+                self.notes.append(f"read {choice.written} entrywise: "
+                                  f"{to_plain(_argument(node))} cannot be a square matrix here")
+
+
+def _is_matrix(checker, node: Node) -> bool:
+    shape = checker.node_shapes.get(id(_argument(node)))
+    return shape is None or checker.is_matrix(shape)

@@ -34,6 +34,7 @@ from .vocabulary import (
 )
 
 SPECTRAL = {"lambda": "eigvals", "sigma": "svals"}
+SQUARE_MATRIX_FUNCTIONS = ("expm", "logm", "sqrtm", "eigvals", "eigvecs")
 FRECHET = {"exp": "dexpm", "log": "dlogm", "sqrt": "dsqrtm", "sqrtcdot": "dsqrtm",
            "expm": "dexpm", "logm": "dlogm", "sqrtm": "dsqrtm"}
 
@@ -165,6 +166,7 @@ class SpectralValues(Sums):
                 func = FRECHET[word]
                 x, e, stop = self.two_arguments(func)
                 call = Call(func, (x, e), Span(start, stop), Span(start, sc.span.end))
+                self.offer(call, "matrix", start, stop)
                 self.note_once(f"read {self.text[start:stop]} as {func}({to_plain(x)}, "
                                f"{to_plain(e)}), the Frechet derivative of "
                                f"{func[1:]} at {to_plain(x)} in the direction {to_plain(e)}")
@@ -173,10 +175,17 @@ class SpectralValues(Sums):
         return super().name_atom(base, start, end, letter)
 
     def function(self, func: str, start: int, fspan: Span) -> Node:
+        """The functions of a square matrix by name (``\\operatorname{expm}(X)``,
+        ``\\operatorname{dexpm}(X, E)``): their argument must be a matrix (see
+        :mod:`.readings`)."""
         if func in TWO_ARGUMENTS and self.opens_group(self.peek()):
             x, e, stop = self.two_arguments(func)
-            return self.postfix(Call(func, (x, e), Span(start, stop), fspan))
-        return super().function(func, start, fspan)
+            call = Call(func, (x, e), Span(start, stop), fspan)
+            return self.postfix(self.offer(call, "matrix", start, stop))
+        node = super().function(func, start, fspan)
+        if func in SQUARE_MATRIX_FUNCTIONS:
+            self.offer(Call(func, (), fspan, fspan), "matrix", start, self.toks[self.i - 1].end)
+        return node
 
     def two_arguments(self, func: str) -> tuple[Node, Node, int]:
         """``( X , E )`` (with ``\\left``, ``\\big`` sizes): the two operands and the end."""
