@@ -540,8 +540,8 @@ class LatexPrinter(TextPrinter):
         return " ".join(latex_name(p) for p in parts), ATOM if len(parts) == 1 else MUL
 
 
-# The entrywise exp, log and sqrt of a matrix: the Hadamard forms (``\\exp(X)``,
-# ``\\log(X)``, ``X^{1/2}`` of a square matrix read as the matrix functions).
+# The entrywise exp, log and sqrt of a matrix: the Hadamard forms (``\exp(X)``,
+# ``\log(X)``, ``X^{1/2}`` of a square matrix read as the matrix functions).
 ENTRYWISE_OF_A_MATRIX = {"exp": "e^{{\\circ {px}}}", "log": "\\log^{{\\circ}}\\left({x}\\right)",
                          "sqrt": "{px}^{{\\circ 1/2}}"}
 

@@ -173,7 +173,7 @@ class IndexedNames(Scripts):
                                                                             "star", "H")):
             self.error("unsupported superscript (adjoint or pseudo-inverse)", core[0].start)
         circ = self.hadamard_mark(sc)
-        if circ is not None:  # X^{\\circ 2}: an entrywise (Hadamard) power
+        if circ is not None:  # X^{\circ 2}: an entrywise (Hadamard) power
             power = self.parse_range(circ + 1, sc.b, self.expr)
             return Binary(".^", node, power, Span(node.span.start, end),
                           Span(hat.start, hat.end))

@@ -155,7 +155,7 @@ class Words(Delimiters):
 
     def function(self, func: str, start: int, fspan: Span) -> Node:
         power: Node | None = None
-        entrywise = False  # \\log^{\\circ}(X): the entrywise function of a matrix
+        entrywise = False  # \log^{\circ}(X): the entrywise function of a matrix
         if self.at("sym", "^"):
             self.next()
             sc = self.script()
