@@ -23,6 +23,7 @@ from .ir import (
     Add,
     Commutation,
     Differential,
+    EigVals,
     Expr,
     Func,
     Hadamard,
@@ -40,6 +41,8 @@ from .ir import (
     Select,
     Size,
     Softmax,
+    Sqrtm,
+    SVals,
     Sym,
     Transpose,
     Zero,
@@ -490,17 +493,39 @@ class LatexPrinter(TextPrinter):
     def op(self, name: str, arg: Expr) -> Shown:
         return f"{name}\\left({self.text(arg)}\\right)", ATOM
 
-    def print_Select(self, e: Select) -> Shown:  # U_{:,1}
-        return "{" + self.paren(e.arg, POSTFIX) + "}_{" + positions(e).replace(" ", "") + "}", \
-            POSTFIX
+    def print_Select(self, e: Select) -> Shown:
+        """``\\lambda_{1}(S)``, ``\\sigma_{2}(X)``; else the positions after the operand:
+        ``\\operatorname{eigvecs}(S)_{:,1}``, ``{X}_{1,2}`` (braced, or it is a name)."""
+        where = positions(e).replace(" ", "")
+        if isinstance(e.arg, EigVals | SVals) and e.arg.shape[1] == 1 and e.col == 1:
+            letter = "\\lambda" if isinstance(e.arg, EigVals) else "\\sigma"
+            return f"{letter}_{{{where}}}\\left({self.text(e.arg.arg)}\\right)", POSTFIX
+        s, p = self.show(e.arg)
+        size = str(e.arg.shape[0])
+        if isinstance(e.arg, Identity) and re.fullmatch(r"[A-Za-z]|[1-9][0-9]*", size):
+            s = f"I_{{{size}}}"  # {I_{n}}_{:,1}: the size, which nothing else may give
+        if p < POSTFIX and not ends_in_superscript(s):
+            s = self.wrap(s)  # (A B)_{1,2}
+        elif not s.endswith("\\right)"):
+            s = "{" + s + "}"  # {X}_{1,2}, {e^{X}}_{1,1}
+        return f"{s}_{{{where}}}", POSTFIX
 
     def print_Func(self, e: Func) -> Shown:
+        if e.name in ENTRYWISE_OF_A_MATRIX and e.arg.shape[0] != 1 and e.arg.shape[1] != 1:
+            # exp, log, sqrt of a matrix written as such are the matrix functions
+            return ENTRYWISE_OF_A_MATRIX[e.name].format(x=self.text(e.arg),
+                                                        px=self.paren(e.arg, POSTFIX)), POW
         return ELEMENTWISE[e.name].latex.format(x=self.text(e.arg)), ATOM
 
     def print_op(self, e: Expr, op: MatrixOp) -> Shown:  # \operatorname{tr}(X), X^{-1}, ...
+        if isinstance(e, Inv) and isinstance(e.arg, Sqrtm):
+            return f"{self.paren(e.arg.arg, POSTFIX)}^{{-1/2}}", POW
         if op.postfix:
-            return op.latex_of(e, self.paren(e.args[0], POSTFIX)), POSTFIX
-        return op.latex_of(e, *(self.text(c) for c in e.children)), ATOM
+            s, p = op.latex_of(e, self.paren(e.args[0], POSTFIX)), POSTFIX
+        else:
+            s, p = op.latex_of(e, *(self.text(c) for c in e.children)), ATOM
+        # e^{X}, X^{-1}, X^{1/2}: another superscript needs brackets first
+        return s, POW if ends_in_superscript(s) else p
 
     def print_Kron(self, e: Kron) -> Shown:
         return f"{self.paren(e.left, POW)} \\otimes {self.paren(e.right, POW)}", MUL
@@ -515,6 +540,24 @@ class LatexPrinter(TextPrinter):
     def print_Size(self, e: Size) -> Shown:
         parts = str(e.dim).split("*")
         return " ".join(latex_name(p) for p in parts), ATOM if len(parts) == 1 else MUL
+
+
+# The entrywise exp, log and sqrt of a matrix: the Hadamard forms (``\exp(X)``,
+# ``\log(X)``, ``X^{1/2}`` of a square matrix read as the matrix functions).
+ENTRYWISE_OF_A_MATRIX = {"exp": "e^{{\\circ {px}}}", "log": "\\log^{{\\circ}}\\left({x}\\right)",
+                         "sqrt": "{px}^{{\\circ 1/2}}"}
+
+
+def ends_in_superscript(s: str) -> bool:
+    """Whether LaTeX ends with a superscript group (``e^{X}``, ``X^{-1}``)."""
+    if not s.endswith("}"):
+        return False
+    depth = 0
+    for k in range(len(s) - 1, -1, -1):
+        depth += {"}": 1, "{": -1}.get(s[k], 0)
+        if depth == 0:
+            return k > 0 and s[k - 1] == "^"
+    return False
 
 
 def positions(e: Select) -> str:

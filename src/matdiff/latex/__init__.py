@@ -32,6 +32,18 @@ What is read (a hand-written tokenizer and recursive-descent parser, no eval):
   names (``x_1`` -> ``x_1``, ``W_{2}`` -> ``W_2``), accents (``\\hat y`` -> ``y_hat``);
 * ``e^{..}`` is ``exp(..)``, ``I`` / ``\\mathbf{I}`` the identity, ``\\mathbf{1}`` the
   all-ones vector (each unless declared a variable; each gives a note);
+* matrix functions, by the argument's type (:mod:`.readings`): ``e^{X}``, ``\\exp(X)``,
+  ``X^{1/2}``, ``X^{-1/2}`` of a matrix are ``expm``, ``sqrtm``, ``inv(sqrtm)``;
+  ``\\log(X)``, ``\\sqrt{X}`` of a matrix already square by the text are ``logm``,
+  ``sqrtm``, of any other matrix entrywise (each with a note); ``e^{\\circ X}``,
+  ``\\log^{\\circ}(X)``, ``X^{\\circ p}`` are entrywise; ``\\operatorname{expm}`` and the
+  other names of the language are read as such;
+* spectral functions (:mod:`.spectral`): ``\\lambda_1(S)`` (``eigvals(S)[1]``, ascending),
+  ``\\sigma_1(X)`` (``svals(X)[1]``, descending), ``\\sum_i f(\\lambda_i(S))``,
+  ``\\lambda_{\\min}``, ``\\lambda_{\\max}`` (``-eigvals(-S)[1]``), ``\\sigma_{\\max}``
+  (``norm(X, 2)``), ``\\boldsymbol{\\lambda}(S)``; norms ``_*``, ``_{nuc}``, ``_{op}``;
+  Frechet derivatives ``L_{\\exp}(X, E)``; selections ``{X}_{1,2}``, ``(AB)_{1,2}``,
+  ``\\operatorname{eigvecs}(S)_{:,1}`` (positions from 1);
 * ``F(U, V) = ...``: the right-hand side is read;
 * sums in index notation (see :mod:`matdiff.index_notation`): ``\\sum_{j=1}^{m}``,
   ``\\sum^{m}_{j'=1}``, ``\\sum_{i,j}``, ``\\sum_{ij}``, ``\\sum_i\\sum_j``,
@@ -57,6 +69,8 @@ The modules, in the order they build on each other:
 * the reader, one recursive-descent parser built in layers: :mod:`.cursor` (tokens,
   errors), :mod:`.scripts` (subscripts and superscripts), :mod:`.indexed` (names with
   their scripts, index uses, transposes and powers), :mod:`.delimiters` (brackets, bars,
-  norms), :mod:`.words` (styles, words, accents, functions), :mod:`.sums` (``\\sum``) and
-  :mod:`.reader` (expressions, commands, and the entry :func:`~.reader.parse_latex`).
+  norms), :mod:`.words` (styles, words, accents, functions), :mod:`.sums` (``\\sum``),
+  :mod:`.spectral` (eigenvalues, singular values, Frechet derivatives, selections) and
+  :mod:`.reader` (expressions, commands, and the entry :func:`~.reader.parse_latex`);
+* :mod:`.readings` -- after reading, the sites whose reading depends on types.
 """

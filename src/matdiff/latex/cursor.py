@@ -16,6 +16,7 @@ from ..syntax import (
     Node,
     Span,
 )
+from .readings import Choice, site_key
 from .tokens import Tok, tokenize_latex
 from .vocabulary import (
     BARS,
@@ -69,6 +70,7 @@ class Cursor:
         self.slice_decls = slice_decls
         self.declared = declared
         self.notes: list[str] = []
+        self.choices: dict[tuple[str, int, int], Choice] = {}
 
     def peek(self, k: int = 0) -> Tok:
         j = self.i + k
@@ -125,10 +127,10 @@ class Cursor:
         self.limits.append(b)
         try:
             node = what()
-            if self.i < b:
+            if self.i < self.limits[-1]:
                 self.unexpected_after()
         finally:
-            self.limits.pop()
+            b = self.limits.pop()  # moved on if a number was split (\frac12)
         self.i = max(b, saved)
         return node
 
@@ -147,6 +149,22 @@ class Cursor:
         if t.kind == "cmd" and t.text not in OPENERS and t.text not in PRODUCT_CMDS:
             self.unsupported_cmd(t)
         self.error(f"unexpected {describe(t)}", t.start)
+
+    def offer(self, node: Node, kind: str, start: int, end: int, force: bool = False,
+              replaces: str = "", other: Node | None = None) -> Node:
+        """Record a site whose reading depends on its argument's type (written at
+        text[start:end]; see :mod:`.readings`); inside a sum in index notation the
+        functions are entrywise, and only the spectral values are recorded."""
+        key = site_key(node)
+        if key is not None and (not self.bound or kind in ("spectral", "matrix")):
+            self.choices[key] = Choice(kind, self.text[start:end], force, replaces, other)
+        return node
+
+    def note_if_matrix(self, node: Node, note: str) -> None:
+        """Give the note if the node's argument turns out to be a matrix (``\\|X\\|_2``)."""
+        key = site_key(node)
+        if key is not None:
+            self.choices[key] = Choice("note", note)
 
     def note_once(self, note: str) -> None:
         if note not in self.notes:

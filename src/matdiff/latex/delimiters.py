@@ -13,6 +13,7 @@ from ..syntax import (
     Span,
     String,
 )
+from ..unparse import to_plain
 from .cursor import Script, describe, widen
 from .indexed import IndexedNames
 from .tokens import Tok
@@ -161,6 +162,14 @@ class Delimiters(IndexedNames):
             args = (inner,) if order is None else (inner, order)
             node = Call("norm", args, Span(span.start, span.end if power else end),
                         Span(first.start, first.end))
+            written = self.text[span.start:end]
+            if isinstance(order, String) and order.value == "nuc":
+                self.note_once(f"read {written} as the nuclear norm norm({to_plain(inner)}, "
+                               "'nuc'), the sum of the singular values")
+            elif isinstance(order, Number):
+                self.note_if_matrix(node, f"read {written} of a matrix as the spectral norm "
+                                          f"norm({to_plain(inner)}, 2), its largest singular "
+                                          "value")
         if power is not None:
             node = Binary("^", node, power[0], Span(span.start, end), power[1])
         return self.postfix(node)
@@ -168,13 +177,21 @@ class Delimiters(IndexedNames):
     def norm_order(self, sc: Script) -> Node:
         core = self.core_tokens(sc)
         word = "".join(t.text for t in core if t.kind in ("letter", "num"))
+        if len(core) == 1 and (core[0].kind == "sym" and core[0].text == "*"
+                               or core[0].kind == "cmd" and core[0].text in ("ast", "star")):
+            return String("nuc", sc.span)  # \|X\|_*: the nuclear norm
         if core and all(t.kind in ("letter", "num") for t in core):
             if word.lower() in ("f", "fro", "frob", "frobenius"):
                 return String("fro", sc.span)
+            if word.lower() in ("nuc", "nuclear", "tr", "trace"):
+                return String("nuc", sc.span)
+            if word.lower() in ("op", "spec", "spectral"):
+                return Number(Fraction(2), "2", sc.span)
             if word == "2":
                 return Number(Fraction(2), "2", sc.span)
             if word == "1":
                 return Number(Fraction(1), "1", sc.span)
         what = self.text[sc.span.start:sc.span.end]
-        self.error(f"unsupported norm {what!s} (matdiff reads _F, _{{Fro}}, _2 and _1)",
+        self.error(f"unsupported norm {what!s} (matdiff reads _F, _{{Fro}}, _2, _1, _* and "
+                   "_{nuc})",
                    sc.span.start)

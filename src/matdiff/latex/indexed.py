@@ -21,6 +21,7 @@ from ..syntax import (
 )
 from ..unparse import to_plain
 from .cursor import Script, what_is
+from .readings import number
 from .scripts import Scripts
 from .tokens import Tok
 
@@ -33,10 +34,18 @@ class IndexedNames(Scripts):
             self.next()
             sc = self.script()
             if not self.is_transpose(sc) and not self.is_neg_transpose(sc):
-                power = self.parse_range(sc.a, sc.b, self.expr)
-                self.notes.append(f"read {self.text[start:sc.span.end]} as exp({to_plain(power)})")
+                circ = self.hadamard_mark(sc)
+                power = self.parse_range(sc.a if circ is None else circ + 1, sc.b, self.expr)
+                written = self.text[start:sc.span.end]
                 exp = Call("exp", (power,), Span(start, sc.span.end), Span(start, end))
-                return self.postfix(exp)
+                if circ is not None:
+                    self.note_once(f"read {written} as the entrywise exponential "
+                                   f"exp({to_plain(power)})")
+                    return self.postfix(exp)
+                note = f"read {written} as exp({to_plain(power)})"
+                self.notes.append(note)
+                return self.postfix(self.offer(exp, "exp", start, sc.span.end, force=True,
+                                               replaces=note))
             self.i = script_at
         sub: Script | None = None
         sup: Script | None = None
@@ -163,8 +172,25 @@ class IndexedNames(Scripts):
                                or core[0].kind == "cmd" and core[0].text in ("dagger", "ast",
                                                                             "star", "H")):
             self.error("unsupported superscript (adjoint or pseudo-inverse)", core[0].start)
+        circ = self.hadamard_mark(sc)
+        if circ is not None:  # X^{\circ 2}: an entrywise (Hadamard) power
+            power = self.parse_range(circ + 1, sc.b, self.expr)
+            return Binary(".^", node, power, Span(node.span.start, end),
+                          Span(hat.start, hat.end))
         power = self.parse_range(sc.a, sc.b, self.expr)
-        return Binary("^", node, power, Span(node.span.start, end), Span(hat.start, hat.end))
+        out = Binary("^", node, power, Span(node.span.start, end), Span(hat.start, hat.end))
+        if number(power) in (Fraction(1, 2), Fraction(-1, 2)):  # X^{1/2} of a matrix: sqrtm
+            return self.offer(out, "^", node.span.start, end, force=True)
+        return out
+
+    def hadamard_mark(self, sc: Script) -> int | None:
+        """The token index of a ``\\circ`` that starts a script (``^{\\circ 2}``), or
+        None."""
+        k = sc.a
+        while k < sc.b and self.toks[k].kind == "sym" and self.toks[k].text == "{":
+            k += 1
+        t = self.toks[k] if k < sc.b else None
+        return k if t is not None and t.kind == "cmd" and t.text == "circ" else None
 
     def postfix(self, node: Node) -> Node:
         seen_power = False

@@ -22,7 +22,8 @@ from ..syntax import (
     Unary,
 )
 from .cursor import describe, widen
-from .sums import Sums
+from .readings import choose
+from .spectral import SpectralValues
 from .tokens import Tok
 from .vocabulary import (
     ACCENTS,
@@ -46,7 +47,7 @@ from .where import SliceDecl, split_where, where_clause
 __all__ = ["LatexReader", "parse_latex", "read_index_tree"]
 
 
-class LatexReader(Sums):
+class LatexReader(SpectralValues):
     """Recursive descent over a LaTeX formula's tokens."""
 
     def parse_top(self) -> Node:
@@ -195,6 +196,9 @@ class LatexReader(Sums):
         t = self.peek()
         name = t.text
         if name in GREEK:
+            value = self.spectral_value(t)  # \lambda_1(S), \sigma_{\max}(X)
+            if value is not None:
+                return value
             self.next()
             node = self.name_atom(GREEK[name], t.start, t.end)
             if name in ("sigma", "phi", "varphi", "psi") and self.opens_group(self.peek()):
@@ -213,8 +217,8 @@ class LatexReader(Sums):
             if self.at("sym", "["):
                 self.error("unsupported: a root other than the square root", self.peek().start)
             arg = self.argument()
-            return self.postfix(Call("sqrt", (arg,), Span(t.start, arg.span.end),
-                                      Span(t.start, t.end)))
+            root = Call("sqrt", (arg,), Span(t.start, arg.span.end), Span(t.start, t.end))
+            return self.postfix(self.matrix_site(root, False))
         func = function_command(name)
         if func is not None:
             self.next()
@@ -295,6 +299,10 @@ class LatexReader(Sums):
             k += 1
         word = "".join(x.text for x in run)
         after = self.peek(k)
+        if k == 1 and letter_name(t.text) in ("lambda", "sigma"):  # λ_1(S)
+            value = self.spectral_value(t)
+            if value is not None:
+                return value
         if bare_function(word) and (
                 (after.kind, after.text) in OPENERS and after.text not in BARS
                 or after.kind == "cmd" and after.text in ("left", *SIZES_OPEN, *SIZES_EITHER)):
@@ -368,15 +376,19 @@ def _stack_depth() -> int:
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
-    expr, declarations, notes = read_index_tree(text, extra)
-    return translate(expr, declarations, text, tuple(extra), tuple(notes))
+    choices: dict = {}
+    expr, declarations, notes = read_index_tree(text, extra, choices)
+    read = translate(expr, declarations, text, tuple(extra), tuple(notes))
+    return choose(read, choices, tuple(extra))
 
 
-def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
+def read_index_tree(text: str, extra: tuple[Declaration, ...] = (),
+                    choices: dict | None = None
                     ) -> tuple[Node, tuple[Declaration, ...], list[str]]:
     """The formula's tree before sums are put in matrix form (it may hold
     :class:`~matdiff.syntax.IndexSum` and ``Slice`` nodes), the where clause's
-    declarations, and the notes so far."""
+    declarations, and the notes so far; ``choices`` receives the sites whose reading
+    depends on types (:mod:`.readings`)."""
     where = split_where(text)
     end = len(text) if where < 0 else where
     declarations: tuple[Declaration, ...] = ()
@@ -390,5 +402,7 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
     declared = {n for d in declarations + tuple(extra) for n, _ in d.names}
     parser = LatexReader(text, 0, end, slice_decls, declared)
     expr = parser.parse_top()
+    if choices is not None:
+        choices.update(parser.choices)
     return expr, declarations, parser.notes
 

@@ -108,7 +108,43 @@ def tokenize_latex(text: str, start: int = 0, end: int | None = None) -> list[To
             continue
         raise MatdiffSyntaxError(f"unexpected character {ch!r} in the LaTeX formula", i, text)
     toks.append(Tok("eof", "", end, end))
-    return toks
+    return _one_digit_arguments(toks)
+
+
+_TWO_ARGUMENTS = {"frac", "dfrac", "tfrac", "cfrac"}
+
+
+def _one_digit_arguments(toks: list[Tok]) -> list[Tok]:
+    """Split the numbers that are one-token arguments (``x^23`` is x^2 times 3, ``\\frac123``
+    is 1/2 times 3, also inside braces: ``X^{\\frac12}``), so that every later index into the
+    tokens stays valid."""
+    out: list[Tok] = []
+    need = 0  # how many one-token arguments the last command or script still takes
+    stack: list[int] = []  # what is still needed after each open brace
+    pending = list(reversed(toks))
+    while pending:
+        t = pending.pop()
+        if t.kind == "sym" and t.text == "{":
+            stack.append(max(need - 1, 0))
+            need = 0
+        elif t.kind == "sym" and t.text == "}":
+            need = stack.pop() if stack else 0
+        elif need and t.kind == "num":
+            need -= 1
+            if len(t.text) > 1 and t.text[1] != ".":
+                out.append(Tok("num", t.text[0], t.start, t.start + 1))
+                pending.append(Tok("num", t.text[1:], t.start + 1, t.end))
+                continue
+        elif need and t.kind == "letter":
+            need -= 1
+        else:
+            need = 0
+        out.append(t)
+        if t.kind == "sym" and t.text in "^_" or t.kind == "cmd" and t.text == "sqrt":
+            need = 1
+        elif t.kind == "cmd" and t.text in _TWO_ARGUMENTS:
+            need = 2
+    return out
 
 
 def looks_like_latex(text: str) -> bool:

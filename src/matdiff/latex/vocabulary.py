@@ -25,6 +25,12 @@ FUNCTION_WORDS = {**FUNCTION_CMDS, "Diag": "diag", "vec": "vec", "softmax": "sof
                   "logsumexp": "logsumexp", "LSE": "logsumexp", "sum": "sum", "TR": "tr",
                   "mean": "mean"}
 
+# The matrix and spectral functions by their names in the language (\operatorname{expm},
+# \mathrm{logm}, bare sqrtm(...)), and the Frechet derivatives (two arguments).
+MATRIX_FUNCTION_WORDS = {w: w for w in ("expm", "logm", "sqrtm", "eigvals", "eigvecs", "svals",
+                                        "svdU", "svdV", "dexpm", "dlogm", "dsqrtm")}
+TWO_ARGUMENTS = ("dexpm", "dlogm", "dsqrtm")
+
 
 def function_command(name: str) -> str | None:
     """The function a command means (``\\log`` -> ``log``, ``\\det`` -> ``det``), or None."""
@@ -42,6 +48,8 @@ def function_word(word: str) -> str | None:
     None."""
     if word in FUNCTION_WORDS:
         return FUNCTION_WORDS[word]
+    if word in MATRIX_FUNCTION_WORDS:
+        return MATRIX_FUNCTION_WORDS[word]
     for record in ELEMENTWISE.values():
         if word in record.latex_aliases:
             return record.name

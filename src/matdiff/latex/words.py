@@ -155,13 +155,18 @@ class Words(Delimiters):
 
     def function(self, func: str, start: int, fspan: Span) -> Node:
         power: Node | None = None
+        entrywise = False  # \log^{\circ}(X): the entrywise function of a matrix
         if self.at("sym", "^"):
             self.next()
             sc = self.script()
             if self.is_transpose(sc):
                 self.error("a transpose of a function name; put it after the argument",
                            sc.span.start)
-            power = self.parse_range(sc.a, sc.b, self.expr)
+            circ = self.hadamard_mark(sc)
+            if circ is not None and circ + 1 == sc.b - (self.toks[sc.b - 1].text == "}"):
+                entrywise = True
+            else:
+                power = self.parse_range(sc.a, sc.b, self.expr)
         if self.at("sym", "_"):
             self.error(f"unsupported: a subscript on the function {func}", self.peek().start)
         t = self.peek()
@@ -172,13 +177,15 @@ class Words(Delimiters):
             else:
                 arg = self.delimited(postfix=False)
                 args = (arg,)
-            node: Node = Call(func, args, Span(start, arg.span.end), fspan)
+            node: Node = self.matrix_site(Call(func, args, Span(start, arg.span.end), fspan),
+                                          entrywise)
             node = self.postfix(node)
         else:
             if not self.starts_atom(t):
                 if t.kind == "sym" and t.text in "+-":
                     arg = self.unary()
-                    node = Call(func, (arg,), Span(start, arg.span.end), fspan)
+                    node = self.matrix_site(Call(func, (arg,), Span(start, arg.span.end), fspan),
+                                            entrywise)
                     return self.function_power(node, power)
                 self.error(f"expected the argument of {func}", t.start)
             arg = self.factor()
@@ -186,8 +193,24 @@ class Words(Delimiters):
                 right = self.factor()
                 arg = Binary("*", arg, right, Span(arg.span.start, right.span.end),
                              Span(right.span.start, right.span.start))
-            node = Call(func, (arg,), Span(start, arg.span.end), fspan)
+            node = self.matrix_site(Call(func, (arg,), Span(start, arg.span.end), fspan),
+                                    entrywise)
         return self.function_power(node, power)
+
+    def matrix_site(self, call: Call, entrywise: bool) -> Call:
+        """\\exp, \\log, \\sqrt: the matrix function of a matrix (:mod:`.readings`)
+        unless written entrywise (``\\log^{\\circ}``)."""
+        if call.func not in ("exp", "log", "sqrt"):
+            if entrywise:
+                self.error(f"\\circ marks the entrywise exp, log or sqrt; {call.func} is "
+                           "not a matrix function", call.func_span.end)
+            return call
+        written = self.text[call.span.start:call.span.end]
+        if entrywise:
+            self.note_once(f"read {written} as the entrywise {call.func}")
+            return call
+        self.offer(call, call.func, call.span.start, call.span.end, force=call.func == "exp")
+        return call
 
     def function_power(self, node: Node, power: Node | None) -> Node:
         if power is None:

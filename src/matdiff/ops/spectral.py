@@ -16,6 +16,15 @@ The rules rest on three facts:
 - *Simple singular values.* ``d svals(X) = diag(U'*dX*V)`` for the thin SVD; the nuclear
   norm's gradient is ``U*V'`` and the spectral norm's ``U[:, 1]*V[:, 1]'``.
 
+LaTeX (the ``latex`` of each record), as in the textbooks, and read back by the LaTeX
+reader: ``e^{X}``, ``\\log(X)``, ``X^{1/2}`` (``X^{-1/2}`` for its inverse); Higham's
+``L_{\\exp}(X, E)``, ``L_{\\log}(X, E)``, ``L_{\\sqrt{\\cdot}}(X, E)`` for the Frechet
+derivatives; ``\\boldsymbol{\\lambda}(S)``, ``\\boldsymbol{\\sigma}(X)`` for the vectors
+of eigenvalues and singular values and ``\\lambda_{k}(S)``, ``\\sigma_{k}(X)`` for their
+entries (the plain ``\\lambda(S)`` would read as a scalar times S);
+``\\operatorname{eigvecs}(S)``, ``\\operatorname{svdU}(X)``, ``\\operatorname{svdV}(X)`` and
+their columns ``\\operatorname{svdU}(X)_{:,1}``; ``\\|X\\|_2``, ``\\|X\\|_*``.
+
 Where eigenvalues (singular values) tie, the vectors are not functions of the matrix and
 these derivatives may not exist (a symmetric function of the eigenvalues, such as
 sum(log(eigvals(S))), still has one): :func:`ties` finds such points, and the numeric
@@ -523,17 +532,18 @@ RECORDS: tuple[MatrixOp, ...] = (
              _second_order("dsqrtm"), _dsqrtm, pullback=_adjoint(dsqrtm), linear=1,
              adjoint_rule="G : dsqrtm(X, E) = dsqrtm(X', G) : E",
              rule="sqrtm(X)*dsqrtm(X, E) + dsqrtm(X, E)*sqrtm(X) = E (Sylvester)"),
-    MatrixOp(EigVals, "eigvals", "\\lambda\\left({x}\\right)", _d_eigvals, _eigvals,
+    MatrixOp(EigVals, "eigvals", "\\boldsymbol{{\\lambda}}\\left({x}\\right)", _d_eigvals,
+             _eigvals,
              rule="d eigvals(S) = diag(V'*dS*V), V = eigvecs(S) (distinct eigenvalues)"),
     MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs, _eigvecs,
              rule="d eigvecs(S) = V*(F.*(V'*dS*V)), F_ij = 1/(w_j - w_i) (distinct "
                   "eigenvalues)"),
-    MatrixOp(SVals, "svals", "\\sigma\\left({x}\\right)", _d_svals, _svals,
+    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals, _svals,
              rule="d svals(X) = diag(U'*dX*V), U = svdU(X), V = svdV(X) (distinct singular "
                   "values)"),
-    MatrixOp(SvdU, "svdU", _operator("\\operatorname{svd}_U"), _no_svd_vectors("svdU"),
+    MatrixOp(SvdU, "svdU", _operator("\\operatorname{svdU}"), _no_svd_vectors("svdU"),
              lambda x: _svd(x)[0]),
-    MatrixOp(SvdV, "svdV", _operator("\\operatorname{svd}_V"), _no_svd_vectors("svdV"),
+    MatrixOp(SvdV, "svdV", _operator("\\operatorname{svdV}"), _no_svd_vectors("svdV"),
              lambda x: _svd(x)[2]),
     MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _norm(2),
              rule="d norm(X, 2) = u1'*dX*v1, u1 = svdU(X)[:, 1], v1 = svdV(X)[:, 1] (a "
