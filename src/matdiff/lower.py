@@ -18,7 +18,7 @@ from . import algebra as A
 from . import functions as F
 from .declarations import MAX_DIMENSION
 from .dims import DimVar, dim_names
-from .errors import MatdiffTypeError, UnsupportedError
+from .errors import MatdiffShapeError, MatdiffTypeError, UnsupportedError
 from .exact import MAX_MAGNITUDE, MAX_MATRIX_POWER, NumberError, too_large
 from .ir import Expr, MatPow, NuclearNorm, Num, SpectralNorm, Sym, dim_min, dim_product, shape_text
 from .ops import ELEMENTWISE, spectral
@@ -243,7 +243,14 @@ class Lowerer:
             case Transpose():
                 return A.transpose(self.lower(node.operand))
             case Selection():
-                return spectral.select(self.lower(node.operand), node.row, node.col)
+                x = self.lower(node.operand)
+                for at, size, what in ((node.row, x.shape[0], "row"), (node.col, x.shape[1],
+                                                                       "column")):
+                    if isinstance(size, int) and at > size:
+                        raise MatdiffShapeError(f"{what} {at} is out of range: "
+                                                f"{to_plain(node.operand)} has {size}",
+                                                node.op_span.start)
+                return spectral.select(x, node.row, node.col)
             case Binary():
                 return self.binary(node)
             case Call():

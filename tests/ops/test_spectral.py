@@ -182,3 +182,28 @@ def test_svd_vectors_have_no_derivative_here():
     for node in (SvdU, SvdV):
         with pytest.raises(UnsupportedError, match="singular vectors"):
             MATRIX_OPS[node].differential(node(R), lambda e: Differential(R))
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("expm(x)", "exp(x)"), ("logm(x)", "log(x)"), ("sqrtm(x)", "sqrt(x)"),
+    ("eigvals(x)", "x"), ("svals(x)", "abs(x)"), ("dexpm(x, e)", "e*exp(x)")])
+def test_a_one_by_one_matrix_function_is_the_scalar_function(text, plain):
+    # once an internal error (Expm of a scalar) when the names were read as scalars
+    from matdiff.api import compile_program
+
+    decls = " where x, e: scalar"
+    assert compile_program(text + decls).expr is compile_program(plain + decls).expr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("eye[:, 3]", "column 3 is out of range"),
+    ("x[5] where x: vector(3)", "row 5 is out of range"),
+    ("M[2, :] where M: matrix(1, 4)", "row 2 is out of range"),
+])
+def test_selections_out_of_range_are_errors_with_positions(text, message):
+    from matdiff.api import compile_program
+    from matdiff.errors import MatdiffError
+
+    with pytest.raises(MatdiffError) as info:
+        compile_program(text)
+    assert message in info.value.message and info.value.position == text.index("[")

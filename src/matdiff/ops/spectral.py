@@ -85,6 +85,8 @@ TIE_TOLERANCE = 1e-8  # eigenvalues closer than this (relative to the largest) t
 
 def is_symmetric(x: Expr) -> bool:
     """Known to be symmetric from its form (a symmetric variable, A + A', X'*X, f(S), ...)."""
+    if x.is_scalar:
+        return True
     match x:
         case Sym():
             return x.kind == "symmetric"
@@ -108,10 +110,13 @@ def is_symmetric(x: Expr) -> bool:
     return False
 
 
+_OF_A_SCALAR = {Expm: "exp", Logm: "log", Sqrtm: "sqrt"}  # a 1 x 1 matrix function
+
+
 def _square_function(cls: type[Expr]) -> Callable[[Expr], Expr]:
     def build(x: Expr) -> Expr:
         if x.is_scalar:
-            raise AssertionError(f"{cls.__name__} of a scalar")
+            return F.func(_OF_A_SCALAR[cls], x)
         if isinstance(x, Transpose):  # f(X') = f(X)'
             return A.transpose(build(x.arg))
         if cls is Expm and A.is_zero(x):
@@ -144,6 +149,8 @@ def _scaled(build: Callable[[Expr, Expr], Expr], x: Expr, e: Expr) -> Expr | Non
 def dexpm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if x.is_scalar:
+        return A.mul(F.func("exp", x), e)
     if (scaled := _scaled(dexpm, x, e)) is not None:
         return scaled
     if _commutes(x, e):
@@ -154,6 +161,8 @@ def dexpm(x: Expr, e: Expr) -> Expr:
 def dlogm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if x.is_scalar:
+        return F.div(e, x)
     if (scaled := _scaled(dlogm, x, e)) is not None:
         return scaled
     if _commutes(x, e):
@@ -164,11 +173,33 @@ def dlogm(x: Expr, e: Expr) -> Expr:
 def dsqrtm(x: Expr, e: Expr) -> Expr:
     if A.is_zero(e):
         return e
+    if x.is_scalar:
+        return F.div(e, A.mul(Num(2), F.func("sqrt", x)))
     if (scaled := _scaled(dsqrtm, x, e)) is not None:
         return scaled
     if _commutes(x, e):
         return A.mul(Num(Fraction(1, 2)), F.inv(sqrtm(x)), e)
     return DSqrtm(x, e)
+
+
+def eigvals(x: Expr) -> Expr:
+    return x if x.is_scalar else EigVals(x)
+
+
+def eigvecs(x: Expr) -> Expr:
+    return A.ONE if x.is_scalar else EigVecs(x)
+
+
+def svals(x: Expr) -> Expr:
+    return F.func("abs", x) if x.is_scalar else SVals(x)
+
+
+def svd_u(x: Expr) -> Expr:  # of a 1 x 1 matrix x = sign(x)*|x|*1
+    return F.func("sign", x) if x.is_scalar else SvdU(x)
+
+
+def svd_v(x: Expr) -> Expr:
+    return A.ONE if x.is_scalar else SvdV(x)
 
 
 def select(x: Expr, row: int, col: int) -> Expr:
@@ -556,13 +587,13 @@ RECORDS: tuple[MatrixOp, ...] = (
 
 CONSTRUCTORS: dict[type[Expr], Callable[..., Expr]] = {
     Expm: expm, Logm: logm, Sqrtm: sqrtm, DExpm: dexpm, DLogm: dlogm, DSqrtm: dsqrtm,
-    Select: select,
+    Select: select, EigVals: eigvals, EigVecs: eigvecs, SVals: svals, SvdU: svd_u, SvdV: svd_v,
 }
 
 # spellings in the language -> constructors (eigvals, svals, ... need no simplification)
 NAMED: dict[str, Callable[[Expr], Expr]] = {
-    "expm": expm, "logm": logm, "sqrtm": sqrtm, "eigvals": EigVals, "eigvecs": EigVecs,
-    "svals": SVals, "svdU": SvdU, "svdV": SvdV,
+    "expm": expm, "logm": logm, "sqrtm": sqrtm, "eigvals": eigvals, "eigvecs": eigvecs,
+    "svals": svals, "svdU": svd_u, "svdV": svd_v,
 }
 FRECHET: dict[str, Callable[[Expr, Expr], Expr]] = {"dexpm": dexpm, "dlogm": dlogm,
                                                    "dsqrtm": dsqrtm}
