@@ -48,6 +48,7 @@ from .ir import (
     Transpose,
     Vec,
     size,
+    split_product,
 )
 
 Atom = tuple[Expr, int]  # a base and its integer power; a negative power is an inverse
@@ -145,7 +146,7 @@ def cancel_inverses(e: Expr) -> Expr:
     docstring); ``e`` itself when nothing cancels."""
     if not isinstance(e, Mul) or not any(_has_inverse(f) for f in e.factors):
         return e
-    number, scalars, chain = _split(e)
+    number, scalars, chain = split_product(e)
     stack: list[Atom] = []
     cancelled = False
     for f in chain:
@@ -161,20 +162,6 @@ def cancel_inverses(e: Expr) -> Expr:
         return e
     rebuilt = _rebuild(stack) or [Identity(e.shape[0])]
     return A.mul_list([Num(number)] + scalars + rebuilt)
-
-
-def _split(e: Mul) -> tuple[Number, list[Expr], list[Expr]]:
-    number: Number = 1
-    scalars: list[Expr] = []
-    chain: list[Expr] = []
-    for f in e.factors:
-        if isinstance(f, Num):
-            number *= f.value
-        elif f.is_scalar:
-            scalars.append(f)
-        else:
-            chain.append(f)
-    return number, scalars, chain
 
 
 def _rebuild(atoms: list[Atom]) -> list[Expr]:
@@ -222,7 +209,7 @@ def diagonal_chains(terms: tuple[Expr, ...],
         if len(chain) == 1 and isinstance(chain[0], Hadamard) and len(chain[0].factors) == 2:
             s, v = chain[0].factors
             for weights, rest in ((s, v), (v, s)):
-                _, inner_scalars, inner = _split(rest) if isinstance(rest, Mul) else \
+                _, inner_scalars, inner = split_product(rest) if isinstance(rest, Mul) else \
                     (1, [], [rest])
                 if inner and id(inner[-1]) == end and not inner_scalars:
                     chain = [Diag(weights)] + inner
