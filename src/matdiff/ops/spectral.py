@@ -103,6 +103,8 @@ def is_symmetric(x: Expr) -> bool:
             return all(is_symmetric(t) for t in x.children)
         case Expm() | Logm() | Sqrtm() | Inv() | MatPow() | Func():
             return is_symmetric(x.children[0])
+        case DExpm() | DLogm() | DSqrtm():
+            return is_symmetric(x.children[0]) and is_symmetric(x.children[1])
         case Pow():
             return is_symmetric(x.base) and (x.exponent.is_scalar or is_symmetric(x.exponent))
         case _ if x.shape[0] == x.shape[1] and x.shape[0] != 1:
@@ -604,5 +606,13 @@ def _transposed(e: Expr) -> Expr | None:
     return e if is_symmetric(e.args[0]) else None
 
 
-A.TRANSPOSED.update({Expm: _transposed, Logm: _transposed, Sqrtm: _transposed})
+def _frechet_transposed(e: Expr) -> Expr | None:
+    """df(S, E)' = df(S, E) for symmetric S and E (a primary function at a symmetric point,
+    in a symmetric direction)."""
+    return e if is_symmetric(e.args[0]) and is_symmetric(e.args[1]) else None
+
+
+A.TRANSPOSED.update({Expm: _transposed, Logm: _transposed, Sqrtm: _transposed,
+                     DExpm: _frechet_transposed, DLogm: _frechet_transposed,
+                     DSqrtm: _frechet_transposed})
 A.CHAIN_RULES.append(spectral_chain)
