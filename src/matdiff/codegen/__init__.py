@@ -38,7 +38,7 @@ from ..errors import UnsupportedError
 from ..ir import Expr, dims_of, shape_text
 from .backend_base import Backend
 from .lir import Node
-from .pytext import py_name
+from .pytext import is_min, min_operands, py_name
 from .spec import Output, Spec, VarInfo
 
 if TYPE_CHECKING:
@@ -144,6 +144,8 @@ def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
 
 
 def _dim_names(d: object) -> list[str]:
+    if isinstance(d, str) and is_min(d):  # min(m,n): bound from m and n in the function
+        return [n for p in min_operands(d) for n in _dim_names(p)]
     return [p for p in str(d).split("*") if not p.isdigit()]
 
 

@@ -357,6 +357,49 @@ class Printer:
     def _transposed(self, x: Node) -> str:
         return self.c(x.args[0]) if x.op == "T" else self.be.transpose(self.c(x, ATOM))
 
+    # -- matrix and spectral functions (:mod:`.spectral`)
+    @emits("decomp")
+    def _decomp(self, n: Node) -> Emitted:
+        return Emitted(self.be.decomp(n.attr, self.c(n.args[0])), ATOM)
+
+    @emits("part")
+    def _part(self, n: Node) -> Emitted:
+        return Emitted(f"{self.c(n.args[0], ATOM)}[{n.attr}]", ATOM)
+
+    @emits("pick")
+    def _pick(self, n: Node) -> Emitted:
+        """M[i, j], M[:, j], M[i, :] (1-based, 0 for all) as 0-based slicing; a vector is
+        1-D in the generated code, so it takes one index."""
+        x = n.args[0]
+        row, col = n.attr
+        if x.layout == "vec":
+            index = str((row if x.shape[1] == 1 else col) - 1)
+        else:
+            index = ", ".join(":" if k == 0 else str(k - 1) for k in (row, col))
+        return Emitted(f"{self.c(x, ATOM)}[{index}]", ATOM)
+
+    @emits("matfun")
+    def _matfun(self, n: Node) -> Emitted:
+        return Emitted(self.be.matfun(n.attr, self.c(n.args[0])), ATOM)
+
+    @emits("eigfun")
+    def _eigfun(self, n: Node) -> Emitted:
+        return Emitted(self.be.eigfun(n.attr, self.c(n.args[0])), ATOM)
+
+    @emits("frechet")
+    def _frechet(self, n: Node) -> Emitted:
+        name, with_value = n.attr
+        x, e = (self.c(a) for a in n.args)
+        return Emitted(self.be.frechet(name, x, e, with_value), ATOM)
+
+    @emits("eigfrechet")
+    def _eigfrechet(self, n: Node) -> Emitted:
+        return Emitted(self.be.eigfrechet(n.attr, *(self.c(a) for a in n.args)), ATOM)
+
+    @emits("sylvester")
+    def _sylvester(self, n: Node) -> Emitted:
+        return Emitted(self.be.sylvester(*(self.c(a) for a in n.args)), ATOM)
+
     # -- statements of their own
     @emits("tensor")
     def _tensor(self, n: Node) -> Emitted:
