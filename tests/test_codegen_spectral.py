@@ -214,3 +214,136 @@ def test_module_check(c: Case):
     """The generated module's own check() (finite differences of itself) passes."""
     fn = load(build(c.expr, c.wrt, "numpy"))
     assert fn.check() < 1e-6
+
+
+# ----------------------------------------------------------------------------- maps, sharing
+
+
+def test_a_derivative_with_no_matrix_form_is_a_function_of_the_direction():
+    """dF = dexpm(X, dX) has no kron form: f returns the value and jacobian_map_X applies
+    the derivative to a direction; a Hessian that is a map is hessian_map_X."""
+    rng = np.random.default_rng(3)
+    X, dX = _plain(rng, (N, N)), _plain(rng, (N, N))
+    for backend in ("numpy", "jax", "torch"):
+        if not _available(backend):
+            continue
+        fn = load(build("expm(X)", "X", backend))
+        np.testing.assert_allclose(_np(fn(X=X)), sl.expm(X), rtol=1e-10)
+        got = _np(fn.jacobian_map_X(X, dX))
+        np.testing.assert_allclose(got, sl.expm_frechet(X, dX, compute_expm=False),
+                                   rtol=1e-8, atol=1e-10)
+    fn = load(build("tr(expm(X))", "X", "numpy", hessian=True))
+    _value, grad = fn(X=X)
+    np.testing.assert_allclose(grad, sl.expm(X).T, rtol=1e-10)
+    np.testing.assert_allclose(fn.hessian_map_X(X, dX),
+                               sl.expm_frechet(X, dX, compute_expm=False).T, rtol=1e-8)
+
+
+def test_cli_code_for_a_map_hessian_lists_each_output_once(capsys):
+    from matdiff.cli import main
+
+    assert main(["tr(expm(X))", "--wrt", "X", "--hessian", "--code", "numpy"]) == 0
+    src = capsys.readouterr().out
+    assert "Returns value, grad_X." in src and "def hessian_map_X(X, dX):" in src
+
+
+def _body(src: str) -> str:
+    start = src.index("def f(") if "def f(" in src else src.index("def _f(")
+    return src[start:src.index("_SIZES")]
+
+
+def test_one_factorisation_per_matrix():
+    """eigvals, eigvecs, matrix functions and Frechet derivatives of one symmetric matrix
+    share one eigh; svals, svdU, svdV and the norms of one matrix one SVD; values alone
+    need no vectors; expm(X) and dexpm(X', A') are one expm_frechet; sqrtm(X) is computed
+    once for the value and the Sylvester solve of its derivative."""
+    src = _body(build("norm(logm(S1) - logm(S2), 'fro')^2 where S1, S2: symmetric matrix",
+                      "S1", "numpy").source)
+    assert src.count("_eigh(S1)") == 1 and src.count("_eigh(S2)") == 1
+    assert "scipy" not in src  # no Schur-based logm, no block form: eigh
+    src = _body(build("sum(svals(X).^2) + norm(X, 2) + norm(X, 'nuc')", "X", "numpy").source)
+    assert src.count("_svd(X)") == 1 and "np.linalg.svd" not in src
+    src = _body(build("eigvals(S)[1] where S: symmetric matrix", "S", "torch").source)
+    assert src.count("_eigh(S)") == 1 and "eigvalsh" not in src
+    value_only = _body(build("a*norm(X, 'nuc') where a: scalar", "a", "numpy").source)
+    assert "_svd(" not in value_only and "np.linalg.svd(X, compute_uv=False)" in value_only
+    src = _body(build("tr(A*expm(X))", "X", "numpy").source)
+    assert src.count("expm_frechet(") == 1 and "scipy.linalg.expm(" not in src
+    src = _body(build("tr(A*sqrtm(X))", "X", "numpy").source)
+    assert src.count("scipy.linalg.sqrtm(") == 1 and "_sylvester(" in src
+
+
+def test_thin_svd_size_is_bound_in_the_function():
+    """min(m, n), the thin SVD's size, is computed from the inputs' shapes, not asked for."""
+    src = build("sum(svals(X).^2)", "X", "jax").source
+    assert "def _f(X):" in src and "dim_min_m_n_ = min(m, n)" in src
+
+
+def test_symmetric_frechet_is_exact_at_tied_eigenvalues():
+    """The Daleckii-Krein form uses divided differences that are exact where eigenvalues
+    are equal or nearly so: at S = I + tiny perturbations the gradient of the
+    log-Euclidean distance stays finite and right (autodiff through eigh gives NaN at
+    S = I)."""
+    expr = "norm(logm(S1) - logm(S2), 'fro')^2 where S1, S2: symmetric matrix"
+    rng = np.random.default_rng(5)
+    s2 = _spd(rng)
+    program = api.compile_program(expr, ())
+    grad_expr = api.derive(program, "S1").expr
+    for eps in (0.0, 1e-12, 1e-7):
+        d = rng.standard_normal((N, N))
+        s1 = np.eye(N) + eps * (d + d.T)
+        for backend in ("numpy", "jax", "torch"):
+            if not _available(backend):
+                continue
+            _, grad = load(build(expr, "S1", backend))(S1=s1, S2=s2)
+            grad = _np(grad)
+            assert np.all(np.isfinite(grad))
+            # at S1 = I: dlogm(I, E) = E, so the gradient is 2*(logm(S1) - logm(S2))
+            want = 2 * (_logm_sym(s1) - _logm_sym(s2))
+            np.testing.assert_allclose(grad, want, rtol=1e-5, atol=1e-5)
+        if eps == 0.0:
+            continue
+        with np.errstate(all="ignore"):
+            ref = evaluate(grad_expr, {"S1": s1, "S2": s2}, {"n": N})
+        np.testing.assert_allclose(grad, ref, rtol=1e-5, atol=1e-5)
+
+
+SNAPSHOTS = os.path.join(os.path.dirname(__file__), "snapshots")
+SNAPSHOT_CASES = {
+    "numpy_expm_trace.py": ("tr(A*expm(X))", "X", "numpy"),
+    "numpy_log_euclidean.py": ("norm(logm(S1) - logm(S2), 'fro')^2 where S1, S2: symmetric "
+                               "matrix", "S1", "numpy"),
+    "torch_nuclear_norm.py": ("norm(X, 'nuc')", "X", "torch"),
+    "dask_spectral_norm.py": ("norm(X, 2)", "X", "dask"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SNAPSHOT_CASES))
+def test_snapshot(name):
+    expr, wrt, backend = SNAPSHOT_CASES[name]
+    src = build(expr, wrt, backend).source
+    path = os.path.join(SNAPSHOTS, name)
+    if os.environ.get("MATDIFF_UPDATE_SNAPSHOTS") or not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(src)
+    with open(path) as fh:
+        assert src == fh.read(), (f"{name} changed; if intended, regenerate with "
+                                  "MATDIFF_UPDATE_SNAPSHOTS=1")
+
+
+def test_dask_svd_of_row_chunked_data():
+    """Dask's SVD (TSQR) of a tall, row-chunked matrix: the nuclear norm's value and
+    gradient U*V' agree with NumPy's."""
+    if not (_available("dask") and _available("dask.array")):
+        pytest.skip("dask cannot be imported")
+    import dask
+    import dask.array as da
+
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((400, 6))
+    fd, fn = (load(build("norm(X, 'nuc')", "X", b)) for b in ("dask", "numpy"))
+    with dask.config.set(scheduler="synchronous"):
+        value, grad = fd(X=da.from_array(X, chunks=(100, 6)))
+    value0, grad0 = fn(X=X)
+    assert float(value) == pytest.approx(float(value0), rel=1e-12)
+    np.testing.assert_allclose(grad, grad0, rtol=1e-9, atol=1e-12)

@@ -190,8 +190,9 @@ def _map_function(be: Backend, spec: Spec, mo: Output) -> str:
     mparams = [v.py for v in spec.variables if not v.dim_scalar] + [dinfo.py]
     mparams += [v.py + "=None" for v in spec.variables if v.dim_scalar]
     ml = [f"def {mo.name}({', '.join(mparams)}):"]
-    ml += docstring([f"{mo.description}: the Hessian-vector product in matrix form,",
-                     f"without the {shape_text(dvar.shape)}-squared Hessian matrix."], "    ",
+    what = "Jacobian" if mo.name.startswith("jacobian_map") else "Hessian"
+    ml += docstring([f"{mo.description}: the {what}-vector product in matrix form,",
+                     f"without the {shape_text(dvar.shape)}-squared {what} matrix."], "    ",
                     close_inline=True)
     mpro, _ = _prologue(mp, be, mspec)
     ml += _indent(mpro) + _indent(mbody)
