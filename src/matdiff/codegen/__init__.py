@@ -16,8 +16,9 @@ broadcasts for diag, solves for inv, einsum for kron) are the same for every bac
 
 Layout.  Lowering, IR -> low-level nodes (:mod:`.lir`): :mod:`.plan` dispatches on
 the IR node, with :mod:`.arith` (elementwise folding), :mod:`.products` (chains,
-ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products) and
-:mod:`.structured` (Kronecker terms, :mod:`.tensor`).  Printing: :mod:`.printer`
+ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products),
+:mod:`.structured` (Kronecker terms, :mod:`.tensor`) and :mod:`.spectral` (matrix
+functions, eigendecompositions and SVDs, one per matrix).  Printing: :mod:`.printer`
 (one emitter per low-level op), :mod:`.schedule` (order, temporaries),
 :mod:`.tensor_print` (einsum terms) and :mod:`.module` (the module around the
 function); the spelling of each operation is the backend's (:mod:`.backend_base`,
