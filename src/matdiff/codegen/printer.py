@@ -360,11 +360,24 @@ class Printer:
     # -- matrix and spectral functions (:mod:`.spectral`)
     @emits("decomp")
     def _decomp(self, n: Node) -> Emitted:
-        return Emitted(self.be.decomp(n.attr, self.c(n.args[0])), ATOM)
+        x = n.args[0]
+        if x.layout != "vec":
+            return Emitted(self.be.decomp(n.attr, self.c(x)), ATOM)
+        # the SVD of a vector: of its 2-D form, the values then in the node's layout
+        return Emitted(self._flat(self.be.decomp(n.attr, self._as2d(x)), n), ATOM)
 
     @emits("part")
     def _part(self, n: Node) -> Emitted:
-        return Emitted(f"{self.c(n.args[0], ATOM)}[{n.attr}]", ATOM)
+        text = f"{self.c(n.args[0], ATOM)}[{n.attr}]"
+        return Emitted(self._flat(text, n) if n.args[0].args[0].layout == "vec" else text,
+                       ATOM)
+
+    def _flat(self, text: str, n: Node) -> str:
+        """A 2-D (or 1-D) result reshaped to ``n``'s layout: 1-D for a vector, 0-d for a
+        scalar."""
+        if n.layout == "mat" or n.op == "decomp" and n.attr in ("svd", "eigh"):
+            return text
+        return self.be.reshape(text, "-1" if n.layout == "vec" else "()")
 
     @emits("pick")
     def _pick(self, n: Node) -> Emitted:
