@@ -317,6 +317,28 @@ def _verdict(g: np.ndarray, ref: np.ndarray | None) -> str:
 
 # ----------------------------------------------------------------------------- main
 
+SIZES_NOTE = (
+    "n = 1000 takes seconds per call, not minutes (the slowest, torch through "
+    "matrix_exp, about 10 s), so it is in the table. On this shared machine (2 CPUs, "
+    "other jobs running) single timings vary by up to 2x between runs; the medians of "
+    "interleaved rounds are steadier, but treat ratios within 0.8-1.2 as parity.")
+
+TIES_NOTE = """What this shows.
+- Eigenvalues: autodiff through eigh divides by the eigenvalue gaps w_j - w_i, and gives
+  NaN where two computed eigenvalues are bitwise equal (S1 = I, a diagonal matrix with a
+  repeated entry: common starting points). Where rounding separates them (1e-16 and
+  more) its answer for a spectral function was accurate in these tests. matdiff's
+  generated code never divides by a gap: the Daleckii-Krein form uses divided differences
+  written as exp(a)*expm1(-d)/d, log1p(d/b)/d and 1/(sqrt(a) + sqrt(b)), exact at ties.
+- Singular values: through the values only (nuclear and spectral norms) autodiff divides
+  by nothing, and agrees with matdiff at tied nonzero singular values, where the nuclear
+  norm is differentiable. At a tied largest singular value norm(X, 2) has no gradient and
+  every tool returns one subgradient u1*v1'. At a rank-deficient X every tool returns
+  U*V' over all min(m, n) columns: a valid subgradient, not the minimum-norm one.
+- matdiff's evaluator and numeric check raise NotDifferentiable where svdU/svdV meet tied
+  singular values (also for norm(X, 'nuc'), whose gradient exists there) and do not flag
+  a rank-deficient point; the generated code checks nothing at run time."""
+
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -344,13 +366,14 @@ def main() -> int:
     ]
     body = speed_table(sizes, repeats)
     ties = tie_table(args.tie_n)
-    text = "\n".join(head + body + [
+    text = "\n".join(head + body + ["", SIZES_NOTE, ""] + [
         "", f"## Near ties (n = {args.tie_n})", "",
         "Reference: the log-Euclidean gradient from SciPy's logm of the block matrix "
         "[S1, E; 0, S1] (no eigendecomposition); for the nuclear norm U*V' over the nonzero "
         "singular values (at a rank-deficient point the gradient does not exist and this is "
         "the minimum-norm subgradient); for norm(X, 2) at a tied largest singular value the "
-        "gradient does not exist, and each tool's answer is one subgradient.", ""] + ties)
+        "gradient does not exist, and each tool's answer is one subgradient.", ""] + ties
+        + ["", TIES_NOTE])
     print(text)
     out = args.out or (None if args.quick else str(RESULTS))
     if out:
