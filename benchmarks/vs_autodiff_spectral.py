@@ -319,7 +319,7 @@ def _verdict(g: np.ndarray, ref: np.ndarray | None) -> str:
 
 SIZES_NOTE = (
     "n = 1000 takes seconds per call, not minutes (the slowest, torch through "
-    "matrix_exp, about 10 s), so it is in the table. On this shared machine (2 CPUs, "
+    "matrix_exp, 5-11 s across runs), so it is in the table. On this shared machine (2 CPUs, "
     "other jobs running) single timings vary by up to 2x between runs; the medians of "
     "interleaved rounds are steadier, but treat ratios within 0.8-1.2 as parity.")
 
