@@ -378,7 +378,7 @@ def _generate(req: Request, decls: tuple[Declaration, ...], program: Program,
         return None
     from .codegen import build
 
-    names = [r.wrt for r in results if r.kind != "hessian"]
+    names = list(dict.fromkeys(r.wrt for r in results))  # a Hessian map: its wrt once
     return build(req.expression, names, req.code, req.hessian, decls, program=program,
                  results=results)
 

@@ -16,8 +16,9 @@ broadcasts for diag, solves for inv, einsum for kron) are the same for every bac
 
 Layout.  Lowering, IR -> low-level nodes (:mod:`.lir`): :mod:`.plan` dispatches on
 the IR node, with :mod:`.arith` (elementwise folding), :mod:`.products` (chains,
-ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products) and
-:mod:`.structured` (Kronecker terms, :mod:`.tensor`).  Printing: :mod:`.printer`
+ordered by :mod:`.chain`), :mod:`.reductions` (trace, diag, sum of products),
+:mod:`.structured` (Kronecker terms, :mod:`.tensor`) and :mod:`.spectral` (matrix
+functions, eigendecompositions and SVDs, one per matrix).  Printing: :mod:`.printer`
 (one emitter per low-level op), :mod:`.schedule` (order, temporaries),
 :mod:`.tensor_print` (einsum terms) and :mod:`.module` (the module around the
 function); the spelling of each operation is the backend's (:mod:`.backend_base`,
@@ -38,7 +39,7 @@ from ..errors import UnsupportedError
 from ..ir import Expr, dims_of, shape_text
 from .backend_base import Backend
 from .lir import Node
-from .pytext import py_name
+from .pytext import is_min, min_operands, py_name
 from .spec import Output, Spec, VarInfo
 
 if TYPE_CHECKING:
@@ -99,14 +100,19 @@ def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
         program = pipeline.compile_program(expr, _declarations(declarations),
                                       require_scalar=hessian)
     grads, hesss = _derivatives(program, names, hessian, results or ())
-    roots = [program.expr] + [g.expr for g in grads] + [h.expr for h in hesss]
+    # a derivative with no matrix form (kind "map": dF = dexpm(X, dX)) is a function of the
+    # direction of its own, not an output of f
+    mgrads = [g for g in grads if g.kind != "map"]
+    mhesss = [h for h in hesss if h.kind != "map"]
+    roots = [program.expr] + [g.expr for g in mgrads] + [h.expr for h in mhesss]
     nodes = _lower(roots, expr)
     variables, dimset = _variables(program)
-    outputs = _outputs(program, nodes, variables, grads, hesss)
+    outputs = _outputs(program, nodes, variables, mgrads, mhesss)
     spec = Spec(expr, dict(program.types), variables, outputs, _domain(program), names, hessian,
                 _extra_dims(roots, dimset))
+    _map_functions(spec, grads, expr)
     if hessian:
-        _hessian_maps(spec, hesss)
+        _hessian_maps(spec, hesss, expr)
     return Generated(render(be, spec), spec, backend_name)
 
 
@@ -116,8 +122,11 @@ def _derivatives(program: Program, names: list[str], hessian: bool,
     from .. import pipeline
 
     def given(name: str, hess: bool) -> Result | None:
-        return next((r for r in results if r.wrt == name and (r.kind == "hessian") == hess),
-                    None)
+        # per variable: the first derivative, then the Hessian (kind "hessian" or "map")
+        mine = [r for r in results if r.wrt == name]
+        if hess:
+            return next((r for r in mine[1:] if r.kind in ("hessian", "map")), None)
+        return mine[0] if mine and mine[0].kind != "hessian" else None
 
     grads, hesss = [], []
     for n in names:
@@ -144,6 +153,8 @@ def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
 
 
 def _dim_names(d: object) -> list[str]:
+    if isinstance(d, str) and is_min(d):  # min(m,n): bound from m and n in the function
+        return [n for p in min_operands(d) for n in _dim_names(p)]
     return [p for p in str(d).split("*") if not p.isdigit()]
 
 
@@ -196,19 +207,51 @@ def _extra_dims(roots: list[Expr], dimset: set[str]) -> list[str]:
     return sorted(extra - dimset)
 
 
-def _hessian_maps(spec: Spec, hesss: list[Result]) -> None:
-    """A Hessian of a matrix variable also as the cheaper map on a direction (a function of
-    its own, ``hessian_map_<name>``)."""
+def _map_functions(spec: Spec, grads: list[Result], expr: str) -> None:
+    """A first derivative with no matrix form, as the linear map on a direction (a function
+    of its own, ``jacobian_map_<name>``)."""
+    for g in grads:
+        if g.kind != "map":
+            continue
+        spec.notes.append(
+            f"The derivative wrt {g.wrt} has no matrix form in matdiff; "
+            f"jacobian_map_{py_name(g.wrt)} below applies it to a direction d{g.wrt}: "
+            f"{g.text}.")
+        spec.map_outputs.append(Output(f"jacobian_map_{py_name(g.wrt)}",
+                                       _lower_map(g.expr, expr), "map", g.wrt,
+                                       f"the derivative wrt {g.wrt} applied to d{g.wrt}"))
+
+
+def _lower_map(e: Expr, expr: str) -> Node:
+    """A map's own DAG: its function shares nothing with f."""
     from .plan import Lowering
 
+    try:
+        return Lowering([e]).lower(e)
+    except NotImplementedError as err:
+        raise UnsupportedError(str(err)).with_text(expr) from err
+
+
+def _hessian_maps(spec: Spec, hesss: list[Result], expr: str) -> None:
+    """A Hessian of a matrix variable also as the cheaper map on a direction (a function of
+    its own, ``hessian_map_<name>``); a Hessian with no matrix form as that map alone."""
     for h in hesss:
+        if h.kind == "map":
+            spec.notes.append(
+                f"The Hessian wrt {h.wrt} has no matrix form in matdiff; "
+                f"hessian_map_{py_name(h.wrt)} below applies it to a direction d{h.wrt}: "
+                f"{h.text}.")
+            spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}",
+                                           _lower_map(h.expr, expr), "map", h.wrt,
+                                           f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
+            continue
         if h.map is None:
             continue
         spec.notes.append(
             f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
             f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
             f"{h.map_text} (hessian_map_{py_name(h.wrt)} below).")
-        mapnode = Lowering([h.map]).lower(h.map)  # its own function: nothing shared
+        mapnode = _lower_map(h.map, expr)  # its own function: nothing shared
         spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}", mapnode, "map", h.wrt,
                                        f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
 

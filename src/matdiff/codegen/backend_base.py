@@ -26,11 +26,17 @@ class Backend:
 
     def __init__(self) -> None:
         self.helpers: dict[str, str] = {}
+        self.extra_imports: list[str] = []  # imports only some functions need (scipy)
 
     # -- small pieces
     def helper(self, name: str, source: str) -> str:
         self.helpers.setdefault(name, textwrap.dedent(source).strip("\n"))
         return name
+
+    def needs(self, line: str) -> None:
+        """An import line the generated module needs for what it computes."""
+        if line not in self.imports and line not in self.extra_imports:
+            self.extra_imports.append(line)
 
     def unsupported(self, what: str) -> NoReturn:
         raise UnsupportedError(f"the {self.name} backend cannot generate code for {what}")
@@ -179,6 +185,149 @@ class Backend:
 
     def transpose(self, x: str) -> str:
         return f"{x}.T"
+
+    # -- matrix and spectral functions (:mod:`.spectral`)
+    def column_signs(self) -> None:
+        """The helper fixing eigenvector and singular-vector signs as matdiff's evaluator
+        does: each column's largest-magnitude entry positive."""
+        xp = self.xp
+        self.helper("_column_signs", f'''
+            def _column_signs(v):
+                """+1 or -1 per column: each column's largest-magnitude entry made positive."""
+                i = {xp}.argmax({xp}.abs(v), axis=0)
+                s = {xp}.sign(v[i, {xp}.arange(v.shape[1])])
+                return {xp}.where(s == 0, 1.0, s)
+        ''')
+
+    def eigh_call(self, x: str) -> str:
+        return f"{self.xp}.linalg.eigh({x})"
+
+    def svd_call(self, x: str) -> str:
+        """(U, s, V') of the thin SVD."""
+        return f"{self.xp}.linalg.svd({x}, full_matrices=False)"
+
+    def svdvals_call(self, x: str) -> str:
+        return f"{self.xp}.linalg.svd({x}, compute_uv=False)"
+
+    def decomp(self, kind: str, x: str) -> str:
+        """``eigh``: (w, V) of a symmetric matrix (its symmetric part), w ascending;
+        ``svd``: (U, s, V) of the thin SVD, s descending; ``eigvalsh``, ``svdvals``: the
+        values alone.  Vectors have matdiff's signs."""
+        if kind == "svdvals":
+            return self.svdvals_call(x)
+        if kind == "eigvalsh":
+            self.helper("_eigvalsh", f'''
+                def _eigvalsh(x):
+                    """The eigenvalues of x's symmetric part, ascending."""
+                    return {self.xp}.linalg.eigvalsh((x + x.T) / 2)
+            ''')
+            return f"_eigvalsh({x})"
+        self.column_signs()
+        if kind == "eigh":
+            self.helper("_eigh", f'''
+                def _eigh(x):
+                    """(w, V): the eigenvalues of x's symmetric part, ascending, and its
+                    orthonormal eigenvectors as columns (signs as matdiff's evaluator)."""
+                    w, v = {self.eigh_call("(x + x.T) / 2")}
+                    return w, v * _column_signs(v)
+            ''')
+            return f"_eigh({x})"
+        self.helper("_svd", f'''
+            def _svd(x):
+                """(U, s, V) of the thin SVD x = U*diag(s)*V', s descending (signs as
+                matdiff's evaluator: each column of U's largest entry positive)."""
+                u, s, vh = {self.svd_call("x")}
+                sign = _column_signs(u)
+                return u * sign, s, vh.T * sign
+        ''')
+        return f"_svd({x})"
+
+    def eigfun(self, name: str, eig: str) -> str:
+        """f(S) = V*diag(f(w))*V' from S's eigendecomposition (w, V)."""
+        self.helper("_spectral_function", '''
+            def _spectral_function(eig, f):
+                """f(S) = V*diag(f(w))*V' from the eigendecomposition (w, V) of S."""
+                w, v = eig
+                return (v * f(w)) @ v.T
+        ''')
+        return f"_spectral_function({eig}, {self.xp}.{name[:-1]})"
+
+    def eigfrechet(self, name: str, eig: str, e: str) -> str:
+        """The Daleckii-Krein form df(S, E) = V*(D.*(V'*E*V))*V' of the Frechet derivative,
+        D the divided differences of f at the eigenvalues, in forms exact at ties."""
+        xp = self.xp
+        divided = {
+            "expm": f"{xp}.exp(a) * {xp}.where(d == 0, 1.0, -{xp}.expm1(-d) / safe)",
+            "logm": f"{xp}.where(d == 0, 1.0 / b, {xp}.log1p(d / b) / safe)",
+            "sqrtm": f"1.0 / ({xp}.sqrt(a) + {xp}.sqrt(b))",
+        }[name]
+        fn = name[:-1]
+        self.helper(f"_divided_{fn}", f'''
+            def _divided_{fn}(w):
+                """The divided differences ({fn}(a) - {fn}(b))/(a - b) of {fn} at each pair of
+                eigenvalues, its derivative where they are equal: no cancellation when
+                they are close."""
+                a = {xp}.maximum(w[:, None], w[None, :])
+                b = {xp}.minimum(w[:, None], w[None, :])
+                d = a - b
+                safe = {xp}.where(d == 0, 1.0, d)
+                return {divided}
+        ''')
+        self.helper("_spectral_frechet", '''
+            def _spectral_frechet(eig, e, divided):
+                """The Frechet derivative of f at S = V*diag(w)*V' along E (Daleckii-Krein):
+                V*(D.*(V'*E*V))*V', D the divided differences of f at w."""
+                w, v = eig
+                return v @ (divided(w) * (v.T @ e @ v)) @ v.T
+        ''')
+        return f"_spectral_frechet({eig}, {e}, _divided_{fn})"
+
+    def real_helper(self) -> None:
+        self.helper("_real", '''
+            def _real(y):
+                """A real matrix function's value: NaN where it is complex (an eigenvalue on
+                the closed negative real axis, outside the principal branch)."""
+                if np.iscomplexobj(y):
+                    if np.abs(y.imag).max() > 1e-8 * max(1.0, np.abs(y.real).max()):
+                        return np.full(y.shape, np.nan)
+                    y = y.real
+                return y
+        ''')
+
+    def matfun(self, name: str, x: str) -> str:
+        """expm, logm or sqrtm of a square matrix (SciPy's kernels)."""
+        self.needs("import scipy.linalg")
+        if name == "expm":
+            return f"scipy.linalg.expm({x})"
+        self.real_helper()
+        return f"_real(scipy.linalg.{name}({x}))"
+
+    def frechet(self, name: str, x: str, e: str, with_value: bool) -> str:
+        """dexpm(X, E) (with expm(X): a pair) by expm_frechet; dlogm(X, E) by the block form
+        logm([X, E; 0, X])[1, 2]."""
+        self.needs("import scipy.linalg")
+        if name == "expm":
+            rest = "" if with_value else ", compute_expm=False"
+            return f"scipy.linalg.expm_frechet({x}, {e}{rest})"
+        self.real_helper()
+        self.helper("_dlogm", '''
+            def _dlogm(x, e):
+                """dlogm(X, E): the top right block of logm([X, E; 0, X])."""
+                n = x.shape[0]
+                big = np.block([[x, e], [np.zeros_like(x), x]])
+                return _real(scipy.linalg.logm(big))[:n, n:]
+        ''')
+        return f"_dlogm({x}, {e})"
+
+    def sylvester(self, r: str, e: str) -> str:
+        """The L with R*L + L*R = E (dsqrtm(X, E), R = sqrtm(X))."""
+        self.needs("import scipy.linalg")
+        self.helper("_sylvester", '''
+            def _sylvester(r, e):
+                """The L with R*L + L*R = E: dsqrtm(X, E) for R = sqrtm(X)."""
+                return scipy.linalg.solve_sylvester(r, r, e)
+        ''')
+        return f"_sylvester({r}, {e})"
 
     # -- function boundary
     def to_array(self, x: str) -> str:

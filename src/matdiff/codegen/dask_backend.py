@@ -5,7 +5,8 @@ built as one lazy graph in which shared temporaries are computed once.
 current scheduler, a ``dask.distributed`` cluster if a Client is active);
 ``compute=False`` returns the lazy arrays.  NumPy inputs are wrapped as one-chunk
 dask arrays.  Constructs dask.array lacks (determinants, slogdet, block-diagonal
-Kronecker scatters) raise ``UnsupportedError`` when the code is generated.
+Kronecker scatters, eigh and matrix functions; it has the SVD) raise
+``UnsupportedError`` when the code is generated.
 """
 
 from __future__ import annotations
@@ -43,6 +44,38 @@ class DaskBackend(Backend):
 
     def commutation(self, m: str, n: str) -> str:
         self.unsupported("a commutation matrix")
+
+    # -- matrix and spectral functions: dask.array has the SVD only
+    def column_signs(self) -> None:
+        self.helper("_column_signs", '''
+            def _column_signs(v):
+                """+1 or -1 per column: each column's largest-magnitude entry made positive
+                (picked by a mask: dask.array has no fancy indexing by arrays)."""
+                i = da.argmax(abs(v), axis=0)
+                top = (v * (da.arange(v.shape[0])[:, None] == i[None, :])).sum(axis=0)
+                return da.where(top < 0, -1.0, 1.0)
+        ''')
+
+    def svd_call(self, x: str) -> str:  # tall-and-skinny or one chunk (dask's TSQR)
+        return f"da.linalg.svd({x})"
+
+    def svdvals_call(self, x: str) -> str:
+        return f"da.linalg.svd({x})[1]"
+
+    def decomp(self, kind: str, x: str) -> str:
+        if kind in ("eigh", "eigvalsh"):
+            self.unsupported("eigvals/eigvecs or a function of a symmetric matrix "
+                             "(dask.array has no eigh)")
+        return super().decomp(kind, x)
+
+    def matfun(self, name: str, x: str) -> str:
+        self.unsupported(f"{name}(...) (dask.array has no matrix functions)")
+
+    def frechet(self, name: str, x: str, e: str, with_value: bool) -> str:
+        self.unsupported(f"d{name}(...) (dask.array has no matrix functions)")
+
+    def sylvester(self, r: str, e: str) -> str:
+        self.unsupported("dsqrtm(...) (dask.array has no matrix functions)")
 
     def einsum(self, spec: str, ops: list[str]) -> str:
         return f"da.einsum('{spec}', {', '.join(ops)})"

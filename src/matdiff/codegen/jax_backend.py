@@ -52,6 +52,33 @@ class JaxBackend(Backend):
     def add_into(self, buf: str, value: str) -> list[str]:
         return [f"{buf} = {buf} + {value}"]
 
+    # -- matrix and spectral functions
+    def matfun(self, name: str, x: str) -> str:
+        self.needs("import jax.scipy.linalg")
+        if name == "expm":
+            return f"jax.scipy.linalg.expm({x})"
+        if name == "sqrtm":  # a Schur method, CPU only; complex even for a real result
+            return f"jax.scipy.linalg.sqrtm({x}).real"
+        self.unsupported("logm of a matrix not known to be symmetric (JAX has no matrix "
+                         "logarithm; declared symmetric, it is computed by eigh)")
+
+    def frechet(self, name: str, x: str, e: str, with_value: bool) -> str:
+        self.needs("import jax.scipy.linalg")
+        if name == "expm":
+            return (f"jax.scipy.linalg.expm_frechet({x}, {e}"
+                    f"{'' if with_value else ', compute_expm=False'})")
+        self.unsupported("dlogm of a matrix not known to be symmetric (JAX has no matrix "
+                         "logarithm; declared symmetric, it is computed by eigh)")
+
+    def sylvester(self, r: str, e: str) -> str:
+        self.needs("import jax.scipy.linalg")
+        self.helper("_sylvester", '''
+            def _sylvester(r, e):
+                """The L with R*L + L*R = E: dsqrtm(X, E) for R = sqrtm(X)."""
+                return jax.scipy.linalg.solve_sylvester(r, r, e)
+        ''')
+        return f"_sylvester({r}, {e})"
+
     def to_array(self, x: str) -> str:
         return f"jnp.asarray({x}, dtype=jnp.float64)"
 

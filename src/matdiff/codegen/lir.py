@@ -26,6 +26,11 @@ Operations (``op``; ``args`` are nodes, ``attr`` hashable data):
     select(*factors; candidates)                              a chain ordered at run time
     tensor(*operands; TensorPlan)                             einsum terms (kron, vec, K)
     slot(; index)                                             a factor of a select candidate
+    decomp(X; eigh|eigvalsh|svd|svdvals) part(d; index)       (w, V), w, (U, s, V), s; a part
+    pick(M; (row, col))                                       M[i, j], M[:, j], M[i, :] (1-based)
+    matfun(X; expm|logm|sqrtm) eigfun(eigh; name)             f(X); V*diag(f(w))*V'
+    frechet(X, E; (name, with_value)) eigfrechet(eigh, E; name)  df(X, E) (with f(X): a pair)
+    sylvester(R, E)                                           the L with R*L + L*R = E
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ OPS = frozenset({
     "diag", "diagpart", "diagprod",
     "logsumexp", "softmax", "kron", "vec", "reshape", "commutation",
     "select", "tensor",
+    "decomp", "part", "pick", "matfun", "eigfun", "frechet", "eigfrechet", "sylvester",
 })
 
 

@@ -9,7 +9,7 @@ from ..ir import shape_text
 from .backend_base import Backend
 from .lir import Dim, layout
 from .printer import Printer
-from .pytext import atoms
+from .pytext import atoms, is_min, min_operands
 from .spec import Output, Spec, VarInfo
 
 CHECK_SOURCE = '''
@@ -138,7 +138,7 @@ def render(be: Backend, spec: Spec) -> str:
     fname = be.function_name()
     funcs = [_main_function(pr, be, spec, body, fname), *be.wrap_function(fname)]
     funcs += [_map_function(be, spec, mo) for mo in spec.map_outputs]
-    imports = list(be.imports)
+    imports = list(be.imports) + be.extra_imports
     if "import numpy as np" not in imports:
         imports.insert(0, "import numpy as np")
     out = "\n".join(_header(be, spec)) + "\n\n" + "\n".join(imports) + "\n"
@@ -190,8 +190,9 @@ def _map_function(be: Backend, spec: Spec, mo: Output) -> str:
     mparams = [v.py for v in spec.variables if not v.dim_scalar] + [dinfo.py]
     mparams += [v.py + "=None" for v in spec.variables if v.dim_scalar]
     ml = [f"def {mo.name}({', '.join(mparams)}):"]
-    ml += docstring([f"{mo.description}: the Hessian-vector product in matrix form,",
-                     f"without the {shape_text(dvar.shape)}-squared Hessian matrix."], "    ",
+    what = "Jacobian" if mo.name.startswith("jacobian_map") else "Hessian"
+    ml += docstring([f"{mo.description}: the {what}-vector product in matrix form,",
+                     f"without the {shape_text(dvar.shape)}-squared {what} matrix."], "    ",
                     close_inline=True)
     mpro, _ = _prologue(mp, be, mspec)
     ml += _indent(mpro) + _indent(mbody)
@@ -237,6 +238,9 @@ def _prologue(pr: Printer, be: Backend, spec: Spec) -> tuple[list[str], dict[str
             deferred.append((v, text, got, d, parts))
     for v, text, got, d, parts in deferred:
         lines += _shape_check(pr, bound, v, text, got, d, parts)
+    for d in sorted(d for d in pr.dimname if is_min(d)):  # the thin SVD's size
+        sides = ", ".join(pr.dim(int(p) if p.isdigit() else p) for p in min_operands(d))
+        lines.append(f"{pr.dim(d)} = min({sides})")
     for v in spec.variables:
         if v.dim_scalar:
             d = pr.dim(v.name)
@@ -289,7 +293,7 @@ def _check_source(pr: Printer, be: Backend, spec: Spec) -> str:
     taken_ints = {a for v in spec.variables for d in v.shape for a in atoms(d)
                   if isinstance(a, int)}
     pool = [p for p in pool if p not in taken_ints]
-    names = sorted(pr.dimname)
+    names = sorted(d for d in pr.dimname if not is_min(d))
     for i, d in enumerate(names):
         sizes[d] = pool[i % len(pool)]
     variables = []

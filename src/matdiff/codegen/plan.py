@@ -20,7 +20,9 @@ one node, computed once.  Rules, each with the identity it rests on:
   never materialised;
 * functions of constants are folded (the operation record's ``fold``);
 * ``inv(X)`` used more than once is computed once; used once in a product it
-  is a solve.
+  is a solve;
+* matrix and spectral functions share one eigendecomposition or SVD per matrix
+  (:mod:`.spectral`).
 
 The rules live with what they lower: :mod:`.arith` (elementwise nodes),
 :mod:`.products` (chains), :mod:`.reductions` (trace, diag, sum of products),
@@ -34,6 +36,7 @@ from ..ops import ELEMENTWISE
 from .arith import SCALAR
 from .lir import Builder, Node
 from .reductions import ReductionLowering
+from .spectral import SPECTRAL, SpectralLowering
 from .structured import StructuredLowering, is_structured
 
 # IR nodes that are one low-level operation on their lowered argument
@@ -63,11 +66,12 @@ def use_counts(roots: list[ir.Expr]) -> dict[int, int]:
     return uses
 
 
-class Lowering(ReductionLowering, StructuredLowering):
+class Lowering(ReductionLowering, StructuredLowering, SpectralLowering):
     """IR expressions to one DAG of low-level nodes, shared subexpressions lowered once."""
 
     def __init__(self, roots: list[ir.Expr]):
         super().__init__(Builder(), use_counts(roots))
+        self.scan(roots)
 
     def lower(self, e: ir.Expr) -> Node:
         got = self.memo.get(id(e))
@@ -135,6 +139,8 @@ class Lowering(ReductionLowering, StructuredLowering):
                 return b.make("dimval", (), e.dim, SCALAR)
             case ir.Commutation():
                 return b.make("commutation", (), (e.m, e.n), shape)
+        if isinstance(e, SPECTRAL):  # matrix and spectral functions: .spectral
+            return self.lower_spectral(e)
         raise NotImplementedError(f"cannot generate code for {type(e).__name__}")
 
     def lower_hadamard(self, e: ir.Hadamard) -> Node:

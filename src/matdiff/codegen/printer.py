@@ -357,6 +357,62 @@ class Printer:
     def _transposed(self, x: Node) -> str:
         return self.c(x.args[0]) if x.op == "T" else self.be.transpose(self.c(x, ATOM))
 
+    # -- matrix and spectral functions (:mod:`.spectral`)
+    @emits("decomp")
+    def _decomp(self, n: Node) -> Emitted:
+        x = n.args[0]
+        if x.layout != "vec":
+            return Emitted(self.be.decomp(n.attr, self.c(x)), ATOM)
+        # the SVD of a vector: of its 2-D form, the values then in the node's layout
+        return Emitted(self._flat(self.be.decomp(n.attr, self._as2d(x)), n), ATOM)
+
+    @emits("part")
+    def _part(self, n: Node) -> Emitted:
+        text = f"{self.c(n.args[0], ATOM)}[{n.attr}]"
+        return Emitted(self._flat(text, n) if n.args[0].args[0].layout == "vec" else text,
+                       ATOM)
+
+    def _flat(self, text: str, n: Node) -> str:
+        """A 2-D (or 1-D) result reshaped to ``n``'s layout: 1-D for a vector, 0-d for a
+        scalar."""
+        if n.layout == "mat" or n.op == "decomp" and n.attr in ("svd", "eigh"):
+            return text
+        return self.be.reshape(text, "-1" if n.layout == "vec" else "()")
+
+    @emits("pick")
+    def _pick(self, n: Node) -> Emitted:
+        """M[i, j], M[:, j], M[i, :] (1-based, 0 for all) as 0-based slicing; a vector is
+        1-D in the generated code, so it takes one index."""
+        x = n.args[0]
+        row, col = n.attr
+        if x.layout == "vec":
+            index = str((row if x.shape[1] == 1 else col) - 1)
+        else:
+            index = ", ".join(":" if k == 0 else str(k - 1) for k in (row, col))
+        return Emitted(f"{self.c(x, ATOM)}[{index}]", ATOM)
+
+    @emits("matfun")
+    def _matfun(self, n: Node) -> Emitted:
+        return Emitted(self.be.matfun(n.attr, self.c(n.args[0])), ATOM)
+
+    @emits("eigfun")
+    def _eigfun(self, n: Node) -> Emitted:
+        return Emitted(self.be.eigfun(n.attr, self.c(n.args[0])), ATOM)
+
+    @emits("frechet")
+    def _frechet(self, n: Node) -> Emitted:
+        name, with_value = n.attr
+        x, e = (self.c(a) for a in n.args)
+        return Emitted(self.be.frechet(name, x, e, with_value), ATOM)
+
+    @emits("eigfrechet")
+    def _eigfrechet(self, n: Node) -> Emitted:
+        return Emitted(self.be.eigfrechet(n.attr, *(self.c(a) for a in n.args)), ATOM)
+
+    @emits("sylvester")
+    def _sylvester(self, n: Node) -> Emitted:
+        return Emitted(self.be.sylvester(*(self.c(a) for a in n.args)), ATOM)
+
     # -- statements of their own
     @emits("tensor")
     def _tensor(self, n: Node) -> Emitted:

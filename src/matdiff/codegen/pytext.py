@@ -31,6 +31,8 @@ def atoms(d: Dim) -> list[int | str]:
     """The factors of a size: ``"2*n"`` -> ``[2, "n"]``."""
     if isinstance(d, int):
         return [d]
+    if is_min(d):  # one atom, bound from its operands (:func:`min_operands`)
+        return [d]
     return [int(p) if p.isdigit() else p for p in str(d).split("*")]
 
 
@@ -48,3 +50,13 @@ def dim_py(d: str, taken: set[str]) -> str:
         py = py + "_"
     taken.add(py)
     return py
+
+
+def is_min(d: Dim) -> bool:
+    """The smaller of two sizes, ``min(m,n)`` (the thin SVD's): no input's shape gives it."""
+    return isinstance(d, str) and d.startswith("min(") and d.endswith(")")
+
+
+def min_operands(d: str) -> list[str]:
+    """The sizes ``min(m,n)`` is the smaller of."""
+    return [p.strip() for p in d[4:-1].split(",")]

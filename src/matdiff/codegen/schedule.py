@@ -45,8 +45,15 @@ def is_free(n: Node) -> bool:
             or (n.op == "T" and (n.layout == "vec" or n.args[0].op == "arg")))
 
 
+# factorisations and matrix functions: always named, so that an expression reaching
+# through a node to its argument (``dot`` of a transpose) never repeats one
+NAMED = frozenset({"decomp", "matfun", "eigfun", "frechet", "eigfrechet", "sylvester"})
+
+
 def inline(n: Node, text: str, uses: int, is_output: bool, has_statements: bool) -> bool:
     """Whether ``n``'s expression is written where it is used, rather than named."""
     if is_free(n):
         return True
+    if n.op in NAMED:
+        return False
     return uses <= 1 and not is_output and not has_statements and len(text) <= INLINE_WIDTH

@@ -63,6 +63,44 @@ class TorchBackend(Backend):
         ''')
         return [f"_diagonal_view({buf}, {sizes}, {pattern}).add_({value})"]
 
+    # -- matrix and spectral functions
+    def column_signs(self) -> None:
+        self.helper("_column_signs", '''
+            def _column_signs(v):
+                """+1 or -1 per column: each column's largest-magnitude entry made positive."""
+                i = v.abs().argmax(dim=0)
+                s = torch.sign(v[i, torch.arange(v.shape[1])])
+                return torch.where(s == 0, torch.ones_like(s), s)
+        ''')
+
+    def svdvals_call(self, x: str) -> str:
+        return f"torch.linalg.svdvals({x})"
+
+    def matfun(self, name: str, x: str) -> str:
+        if name == "expm":
+            return f"torch.linalg.matrix_exp({x})"
+        self.unsupported(f"{name} of a matrix not known to be symmetric (PyTorch has no "
+                         f"general {name}; declared symmetric, it is computed by eigh)")
+
+    def frechet(self, name: str, x: str, e: str, with_value: bool) -> str:
+        if name != "expm":
+            self.unsupported("dlogm of a matrix not known to be symmetric (PyTorch has no "
+                             "general logm; declared symmetric, it is computed by eigh)")
+        self.helper("_expm_frechet", '''
+            def _expm_frechet(x, e):
+                """(expm(X), dexpm(X, E)): the blocks of expm([X, E; 0, X])."""
+                n = x.shape[0]
+                big = torch.cat([torch.cat([x, e], 1), torch.cat([torch.zeros_like(x), x], 1)])
+                f = torch.linalg.matrix_exp(big)
+                return f[:n, :n], f[:n, n:]
+        ''')
+        return f"_expm_frechet({x}, {e}){'' if with_value else '[1]'}"
+
+    def sylvester(self, r: str, e: str) -> str:
+        self.unsupported("dsqrtm of a matrix not known to be symmetric (PyTorch has no "
+                         "sqrtm or Sylvester solver; declared symmetric, it is computed by "
+                         "eigh)")
+
     def to_array(self, x: str) -> str:
         return f"torch.as_tensor({x}, dtype=torch.float64)"
 
