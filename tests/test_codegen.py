@@ -115,7 +115,11 @@ HESS_SUBSET = [c for c in HESS_CASES if c.wrt in ("x", "X", "W", "U")][::9]
 @_needs("torch")
 @pytest.mark.parametrize("c", GRAD_CASES[::2], ids=[c.id for c in GRAD_CASES[::2]])
 def test_torch_case(c):
-    run_case(c.expr, c.wrt, c.decls, c.domain, "torch", False, tol=1e-6)
+    try:
+        run_case(c.expr, c.wrt, c.decls, c.domain, "torch", False, tol=1e-6)
+    except UnsupportedError as e:  # PyTorch has no logm or sqrtm of a general matrix
+        assert any(f"{f}(" in c.expr for f in ("logm", "sqrtm")), str(e)
+        assert "the torch backend cannot generate code" in str(e)
 
 
 @_needs("torch")

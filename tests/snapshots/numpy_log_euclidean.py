@@ -97,8 +97,8 @@ def f(S1, S2):
     t4 = _spectral_function(t3, np.log)
     t5 = t2 - t4
     value = np.vdot(t5, t5)
-    t6 = _spectral_frechet(t1, 2 * t5, _divided_log)
-    grad_S1 = 1 / 2 * (t6 + t6.T)
+    t6 = _spectral_frechet(t1, t5, _divided_log)
+    grad_S1 = 2 * t6
     return value, grad_S1
 
 

@@ -65,7 +65,8 @@ class SpectralLowering(ProductLowering):
             if not is_symmetric(x):
                 if isinstance(n, ir.Expm):
                     self.expm_of.add(_key(x)[0])
-                elif isinstance(n, ir.DExpm):
+                elif isinstance(n, ir.DExpm) and not any(  # a direction built from expm
+                        isinstance(m, ir.Expm) for m in n.args[1].walk()):  # itself: apart
                     k, t = _key(x)
                     self.dexpm_at.setdefault(k, (x, n.args[1], t))
             elif not isinstance(n, ir.Expm):
