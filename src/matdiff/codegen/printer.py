@@ -245,7 +245,23 @@ class Printer:
         if l.layout == "vec" and r.layout == "vec" and l.shape[1] == 1 and r.shape[0] == 1:
             pr = self._reduction_prec()
             return Emitted(self.be.outer(self.c(l, pr), self.c(r, pr)), MUL if pr else ATOM)
+        if self.be.transposed_matvec_copies:
+            # A.T @ v as v @ A, v @ A.T as A @ v: the same product without the transpose
+            if r.layout == "vec" and (a := self._untransposed(l)) is not None:
+                return Emitted(f"{self.c(r, MATMUL)} @ {self.c(a, MATMUL, right=True)}", MATMUL)
+            if l.layout == "vec" and (a := self._untransposed(r)) is not None:
+                return Emitted(f"{self.c(a, MATMUL)} @ {self.c(l, MATMUL, right=True)}", MATMUL)
         return Emitted(f"{self.c(l, MATMUL)} @ {self.c(r, MATMUL, right=True)}", MATMUL)
+
+    def _untransposed(self, n: Node) -> Node | None:
+        """The matrix whose transpose ``n`` is, when it can be written in its place (not
+        when the transpose is named and the matrix is written inline in that name)."""
+        if n.op != "T" or n.layout != "mat":
+            return None
+        a = n.args[0]
+        if self.code[n.id][0].isidentifier() and not self.code[a.id][0].isidentifier():
+            return None
+        return a
 
     @emits("T")
     def _transpose(self, n: Node) -> Emitted:
