@@ -516,3 +516,16 @@ def test_jax_writes_no_transposed_matrix_times_vector():
         assert not re.search(r"\.T @ ", src), src  # these have no matrix-matrix products
         run_case(expr, wrt, {}, "normal", "jax", False)
     assert "x @ A" in body(generate("x'*A*x", "x", "jax"))
+
+
+def test_a_row_sum_broadcast_is_a_view_not_an_outer_product():
+    """v*ones(1, q) inside an expression is a broadcast (no n x q array of ones times v);
+    returned, it is a real array the caller may change in place."""
+    expr = "sum(G.*(softmax(Q*K'/sqrt(d), 2)*V)) where d: scalar"
+    src = body(generate(expr, "Q"))
+    assert "np.outer" not in src and "np.broadcast_to(" in src
+    run_case(expr, "Q", {}, "normal", "numpy", False)
+    f = matdiff.compile("sum(x'*X)", "X")
+    _, g = f(x=np.array([1.0, 2.0]), X=np.zeros((2, 3)))
+    g += 1.0
+    assert np.array_equal(g, [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])

@@ -71,6 +71,10 @@ class Backend:
     def outer(self, a: str, b: str) -> str:
         return f"{self.xp}.outer({a}, {b})"
 
+    def broadcast(self, x: str, shape_code: str) -> str:
+        """``x`` repeated to ``shape``: a view where the array module has them."""
+        return f"{self.xp}.broadcast_to({x}, {shape_code})"
+
     def dot_mat(self, a: str, b: str, b_transposed: bool) -> str:
         if b_transposed:
             return f"{self.xp}.einsum('ij,ji->', {a}, {b})"

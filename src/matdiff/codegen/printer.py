@@ -81,6 +81,7 @@ class Printer:
                 self.dimname[d] = dim_py(d, self.taken)
         self.tmp = "t" if not any(re.fullmatch(r"t\d+", n) for n in self.taken) else "tmp_"
         self.counter = 0
+        self.outputs: set[int] = set()  # the nodes returned (never a read-only view)
 
     def fresh(self) -> str:
         """A new temporary's name."""
@@ -122,6 +123,7 @@ class Printer:
     def emit(self, roots: list[Output]) -> list[str]:
         """The statements computing ``roots``; ``self.final`` then names each output's value."""
         order, uses = schedule([o.node for o in roots])
+        self.outputs = {o.node.id for o in roots}
         out_names: dict[int, str] = {}
         for o in roots:
             out_names.setdefault(o.node.id, o.name)
@@ -243,6 +245,10 @@ class Printer:
     def _matmul(self, n: Node) -> Emitted:
         l, r = n.args
         if l.layout == "vec" and r.layout == "vec" and l.shape[1] == 1 and r.shape[0] == 1:
+            if n.id not in self.outputs and (r.op == "ones" or l.op == "ones"):
+                # v*ones(1, q): each row v(i), a broadcast view instead of an n x q array
+                v = f"{self.c(l, ATOM)}[:, None]" if r.op == "ones" else self.c(r, ATOM)
+                return Emitted(self.be.broadcast(v, self.shape_code(n.shape)), ATOM)
             pr = self._reduction_prec()
             return Emitted(self.be.outer(self.c(l, pr), self.c(r, pr)), MUL if pr else ATOM)
         if self.be.transposed_matvec_copies:
