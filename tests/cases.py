@@ -747,7 +747,27 @@ case("mean(X, 1)*v", "v", lambda X, v: X.mean(axis=0, keepdims=True) @ v)
 case("u'*mean(X, 2)", "X", lambda u, X: u.T @ X.mean(axis=1, keepdims=True))
 case("mean(X)", "X", lambda X: X.mean())
 case("norm(X - ones(n)*mean(X, 1), 'fro')^2", "X",
-     lambda X: sq(X - X.mean(axis=0, keepdims=True)))
+     lambda X: sq(X - X.mean(axis=0, keepdims=True)), "2*(X - ones(n)*mean(X, 1))")
+case("norm(X - mean(X, 2)*ones(m)', 'fro')^2", "X",
+     lambda X: sq(X - X.mean(axis=1, keepdims=True)), "2*(X - mean(X, 2)*ones(m)')")
+case("sum(exp(X - ones(n)*mean(X, 1)))", "X",
+     lambda X: np.exp(X - X.mean(axis=0, keepdims=True)).sum(),
+     "exp(X - ones(n)*mean(X, 1)) - ones(n)*mean(exp(X - ones(n)*mean(X, 1)), 1)")
+# layer norm: each row of X centred and scaled to unit variance (eps = 0.001), by its input;
+# the vector form, one x
+_XC = "(X - mean(X, 2)*ones(d)')"
+LAYER_NORM = f"sum(G.*(diag(1./sqrt(mean({_XC}.^2, 2) + 0.001))*{_XC})) where X: matrix(n, d)"
+
+
+def _layer_norm(X, axis=1):
+    Xc = X - X.mean(axis=axis, keepdims=True)
+    return Xc / np.sqrt((Xc ** 2).mean(axis=axis, keepdims=True) + 0.001)
+
+
+case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum())
+_XV = "(x - mean(x)*ones(n))"
+LAYER_NORM_VECTOR = f"g'*{_XV}/sqrt(mean({_XV}.^2) + 0.001)"
+case(LAYER_NORM_VECTOR, "x", lambda g, x: g.T @ _layer_norm(x, 0))
 ATTENTION = "sum(softmax(Q*K', 2)*V)"
 for _v in ("Q", "K", "V"):
     case(ATTENTION, _v, lambda Q, K, V: (_sm(Q @ K.T, 1) @ V).sum())

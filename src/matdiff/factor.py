@@ -14,13 +14,14 @@ from typing import TypeVar
 
 from . import algebra as A
 from . import functions as F
+from .centring import collect_means
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
 
 Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
-    return F.map_bottom_up(e, factor_sum)
+    return F.map_bottom_up(e, lambda x: factor_sum(collect_means(x)))
 
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:

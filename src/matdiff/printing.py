@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from .algebra import add_list, neg, transpose, transpose_count
+from .centring import mean_form
 from .ir import (
     Add,
     Commutation,
@@ -234,6 +235,16 @@ class TextPrinter(Printer):
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
+        mean = mean_form(scalars, chain)
+        if mean is not None:  # ones(n, n)*X/n: ones(n)*mean(X, 1)
+            scalars, dim, n, rest = mean
+            column = self.text(Ones((n, 1)))
+            m = f"mean({self.text(rest)}{'' if 1 in rest.shape else f', {dim}'})"
+            chain_s = m if n == 1 else f"{column}*{m}" if dim == 1 else f"{m}*{column}'"
+            if (coeff == 1 or coeff == -1) and not scalars:
+                return sign + chain_s, MUL
+            pre = self.scalar_part(coeff, scalars, True)
+            return sign + pre + (" * " if "/" in pre else "*") + chain_s, MUL
         if not chain:
             s = self.scalar_part(coeff, scalars, False)
             return sign + s, MUL
