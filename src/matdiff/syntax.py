@@ -116,6 +116,8 @@ class IndexSum:
     body: Node
     span: Span
     source: str
+    upper: str | None = None  # the name of the upper bound, N of \sum_{i=1}^{N}
+    mean: bool = False  # \frac{1}{N}\sum_{i=1}^{N}: the mean of the terms
 
 
 Node = Name | Number | String | Call | Unary | Binary | Transpose | IndexSum | Slice

@@ -58,7 +58,27 @@ class SumReducer:
             node = (make_binary("*", v.node, ones_at(src), src) if c in bound
                     else make_binary("*", T(v.node), ones_at(src), src))
             return Val(node, free, "scalar")
+        if info.mean:
+            return Val(self.mean(v, info, src))
         return Val(self.full(v, src))
+
+    def mean(self, v: Val, info: IndexSum, src: Node) -> Node:
+        """The mean of the terms of a sum over one index (1/N*sum_{i=1}^{N}): of a scalar
+        per index, mean(v); of a column (a row) per index, the mean of the columns (rows);
+        over (i, j), the mean over i of the sums over j: mean(sum(M, 2))."""
+        if len(info.indices) == 2 and set(v.axes) == set(info.indices) and v.elem == "scalar":
+            # the first index runs down the rows of v (its sums over j a column) or across
+            sums = make_call("sum", (v.node, make_number(2 if v.axes == info.indices else 1,
+                                                         src)), src)
+            return make_call("mean", (sums,), src)
+        if len(info.indices) == 1 and len(v.axes) == 1:
+            if v.elem == "scalar":
+                return make_call("mean", (v.node,), src)
+            if v.elem in ("col", "row"):
+                dim = make_number(2 if v.elem == "col" else 1, src)
+                return make_call("mean", (v.node, dim), src)
+        self.fail(f"the mean {info.source} of terms of this kind (write the sum and the "
+                  "division by the number of terms apart)", src)
 
     def full(self, v: Val, src: Node) -> Node:
         """The sum of ``v`` over all of its indices, in the nicest matrix form."""

@@ -32,6 +32,11 @@ What is read (a hand-written tokenizer and recursive-descent parser, no eval):
   names (``x_1`` -> ``x_1``, ``W_{2}`` -> ``W_2``), accents (``\\hat y`` -> ``y_hat``);
 * ``e^{..}`` is ``exp(..)``, ``I`` / ``\\mathbf{I}`` the identity, ``\\mathbf{1}`` the
   all-ones vector (each unless declared a variable; each gives a note);
+* means (:mod:`.means`): ``\\frac{1}{N}\\sum_{i=1}^{N} t_i`` is the mean of the terms when
+  N appears nowhere else (``mean(...)``; over ``(i, j)`` the mean over i of the sums over
+  j), ``\\bar{x}`` is ``mean(x)`` when x appears in the formula, ``\\mathbb{E}[v]`` is
+  ``mean(v)``, the mean of the entries of v with its powers read entry by entry (with a
+  script, ``\\mathbb{E}_x``, it is an error); each gives a note;
 * ``F(U, V) = ...``: the right-hand side is read;
 * sums in index notation (see :mod:`matdiff.index_notation`): ``\\sum_{j=1}^{m}``,
   ``\\sum^{m}_{j'=1}``, ``\\sum_{i,j}``, ``\\sum_{ij}``, ``\\sum_i\\sum_j``,
