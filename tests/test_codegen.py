@@ -529,3 +529,23 @@ def test_a_row_sum_broadcast_is_a_view_not_an_outer_product():
     _, g = f(x=np.array([1.0, 2.0]), X=np.zeros((2, 3)))
     g += 1.0
     assert np.array_equal(g, [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]])
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "torch"])
+def test_softmax_next_to_its_logsumexp_reuses_it(backend):
+    """A value with logsumexp and a gradient with softmax of the same argument: the softmax
+    is exp(x - logsumexp(x)), no second maximum, exp and sum; still finite for huge x."""
+    pytest.importorskip(backend)
+    expr = "sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))"
+    src = body(generate(expr, "W", backend))
+    assert "softmax" not in src and src.count("logsumexp") == 1, src
+    run_case(expr, "W", {}, "normal", backend, False)
+    run_case("logsumexp(W*x) - y'*W*x", "W", {}, "normal", backend, False)
+    f = matdiff.compile(expr, "W", backend)
+    X = np.array([[1000.0, -1000.0], [3.0, 1.0]])
+    value, g = f(X=X, W=np.eye(2), Y=np.eye(2))
+    assert np.isfinite(to_numpy(value)) and np.all(np.isfinite(to_numpy(g)))
+    # against the hand-written closed form X'*(softmax(X*W, 2) - Y) at W = I
+    S = np.exp(X - X.max(axis=1, keepdims=True))
+    S /= S.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(to_numpy(g), X.T @ (S - np.eye(2)), rtol=1e-12, atol=1e-12)

@@ -127,6 +127,12 @@ class Backend:
         ''')
         return f"_softmax({x})"
 
+    def softmax_from_logsumexp(self, x: str, lse: str, axis: int | None) -> str:
+        """softmax of x when its logsumexp ``lse`` is at hand (one value, or one a column
+        or row along axis 0 or 1): one exp, no maximum or sum again."""
+        index = "" if axis is None else "[None, :]" if axis == 0 else "[:, None]"
+        return f"{self.xp}.exp({x} - {lse}{index})"
+
     def along(self, name: str, x: str, axis: int) -> str:
         """softmax or logsumexp of a matrix along an axis (0: each column, 1: each row;
         logsumexp gives one value a column or row)."""

@@ -124,6 +124,8 @@ class Printer:
         """The statements computing ``roots``; ``self.final`` then names each output's value."""
         order, uses = schedule([o.node for o in roots])
         self.outputs = {o.node.id for o in roots}
+        self.from_lse = _softmax_from_logsumexp(order)
+        named = {m.id for m in self.from_lse.values()}
         out_names: dict[int, str] = {}
         for o in roots:
             out_names.setdefault(o.node.id, o.name)
@@ -141,7 +143,8 @@ class Printer:
             elif name is not None and n.op != "arg":
                 body.append(f"{name} = {text}")
                 self.code[n.id] = (name, ATOM)
-            elif inline(n, text, uses.get(n.id, 0), name is not None, bool(stmts)):
+            elif n.id not in named and inline(n, text, uses.get(n.id, 0), name is not None,
+                                              bool(stmts)):
                 self.code[n.id] = (text, prec)
             else:
                 name = self.fresh()
@@ -357,6 +360,10 @@ class Printer:
 
     @emits(*_CALLS)
     def _call(self, n: Node) -> Emitted:
+        lse = self.from_lse.get(n.id)
+        if lse is not None:  # softmax(x) = exp(x - logsumexp(x)), the latter computed
+            return Emitted(self.be.softmax_from_logsumexp(self.c(n.args[0], ADD),
+                                                          self.c(lse, ATOM), n.attr), ATOM)
         if n.attr is not None:  # softmax or logsumexp of a matrix, along the axis
             return Emitted(self.be.along(n.op, self.c(n.args[0]), n.attr), ATOM)
         return Emitted(_CALLS[n.op](self.be, self.c(n.args[0])), ATOM)
@@ -420,3 +427,16 @@ class Printer:
             assert not stmts
             sub.code[m.id] = (text, prec)
         return sub.code[root.id][0]
+
+
+def _softmax_from_logsumexp(order: list[Node]) -> dict[int, Node]:
+    """The softmax nodes whose logsumexp (same argument, same axis) is computed before them
+    (a value and its gradient): by the softmax's id, that logsumexp node."""
+    lse: dict[tuple[int, object], Node] = {}
+    out: dict[int, Node] = {}
+    for n in order:
+        if n.op == "logsumexp":
+            lse.setdefault((n.args[0].id, n.attr), n)
+        elif n.op == "softmax" and (n.args[0].id, n.attr) in lse:
+            out[n.id] = lse[(n.args[0].id, n.attr)]
+    return out
