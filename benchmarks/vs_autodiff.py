@@ -11,17 +11,31 @@ Five functions, each with its value, gradient and Hessian:
     least squares        1/N*norm(X*W - Y,'fro')^2                 wrt W (n x 10), X m x n
     tanh network         norm(W2*tanh(W1*x) - y)^2                 wrt W1 (5 x n), W2 10 x 5
 
-Timed in one run: matdiff's generated NumPy and JAX code (value + gradient, value +
-gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
-torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.
+Timed in one run: matdiff's generated NumPy, JAX and PyTorch code (value + gradient; NumPy
+and JAX also value + gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
+torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.  The
+gradients are timed in turn, one call of each per round, so that the load of a shared
+machine weighs on all of them alike.
+
+Three batched rows, one size each, gradients by every variable named:
+
+    attention       sum(G.*(softmax(Q*K'/sqrt(d), 2)*V))    wrt Q, K, V (n = m = 512, d = p = 64)
+    cross-entropy   sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))  wrt W (X 4096 x 256, k = 100)
+    layer norm      sum(G.*(diag(1./sqrt(mean(Xc.^2, 2) + e))*Xc))  wrt X (4096 x 256),
+                    Xc = X - mean(X, 2)*ones(d)' typed out in full
+
+For them jax.jit(jax.value_and_grad) takes the data as arguments, as matdiff's code does
+(closed over, XLA computes X'*Y of the cross-entropy once, at compile time).
 Every result is checked equal (relative error < 1e-7) to the hand-written one.
 Median wall times; the BLAS / XLA / torch thread counts are fixed (--threads, default 1)
-and recorded.  An autodiff Hessian is skipped (and the table says why) when its
-memory (parameters x the largest intermediate, for the batched Hessian-vector
-products) exceeds --max-gb, or its time, estimated from its gradient's time,
-exceeds --max-seconds; a Hessian matrix larger than --max-hessian-gb is not formed
-by anyone (matdiff's map form, ``hessian_map_<X>``, is the way to use it).
-The Markdown table goes to stdout and to benchmarks/results/vs_autodiff.md.
+and recorded; with one thread the process is also pinned to one CPU (XLA's CPU runtime
+runs loops and dots on a thread pool of its own whatever XLA_FLAGS say).  An autodiff
+Hessian is skipped (and the table says why) when its memory (parameters x the largest
+intermediate, for the batched Hessian-vector products) exceeds --max-gb, or its time,
+estimated from its gradient's time, exceeds --max-seconds; a Hessian matrix larger than
+--max-hessian-gb is not formed by anyone (matdiff's map form, ``hessian_map_<X>``, is the
+way to use it). The Markdown table goes to stdout and to
+benchmarks/results/vs_autodiff.md.
 """
 
 from __future__ import annotations
@@ -374,6 +388,24 @@ def timeit(fn, budget: float, reps: int = 7) -> float:
     return statistics.median(times)
 
 
+def time_together(fns: dict, budget: float, rounds: int = 9) -> dict:
+    """Median wall times of several functions timed in turn, one call each per round (a
+    warm-up call first): a change in the machine's load hits them all alike.  At least
+    three rounds; more while the budget (per function) lasts."""
+    times: dict = {k: [] for k in fns}
+    for fn in fns.values():
+        fn()
+    start = time.perf_counter()
+    for r in range(rounds):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+        if r >= 2 and time.perf_counter() - start > budget * len(fns):
+            break
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def block(x):
     if isinstance(x, (tuple, list)):
         for y in x:
@@ -424,13 +456,9 @@ def run_one(prob: Problem, n: int, args) -> Row:
 
     # ---- gradients
     ref_v, *ref_g = prob.hand(**d)
-    row.t["hand"] = timeit(lambda: prob.hand(**d), budget)
     out = fnp(**kw)
-    row.t["md_np"] = timeit(lambda: fnp(**kw), budget)
     outj = block(fjx(**kwj))
-    row.t["md_jax"] = timeit(lambda: block(fjx(**kwj)), budget)
     outc = ftc(**kwt)
-    row.t["md_torch"] = timeit(lambda: ftc(**kwt), budget)
     jf, x0 = prob.jax_f(dj)
     x0s = x0 if batched else (x0,)
     argnums = tuple(range(len(x0s)))
@@ -438,12 +466,14 @@ def run_one(prob: Problem, n: int, args) -> Row:
     if batched:  # the data are arguments, as matdiff's are: XLA cannot fold X'*Y once
         x0s = (*x0s, {k: v for k, v in dj.items() if k not in wrts})
     outa = block(jvg(*x0s))
-    row.t["jax_grad"] = timeit(lambda: block(jvg(*x0s)), budget)
     tf, t0 = prob.torch_f(dt)
     t0s = t0 if batched else (t0,)
     tvg = torch.func.grad_and_value(tf, argnums=argnums)
     outt = tvg(*t0s)
-    row.t["torch_grad"] = timeit(lambda: tvg(*t0s), budget)
+    row.t.update(time_together({
+        "hand": lambda: prob.hand(**d), "md_np": lambda: fnp(**kw),
+        "md_jax": lambda: block(fjx(**kwj)), "md_torch": lambda: ftc(**kwt),
+        "jax_grad": lambda: block(jvg(*x0s)), "torch_grad": lambda: tvg(*t0s)}, budget))
     for name, (v, *g) in [("matdiff numpy", out), ("matdiff jax", outj),
                           ("matdiff torch", outc), ("jax.grad", (outa[0], *outa[1])),
                           ("torch.func.grad", (outt[1], *outt[0]))]:
