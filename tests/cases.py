@@ -764,7 +764,13 @@ def _layer_norm(X, axis=1):
     return Xc / np.sqrt((Xc ** 2).mean(axis=axis, keepdims=True) + 0.001)
 
 
-case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum())
+case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum(),
+     "diag(1./sqrt(0.001 + mean((X - mean(X, 2)*ones(d)').^2, 2)))*G - "
+     "(((diag(G*(X - mean(X, 2)*ones(d)')')./sqrt(0.001 + mean((X - mean(X, 2)*ones(d)').^2, "
+     "2)).^3)*ones(1, d)).*(X - mean(X, 2)*ones(d)'))/d - diag(1./sqrt(0.001 + mean((X - "
+     "mean(X, 2)*ones(d)').^2, 2)))*mean(G, 2)*ones(d)'")
+# a small constant stays as typed, not 0.001*(1 + 1000*x'*x)
+case("sqrt(x'*x + 0.001)", "x", lambda x: np.sqrt(x.T @ x + 0.001), "x/sqrt(0.001 + x'*x)")
 _XV = "(x - mean(x)*ones(n))"
 LAYER_NORM_VECTOR = f"g'*{_XV}/sqrt(mean({_XV}.^2) + 0.001)"
 case(LAYER_NORM_VECTOR, "x", lambda g, x: g.T @ _layer_norm(x, 0))

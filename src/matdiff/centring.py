@@ -13,25 +13,71 @@ next to the ``ones`` outside: then every such term merges and the sum gets no lo
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from . import algebra as A
-from .ir import Add, Dim, Expr, Mul, Num, Ones, Pow, size_of, split_product
+from . import functions as F
+from .ir import (
+    Add,
+    Diag,
+    Dim,
+    Expr,
+    Hadamard,
+    Mul,
+    Num,
+    Ones,
+    Pow,
+    size,
+    size_of,
+    split_product,
+)
 
 
 def collect_means(e: Expr) -> Expr:
-    """``ones*(a + ones*b)*c`` as ``ones*a*c + ones*ones*b*c`` (merged), else ``e``."""
+    """``ones*(a + ones*b)*c`` as ``ones*a*c + ones*ones*b*c`` (merged), else ``e``; a sum
+    next to ``ones`` is also distributed when that writes it shorter (a term that vanishes:
+    the centred ``(X - X*ones(d, d)/d)*ones(d, d)`` is 0)."""
     if not isinstance(e, Mul):
         return e
     fs = list(e.factors)
     for i, f in enumerate(fs):
-        if not isinstance(f, Add):
-            continue
         left = i > 0 and isinstance(fs[i - 1], Ones)
         right = i + 1 < len(fs) and isinstance(fs[i + 1], Ones)
-        if (left and _has_end_ones(f, 0)) or (right and _has_end_ones(f, -1)):
-            before, after = fs[:i], fs[i + 1:]
-            out = A.add_list(A.mul_list([*before, t, *after]) for t in f.terms)
-            return collect_means(out)
+        if not (left or right):
+            continue
+        if isinstance(f, Hadamard):  # (v*ones(1, k)).*Y next to ones: diag(v)*Y
+            scaled = _as_scaling(f, right)
+            if scaled is not None:
+                out = collect_means(A.mul_list([*fs[:i], scaled, *fs[i + 1:]]))
+                if size(out) < size(e):
+                    return out
+            continue
+        if not isinstance(f, Add):
+            continue
+        before, after = fs[:i], fs[i + 1:]
+        out = A.add_list(collect_means(A.mul_list([*before, t, *after])) for t in f.terms)
+        if (left and _has_end_ones(f, 0)) or (right and _has_end_ones(f, -1)) \
+                or size(out) < size(e):
+            return out
     return e
+
+
+def _as_scaling(h: Hadamard, ones_right: bool) -> Expr | None:
+    """``(v*ones(1, k)).*Y`` as ``diag(v)*Y`` (for ones on the right of it) and
+    ``(ones(k, 1)*w').*Y`` as ``Y*diag(w)`` (ones on its left); else None."""
+    for j, g in enumerate(h.factors):
+        _, scalars, chain = split_product(g)
+        if len(chain) != 2:
+            continue
+        v, o = chain if ones_right else chain[::-1]
+        if not isinstance(o, Ones) or o.shape != ((1, o.shape[1]) if ones_right
+                                                  else (o.shape[0], 1)):
+            continue
+        rest = A.hadamard_list([x for k, x in enumerate(h.factors) if k != j])
+        d = F.diag(v if ones_right else A.transpose(v))
+        scale = A.mul_list([*scalars, d])
+        return A.mul_list([scale, rest] if ones_right else [rest, scale])
+    return None
 
 
 def _has_end_ones(s: Add, end: int) -> bool:
@@ -43,10 +89,10 @@ def _has_end_ones(s: Add, end: int) -> bool:
     return False
 
 
-def mean_form(scalars: list[Expr], chain: list[Expr]) -> tuple[list[Expr], int, Dim, Expr] | None:
+def mean_form(scalars: list[Expr], chain: list[Expr]) -> MeanForm | None:
     """``ones(k, n)*Y/n`` as ``ones(k)*mean(Y, 1)`` and ``Y*ones(m, k)/m`` as
-    ``mean(Y, 2)*ones(k)'`` (k = 1: the mean alone): (the scalars left, the dimension,
-    k, Y); else None."""
+    ``mean(Y, 2)*ones(k)'`` (k = 1: the mean alone); a diagonal scaling stays outside,
+    ``diag(v)*mean(G, 2)*ones(k)'``.  None when the chain is no such mean."""
     if len(chain) < 2:
         return None
     for end, dim in ((0, 1), (-1, 2)):
@@ -58,8 +104,24 @@ def mean_form(scalars: list[Expr], chain: list[Expr]) -> tuple[list[Expr], int, 
         if left is None:
             continue
         rest = chain[1:] if end == 0 else chain[:-1]
-        return left, dim, outer, rest[0] if len(rest) == 1 else Mul(tuple(rest))
+        k = 0  # the diagonal scalings on the far side of the mean (they commute with it)
+        while k < len(rest) - 1 and isinstance(rest[-1 - k if end == 0 else k], Diag):
+            k += 1
+        if end == 0:
+            inside, outside = rest[:len(rest) - k], rest[len(rest) - k:]
+        else:
+            inside, outside = rest[k:], rest[:k]
+        y = inside[0] if len(inside) == 1 else Mul(tuple(inside))
+        return MeanForm(left, dim, outer, y, tuple(outside))
     return None
+
+
+class MeanForm(NamedTuple):
+    scalars: list[Expr]  # the scalar factors left
+    dim: int  # 1: the mean of each column, 2: of each row
+    repeat: Dim  # the size of the ones vector that repeats the mean (1: none)
+    of: Expr  # the matrix (or vector) averaged
+    scaling: tuple[Expr, ...]  # diag(...) factors: after the mean (dim 1), before it (dim 2)
 
 
 def _divided_by(scalars: list[Expr], n: Dim) -> list[Expr] | None:

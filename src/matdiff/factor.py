@@ -181,6 +181,8 @@ def _factor_all(e: Expr) -> Expr:
         return k
     parts = [_parts(t) for t in e.terms]
     number = _common_number([p[0] for p in parts])
+    if max(abs(p[0] / number) for p in parts) >= 100:  # 0.001 + x'*x, not 0.001*(1 + 1000*x'*x)
+        number = Fraction(-1 if all(p[0] < 0 for p in parts) else 1)
     scalars = _common_scalars([p[1] for p in parts])
     chains = [p[2] for p in parts]
     has_chain = all(chains)

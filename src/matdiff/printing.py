@@ -141,6 +141,9 @@ class TextPrinter(Printer):
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
+        decimal = _decimal(v)  # 0.001 as typed, not 1/1000
+        if decimal is not None:
+            return ("-" if v < 0 else "") + decimal, (ATOM if v >= 0 else UNARY)
         return f"{v.numerator}/{v.denominator}", MUL
 
     def sized_call(self, name: str, dims: tuple) -> Shown:
@@ -237,10 +240,12 @@ class TextPrinter(Printer):
         sign = "-" if coeff < 0 else ""
         mean = mean_form(scalars, chain)
         if mean is not None:  # ones(n, n)*X/n: ones(n)*mean(X, 1)
-            scalars, dim, n, rest = mean
+            scalars, dim, n, rest, scaling = mean
             column = self.text(Ones((n, 1)))
             m = f"mean({self.text(rest)}{'' if 1 in rest.shape else f', {dim}'})"
             chain_s = m if n == 1 else f"{column}*{m}" if dim == 1 else f"{m}*{column}'"
+            scale = [self.chain_factor(f) for f in scaling]
+            chain_s = "*".join([chain_s, *scale] if dim == 1 else [*scale, chain_s])
             if (coeff == 1 or coeff == -1) and not scalars:
                 return sign + chain_s, MUL
             pre = self.scalar_part(coeff, scalars, True)
