@@ -769,6 +769,9 @@ case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum(),
      "(((diag(G*(X - mean(X, 2)*ones(d)')')./sqrt(0.001 + mean((X - mean(X, 2)*ones(d)').^2, "
      "2)).^3)*ones(1, d)).*(X - mean(X, 2)*ones(d)'))/d - diag(1./sqrt(0.001 + mean((X - "
      "mean(X, 2)*ones(d)').^2, 2)))*mean(G, 2)*ones(d)'")
+case("norm(x - mean(x)*ones(n))^2", "x", lambda x: sq(x - x.mean()), "2*(x - mean(x))")
+case("(mean(x) - a)^2 where a: scalar", "x", lambda x, a: (x.mean() - a) ** 2,
+     "2*(mean(x) - a)/n * ones(n)")
 # a small constant stays as typed, not 0.001*(1 + 1000*x'*x)
 case("sqrt(x'*x + 0.001)", "x", lambda x: np.sqrt(x.T @ x + 0.001), "x/sqrt(0.001 + x'*x)")
 _XV = "(x - mean(x)*ones(n))"

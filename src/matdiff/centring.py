@@ -27,6 +27,7 @@ from .ir import (
     Num,
     Ones,
     Pow,
+    Sum,
     size,
     size_of,
     split_product,
@@ -134,3 +135,19 @@ def _divided_by(scalars: list[Expr], n: Dim) -> list[Expr] | None:
             kept = [] if k == 0 else [Pow(size, Num(k))]
             return scalars[:i] + kept + scalars[i + 1:]
     return None
+
+
+def sum_means(scalars: list[Expr]) -> tuple[list[Expr], list[Expr]] | None:
+    """``sum(x)/n`` for a vector x of n entries: (the scalars without them, the vectors
+    whose means they are); None when there is none."""
+    means: list[Expr] = []
+    rest = list(scalars)
+    for s in scalars:
+        if not (isinstance(s, Sum) and 1 in s.args[0].shape and s.args[0].shape != (1, 1)):
+            continue
+        r, c = s.args[0].shape
+        left = _divided_by([x for x in rest if x is not s], r if c == 1 else c)
+        if left is not None:
+            rest = left
+            means.append(s.args[0])
+    return (rest, means) if means else None

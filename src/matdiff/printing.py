@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from .algebra import add_list, neg, transpose, transpose_count
-from .centring import mean_form
+from .centring import mean_form, sum_means
 from .ir import (
+    SCALAR,
     Add,
     Commutation,
     Differential,
@@ -238,6 +239,12 @@ class TextPrinter(Printer):
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
+        means = sum_means(scalars)
+        if means is not None:  # sum(x)/n: mean(x)
+            scalars = means[0] + [Sym(f"mean({self.text(v)})", SCALAR, "scalar")
+                                  for v in means[1]]
+            if coeff in (1, -1) and len(scalars) == 1 and not chain:
+                return sign + self.text(scalars[0]), (UNARY if sign else ATOM)
         mean = mean_form(scalars, chain)
         if mean is not None:  # ones(n, n)*X/n: ones(n)*mean(X, 1)
             scalars, dim, n, rest, scaling = mean
