@@ -780,6 +780,20 @@ case(LAYER_NORM_VECTOR, "x", lambda g, x: g.T @ _layer_norm(x, 0))
 ATTENTION = "sum(softmax(Q*K', 2)*V)"
 for _v in ("Q", "K", "V"):
     case(ATTENTION, _v, lambda Q, K, V: (_sm(Q @ K.T, 1) @ V).sum())
+# attention with an upstream gradient G: built from S = softmax(Q*K'/sqrt(d), 2) and the
+# row sums sum((G*V').*S, 2)
+_ATT = "sum(G.*(softmax(Q*K'/sqrt(d), 2)*V)) where d: scalar"
+_S = "softmax(Q*K'/sqrt(d), 2)"
+_DZ = f"((G*V' - sum((G*V').*{_S}, 2)*ones(q)').*{_S})"
+
+
+def _attention(G, Q, K, d, V):
+    return (G * (_sm(Q @ K.T / np.sqrt(d), 1) @ V)).sum()
+
+
+case(_ATT, "Q", _attention, f"{_DZ}*K/sqrt(d)", domain="positive")
+case(_ATT, "K", _attention, f"{_DZ}'*Q/sqrt(d)", domain="positive")
+case(_ATT, "V", _attention, "softmax(K*Q'/sqrt(d), 1)*G", domain="positive")
 case("sum(ones(n))*x'*x where x: vector(n)", "x", lambda x: x.shape[0] * (x.T @ x), "2*n*x")
 
 # ----------------------------------------------------------------------------- known clumsy

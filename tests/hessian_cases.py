@@ -228,9 +228,9 @@ BATCH_CE = "sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))"
 hess(BATCH_CE, "W", lambda X, W, Y: float(_lse_rows(X @ W).sum() - (Y * (X @ W)).sum()))
 hess(BATCH_CE, "X", lambda X, W, Y: float(_lse_rows(X @ W).sum() - (Y * (X @ W)).sum()))
 hess("sum(logsumexp(X, 2))", "X", lambda X: float(_lse_rows(X).sum()),
-     map_text="softmax(X, 2).*(dX - (dX.*softmax(X, 2))*ones(m, m))")
+     map_text="softmax(X, 2).*(dX - sum(dX.*softmax(X, 2), 2)*ones(m)')")
 hess("sum(logsumexp(X, 1))", "X", lambda X: float(_lse_rows(X, 0).sum()),
-     map_text="softmax(X, 1).*(dX - ones(n, n)*(dX.*softmax(X, 1)))")
+     map_text="softmax(X, 1).*(dX - ones(n)*sum(dX.*softmax(X, 1), 1))")
 hess("sum(softmax(X, 2).*A)", "X", lambda X, A: float((_softmax_rows(X) * A).sum()))
 hess("sum(softmax(X, 1).*A)", "X", lambda X, A: float((_softmax_rows(X, 0) * A).sum()))
 hess("sum(G.*(softmax(Q*K', 2)*V))", "Q",

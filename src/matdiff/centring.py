@@ -151,3 +151,17 @@ def sum_means(scalars: list[Expr]) -> tuple[list[Expr], list[Expr]] | None:
             rest = left
             means.append(s.args[0])
     return (rest, means) if means else None
+
+
+def sum_form(chain: list[Expr]) -> tuple[int, Dim, Expr] | None:
+    """``H*ones(k, q)`` as ``sum(H, 2)*ones(q)'`` and ``ones(n, k)*H`` as ``ones(n)*sum(H, 1)``
+    for an elementwise product H (the row sums of ``G.*S`` in a softmax gradient):
+    (the dimension, the size of the ones vector repeating the sums, H); else None."""
+    if len(chain) != 2:
+        return None
+    a, b = chain
+    if isinstance(a, Hadamard) and isinstance(b, Ones) and a.shape[1] != 1:
+        return 2, b.shape[1], a
+    if isinstance(a, Ones) and isinstance(b, Hadamard) and b.shape[0] != 1:
+        return 1, a.shape[0], b
+    return None

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from .algebra import add_list, neg, transpose, transpose_count
-from .centring import mean_form, sum_means
+from .centring import mean_form, sum_form, sum_means
 from .ir import (
     SCALAR,
     Add,
@@ -235,6 +235,13 @@ class TextPrinter(Printer):
             return self.wrap(s)
         return s
 
+    def scaled(self, sign: str, coeff: Number, scalars: list[Expr], chain_s: str) -> Shown:
+        """A product written as its scalars before the text of its matrix part."""
+        if (coeff == 1 or coeff == -1) and not scalars:
+            return sign + chain_s, MUL
+        pre = self.scalar_part(coeff, scalars, True)
+        return sign + pre + (" * " if "/" in pre else "*") + chain_s, MUL
+
     def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
@@ -245,6 +252,13 @@ class TextPrinter(Printer):
                                   for v in means[1]]
             if coeff in (1, -1) and len(scalars) == 1 and not chain:
                 return sign + self.text(scalars[0]), (UNARY if sign else ATOM)
+        sums = sum_form(chain)
+        if sums is not None:  # (G.*S)*ones(q, q): sum(G.*S, 2)*ones(q)'
+            dim, n, h = sums
+            s = f"sum({self.text(h)}, {dim})"
+            column = self.text(Ones((n, 1)))
+            chain_s = s if n == 1 else f"{column}*{s}" if dim == 1 else f"{s}*{column}'"
+            return self.scaled(sign, coeff, scalars, chain_s)
         mean = mean_form(scalars, chain)
         if mean is not None:  # ones(n, n)*X/n: ones(n)*mean(X, 1)
             scalars, dim, n, rest, scaling = mean
@@ -253,10 +267,7 @@ class TextPrinter(Printer):
             chain_s = m if n == 1 else f"{column}*{m}" if dim == 1 else f"{m}*{column}'"
             scale = [self.chain_factor(f) for f in scaling]
             chain_s = "*".join([chain_s, *scale] if dim == 1 else [*scale, chain_s])
-            if (coeff == 1 or coeff == -1) and not scalars:
-                return sign + chain_s, MUL
-            pre = self.scalar_part(coeff, scalars, True)
-            return sign + pre + (" * " if "/" in pre else "*") + chain_s, MUL
+            return self.scaled(sign, coeff, scalars, chain_s)
         if not chain:
             s = self.scalar_part(coeff, scalars, False)
             return sign + s, MUL
