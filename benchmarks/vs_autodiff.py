@@ -610,6 +610,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     sizes = args.sizes or ([50, 200] if args.quick else [100, 1000, 3000])
     start = time.time()
+    load0 = os.getloadavg()[0]
     rows = []
     with threadpool_limits(limits=args.threads):
         blas = sorted({f"{i['internal_api']} {i.get('version')} ({i['num_threads']} thread"
@@ -634,7 +635,8 @@ def main(argv=None) -> int:
             f"{args.threads})"
             f"{f'; the process pinned to CPU {PINNED}' if PINNED is not None else ''}"
             f".  Median wall times; sizes n, m = 2n rows.  Total run "
-            f"{time.time() - start:.0f} s.")
+            f"{time.time() - start:.0f} s; load average {load0:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after (other processes on the machine).")
     text = table(rows, info)
     print(text)
     if not args.quick and not args.sizes and not args.only:
