@@ -388,18 +388,20 @@ def timeit(fn, budget: float, reps: int = 7) -> float:
     return statistics.median(times)
 
 
-def time_together(fns: dict, budget: float, rounds: int = 9) -> dict:
+def time_together(fns: dict, budget: float, rounds: int = 12) -> dict:
     """Median wall times of several functions timed in turn, one call each per round (a
-    warm-up call first): a change in the machine's load hits them all alike.  At least
-    three rounds; more while the budget (per function) lasts."""
+    warm-up call first): a change in the machine's load hits them all alike.  Each round
+    starts one function later (who runs after a heavy call, on cold caches, rotates).  At
+    least three rounds; more while the budget (per function) lasts."""
     times: dict = {k: [] for k in fns}
     for fn in fns.values():
         fn()
+    keys = list(fns)
     start = time.perf_counter()
     for r in range(rounds):
-        for k, fn in fns.items():
+        for k in keys[r % len(keys):] + keys[:r % len(keys)]:
             t = time.perf_counter()
-            fn()
+            fns[k]()
             times[k].append(time.perf_counter() - t)
         if r >= 2 and time.perf_counter() - start > budget * len(fns):
             break
