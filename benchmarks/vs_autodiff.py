@@ -14,8 +14,8 @@ Five functions, each with its value, gradient and Hessian:
 Timed in one run: matdiff's generated NumPy, JAX and PyTorch code (value + gradient; NumPy
 and JAX also value + gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
 torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.  The
-gradients are timed in turn, one call of each per round, so that the load of a shared
-machine weighs on all of them alike.
+gradients are timed in turn, a block of calls of each per round in a random order, so that
+the load of a shared machine weighs on all of them alike.
 
 Three batched rows, one size each, gradients by every variable named:
 
@@ -43,6 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -389,20 +390,28 @@ def timeit(fn, budget: float, reps: int = 7) -> float:
 
 
 def time_together(fns: dict, budget: float, rounds: int = 12) -> dict:
-    """Median wall times of several functions timed in turn, one call each per round (a
-    warm-up call first): a change in the machine's load hits them all alike.  Each round
-    starts one function later (who runs after a heavy call, on cold caches, rotates).  At
-    least three rounds; more while the budget (per function) lasts."""
-    times: dict = {k: [] for k in fns}
-    for fn in fns.values():
+    """Median wall times of several functions timed in turn, so that a change in the
+    machine's load hits them all alike: each round runs every function once, in a new
+    random order, as a block of calls of at least 2 ms (a fast function is called
+    several times in a row and timed warm, as alone; one call, cold, pays for the cache
+    the others took).  At least three rounds; more while the budget (per function) lasts."""
+    reps = {}
+    for k, fn in fns.items():  # a warm-up call, which sizes the block
+        t = time.perf_counter()
         fn()
+        reps[k] = max(1, min(1000, int(2e-3 / max(time.perf_counter() - t, 1e-7))))
+    times: dict = {k: [] for k in fns}
     keys = list(fns)
+    order = random.Random(0)
     start = time.perf_counter()
     for r in range(rounds):
-        for k in keys[r % len(keys):] + keys[:r % len(keys)]:
+        order.shuffle(keys)
+        for k in keys:
+            fn, n = fns[k], reps[k]
             t = time.perf_counter()
-            fns[k]()
-            times[k].append(time.perf_counter() - t)
+            for _ in range(n):
+                fn()
+            times[k].append((time.perf_counter() - t) / n)
         if r >= 2 and time.perf_counter() - start > budget * len(fns):
             break
     return {k: statistics.median(v) for k, v in times.items()}
