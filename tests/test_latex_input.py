@@ -707,6 +707,12 @@ def test_a_bound_used_elsewhere_keeps_the_fraction():
     assert any(r"write \sum_{i=1}^{n}" in n for n in p.notes)
     p = api.compile_program(r"\bar{x}^T A \bar{x}", latex=True)  # no x: a name of its own
     assert p.read_as == "x_bar'*A*x_bar"
+    # where no mean form fits (a sum of outer products, a sum inside another), 1/N stays
+    p = api.compile_program(r"\frac{1}{N}\sum_{i=1}^{N} x_i x_i^T where x_i: column i of X",
+                            latex=True)
+    assert p.read_as == "1/N*(X*X')"
+    p = api.compile_program(r"\sum_j \frac{1}{N}\sum_{i=1}^{N} M_{ij}", latex=True)
+    assert p.read_as == "sum(1/N*(M'*ones))"
 
 
 @pytest.mark.parametrize("text, position, fragment", [

@@ -21,13 +21,13 @@ def mean_of_sum(product: Binary) -> IndexSum | None:
     """``(1/N) * \\sum_{i=1}^{N} t_i`` as the sum marked a mean (or None)."""
     left, right = product.left, product.right
     if not (isinstance(right, IndexSum) and right.upper is not None and right.domain is None
-            and not right.mean):
+            and right.mean is None):
         return None
     if not (isinstance(left, Binary) and left.op == "/" and isinstance(left.left, Number)
             and left.left.value == 1 and isinstance(left.right, Name)
             and left.right.name == right.upper):
         return None
-    return dataclasses.replace(right, mean=True, span=product.span)
+    return dataclasses.replace(right, mean=left, span=product.span)
 
 
 def finish_means(tree: Node, products: dict[int, Node], declared: set[str],
@@ -36,7 +36,7 @@ def finish_means(tree: Node, products: dict[int, Node], declared: set[str],
     names = {n.name for n in walk(tree) if isinstance(n, Name)}
     reverted: dict[int, Node] = {}
     for n in walk(tree):
-        if isinstance(n, IndexSum) and n.mean and id(n) in products and (
+        if isinstance(n, IndexSum) and n.mean is not None and id(n) in products and (
                 n.upper in names or n.upper in declared):
             reverted[id(n)] = products[id(n)]
     if reverted:

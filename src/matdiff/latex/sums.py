@@ -53,7 +53,8 @@ class Sums(Words):
         finally:
             self.bound.pop()
         upper_name = self.bound_name(upper)
-        if isinstance(body, IndexSum) and body.domain is None and domain is None:
+        if isinstance(body, IndexSum) and body.domain is None and domain is None \
+                and body.mean is None:
             names, body = names + body.indices, body.body
         span = Span(t.start, body.span.end)
         return IndexSum(names, domain, body, span, self.text[span.start:span.end],
