@@ -5,9 +5,11 @@
   so only when N appears nowhere else in the formula (else N could mean something else
   there, and the formula is read as written: N a scalar); with no bound
   (``\\frac{1}{n}\\sum_i``) n is a scalar, and a note says how to make it the count.
-* ``\\bar{x}`` is ``mean(x)``, the mean of the entries of x, when x itself appears in the
-  formula (``x``, or its entries ``x_i``) and ``x_bar`` is not declared; otherwise it is
-  a name of its own, ``x_bar``.  Each reading gives a note.
+* ``\\bar{x}`` is ``mean(x)``, the mean of the entries of x, when x (lowercase: a vector or
+  a scalar) itself appears in the formula (``x``, or its entries ``x_i``) and ``x_bar`` is
+  not declared; otherwise it is a name of its own, ``x_bar`` (``\\bar{X}`` of a matrix
+  always: the mean of its rows, of its columns or of all its entries?).  Each reading
+  gives a note.
 """
 
 from __future__ import annotations
@@ -58,7 +60,8 @@ def finish_means(tree: Node, products: dict[int, Node], declared: set[str],
         if not (isinstance(node, Name) and node.name.endswith("_bar")):
             return None
         base = node.name[:-len("_bar")]
-        if node.name in declared or not (base in names or base in entries):
+        if node.name in declared or not base[:1].islower() \
+                or not (base in names or base in entries):  # \bar{X}: a name, X_bar
             return None
         note = f"read \\bar{{{base}}} as mean({base}), the mean of the entries of {base}"
         if note not in notes:
