@@ -67,7 +67,7 @@ def _as_scaling(h: Hadamard, ones_right: bool) -> Expr | None:
     """``(v*ones(1, k)).*Y`` as ``diag(v)*Y`` (for ones on the right of it) and
     ``(ones(k, 1)*w').*Y`` as ``Y*diag(w)`` (ones on its left); else None."""
     for j, g in enumerate(h.factors):
-        _, scalars, chain = split_product(g)
+        coeff, scalars, chain = split_product(g)
         if len(chain) != 2:
             continue
         v, o = chain if ones_right else chain[::-1]
@@ -76,7 +76,7 @@ def _as_scaling(h: Hadamard, ones_right: bool) -> Expr | None:
             continue
         rest = A.hadamard_list([x for k, x in enumerate(h.factors) if k != j])
         d = F.diag(v if ones_right else A.transpose(v))
-        scale = A.mul_list([*scalars, d])
+        scale = A.mul_list([Num(coeff), *scalars, d])
         return A.mul_list([scale, rest] if ones_right else [rest, scale])
     return None
 
