@@ -11,17 +11,31 @@ Five functions, each with its value, gradient and Hessian:
     least squares        1/N*norm(X*W - Y,'fro')^2                 wrt W (n x 10), X m x n
     tanh network         norm(W2*tanh(W1*x) - y)^2                 wrt W1 (5 x n), W2 10 x 5
 
-Timed in one run: matdiff's generated NumPy and JAX code (value + gradient, value +
-gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
-torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.
+Timed in one run: matdiff's generated NumPy, JAX and PyTorch code (value + gradient; NumPy
+and JAX also value + gradient + Hessian), jax.jit(jax.value_and_grad), jax.jit(jax.hessian),
+torch.func.grad_and_value / torch.func.hessian, and a hand-written NumPy closed form.  The
+gradients are timed in turn, a block of calls of each per round in a random order, so that
+the load of a shared machine weighs on all of them alike.
+
+Three batched rows, one size each, gradients by every variable named:
+
+    attention       sum(G.*(softmax(Q*K'/sqrt(d), 2)*V))    wrt Q, K, V (n = m = 512, d = p = 64)
+    cross-entropy   sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))  wrt W (X 4096 x 256, k = 100)
+    layer norm      sum(G.*(diag(1./sqrt(mean(Xc.^2, 2) + e))*Xc))  wrt X (4096 x 256),
+                    Xc = X - mean(X, 2)*ones(d)' typed out in full
+
+For them jax.jit(jax.value_and_grad) takes the data as arguments, as matdiff's code does
+(closed over, XLA computes X'*Y of the cross-entropy once, at compile time).
 Every result is checked equal (relative error < 1e-7) to the hand-written one.
 Median wall times; the BLAS / XLA / torch thread counts are fixed (--threads, default 1)
-and recorded.  An autodiff Hessian is skipped (and the table says why) when its
-memory (parameters x the largest intermediate, for the batched Hessian-vector
-products) exceeds --max-gb, or its time, estimated from its gradient's time,
-exceeds --max-seconds; a Hessian matrix larger than --max-hessian-gb is not formed
-by anyone (matdiff's map form, ``hessian_map_<X>``, is the way to use it).
-The Markdown table goes to stdout and to benchmarks/results/vs_autodiff.md.
+and recorded; with one thread the process is also pinned to one CPU (XLA's CPU runtime
+runs loops and dots on a thread pool of its own whatever XLA_FLAGS say).  An autodiff
+Hessian is skipped (and the table says why) when its memory (parameters x the largest
+intermediate, for the batched Hessian-vector products) exceeds --max-gb, or its time,
+estimated from its gradient's time, exceeds --max-seconds; a Hessian matrix larger than
+--max-hessian-gb is not formed by anyone (matdiff's map form, ``hessian_map_<X>``, is the
+way to use it). The Markdown table goes to stdout and to
+benchmarks/results/vs_autodiff.md.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -43,6 +58,13 @@ os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
                       "intra_op_parallelism_threads=1" if THREADS == 1 else "")
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(THREADS)
+# XLA's CPU runtime splits loops and dots over a pool of its own whatever XLA_FLAGS say
+# (measured: 1.4-1.8 CPU seconds a second on this 2-core machine): one thread means one
+# core, for every library, by the process's CPU affinity
+PINNED = None
+if THREADS == 1 and hasattr(os, "sched_setaffinity"):
+    PINNED = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {PINNED})
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -240,7 +262,110 @@ class Network(Problem):
         return 10
 
 
+# ----------------------------------------------------------------------------- batched rows
+# One size each (the sizes of the issue); gradients by several variables at once.
+
+
+def softmax_rows(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+class Attention(Problem):
+    name, wrt = "attention (n = m = 512, d = p = 64)", ("Q", "K", "V")
+    expr = "sum(G.*(softmax(Q*K'/sqrt(d), 2)*V)) where d: scalar"
+    size = "512"
+
+    def data(self, n, rng):
+        n, m, d, p = (512, 512, 64, 64) if n >= 512 else (n, n, 8, 8)
+        return {"G": rng.standard_normal((n, p)), "Q": rng.standard_normal((n, d)),
+                "K": rng.standard_normal((m, d)), "d": float(d),
+                "V": rng.standard_normal((m, p))}
+
+    def hand(self, G, Q, K, d, V):
+        c = 1 / np.sqrt(d)
+        S = softmax_rows(c * (Q @ K.T))
+        GV = G @ V.T
+        dZ = S * (GV - (GV * S).sum(axis=1, keepdims=True))
+        return np.vdot(G, S @ V), c * (dZ @ K), c * (dZ.T @ Q), S.T @ G
+
+    def jax_f(self, d):
+        def f(Q, K, V, data):
+            c = 1 / jnp.sqrt(data["d"])
+            return jnp.sum(data["G"] * (jax.nn.softmax(c * (Q @ K.T), axis=1) @ V))
+        return f, (d["Q"], d["K"], d["V"])
+
+    def torch_f(self, d):
+        G, c = d["G"], 1 / float(np.sqrt(d["d"]))
+        return ((lambda Q, K, V: (G * (torch.softmax(c * (Q @ K.T), 1) @ V)).sum()),
+                (d["Q"], d["K"], d["V"]))
+
+
+class CrossEntropy(Problem):
+    name, wrt = "softmax cross-entropy (n = 4096, d = 256, k = 100)", ("W",)
+    expr = "sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))"
+    size = "4096"
+
+    def data(self, n, rng):
+        n, d, k = (4096, 256, 100) if n >= 512 else (n, 16, 10)
+        return {"X": rng.standard_normal((n, d)) / np.sqrt(d), "W": rng.standard_normal((d, k)),
+                "Y": np.eye(k)[rng.integers(0, k, n)]}
+
+    def hand(self, X, W, Y):
+        Z = X @ W
+        m = Z.max(axis=1, keepdims=True)
+        E = np.exp(Z - m)
+        s = E.sum(axis=1, keepdims=True)
+        return (m + np.log(s)).sum() - np.vdot(Y, Z), X.T @ (E / s - Y)
+
+    def jax_f(self, d):
+        def f(W, data):
+            Z = data["X"] @ W
+            return jnp.sum(jax.nn.logsumexp(Z, axis=1)) - jnp.sum(data["Y"] * Z)
+        return f, (d["W"],)
+
+    def torch_f(self, d):
+        X, Y = d["X"], d["Y"]
+        return (lambda W: torch.logsumexp(X @ W, 1).sum() - (Y * (X @ W)).sum()), (d["W"],)
+
+
+LN = "(X - mean(X, 2)*ones(d)')"  # each row of X centred
+
+
+class LayerNorm(Problem):
+    name, wrt = "layer norm (n = 4096, d = 256)", ("X",)
+    expr = (f"sum(G.*(diag(1./sqrt(mean({LN}.^2, 2) + e))*{LN})) where e: scalar")
+    size = "4096"
+
+    def data(self, n, rng):
+        n, d = (4096, 256) if n >= 512 else (n, 16)
+        return {"G": rng.standard_normal((n, d)), "X": rng.standard_normal((n, d)), "e": 1e-5}
+
+    def hand(self, G, X, e):
+        Xc = X - X.mean(axis=1, keepdims=True)
+        r = 1 / np.sqrt((Xc * Xc).mean(axis=1, keepdims=True) + e)
+        Xh = Xc * r
+        grad = r * (G - G.mean(axis=1, keepdims=True) - Xh * (G * Xh).mean(axis=1, keepdims=True))
+        return np.vdot(G, Xh), grad
+
+    def jax_f(self, d):
+        def f(X, data):
+            Xc = X - jnp.mean(X, axis=1, keepdims=True)
+            r = 1 / jnp.sqrt(jnp.mean(Xc * Xc, axis=1, keepdims=True) + data["e"])
+            return jnp.sum(data["G"] * Xc * r)
+        return f, (d["X"],)
+
+    def torch_f(self, d):
+        G, e = d["G"], float(d["e"])
+
+        def f(X):
+            Xc = X - X.mean(1, keepdim=True)
+            return (G * Xc / torch.sqrt((Xc * Xc).mean(1, keepdim=True) + e)).sum()
+        return f, (d["X"],)
+
+
 PROBLEMS = [Quadratic(), Logistic(), Factorization(), LeastSquares(), Network()]
+BATCHED = [Attention(), CrossEntropy(), LayerNorm()]
 
 
 # ----------------------------------------------------------------------------- timing
@@ -262,6 +387,34 @@ def timeit(fn, budget: float, reps: int = 7) -> float:
         if time.perf_counter() - start > budget:
             break
     return statistics.median(times)
+
+
+def time_together(fns: dict, budget: float, rounds: int = 12) -> dict:
+    """Median wall times of several functions timed in turn, so that a change in the
+    machine's load hits them all alike: each round runs every function once, in a new
+    random order, as a block of calls of at least 2 ms (a fast function is called
+    several times in a row and timed warm, as alone; one call, cold, pays for the cache
+    the others took).  At least three rounds; more while the budget (per function) lasts."""
+    reps = {}
+    for k, fn in fns.items():  # a warm-up call, which sizes the block
+        t = time.perf_counter()
+        fn()
+        reps[k] = max(1, min(1000, int(2e-3 / max(time.perf_counter() - t, 1e-7))))
+    times: dict = {k: [] for k in fns}
+    keys = list(fns)
+    order = random.Random(0)
+    start = time.perf_counter()
+    for r in range(rounds):
+        order.shuffle(keys)
+        for k in keys:
+            fn, n = fns[k], reps[k]
+            t = time.perf_counter()
+            for _ in range(n):
+                fn()
+            times[k].append((time.perf_counter() - t) / n)
+        if r >= 2 and time.perf_counter() - start > budget * len(fns):
+            break
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def block(x):
@@ -299,38 +452,52 @@ def run_one(prob: Problem, n: int, args) -> Row:
     rng = np.random.default_rng(n)
     d = prob.data(n, rng)
     budget = args.budget
-    md_np = matdiff.compile(prob.expr, prob.wrt, "numpy")
-    md_np_h = matdiff.compile(prob.expr, prob.wrt, "numpy", hessian=True)
-    md_jx = matdiff.compile(prob.expr, prob.wrt, "jax")
-    md_jx_h = matdiff.compile(prob.expr, prob.wrt, "jax", hessian=True)
-    fnp, fnp_h = md_np.module.f, md_np_h.module.f
-    fjx, fjx_h = md_jx.module.f, md_jx_h.module.f
+    batched = isinstance(prob.wrt, tuple)
+    wrts = list(prob.wrt) if batched else [prob.wrt]
+    md_np = matdiff.compile(prob.expr, wrts, "numpy")
+    md_jx = matdiff.compile(prob.expr, wrts, "jax")
+    md_tc = matdiff.compile(prob.expr, wrts, "torch")
+    fnp, fjx, ftc = md_np.module.f, md_jx.module.f, md_tc.module.f
     dj = {k: jnp.asarray(v) for k, v in d.items()}
     dt = {k: torch.as_tensor(v) for k, v in d.items()}
     py = {v.name: v.py for v in md_np.spec.variables}
     kw = {py[k]: v for k, v in d.items()}
     kwj = {py[k]: v for k, v in dj.items()}
+    kwt = {py[k]: v for k, v in dt.items()}
 
     # ---- gradients
-    ref_v, ref_g = prob.hand(**d)
-    row.t["hand"] = timeit(lambda: prob.hand(**d), budget)
+    ref_v, *ref_g = prob.hand(**d)
     out = fnp(**kw)
-    row.t["md_np"] = timeit(lambda: fnp(**kw), budget)
     outj = block(fjx(**kwj))
-    row.t["md_jax"] = timeit(lambda: block(fjx(**kwj)), budget)
+    outc = ftc(**kwt)
     jf, x0 = prob.jax_f(dj)
-    jvg = jax.jit(jax.value_and_grad(jf))
-    outa = block(jvg(x0))
-    row.t["jax_grad"] = timeit(lambda: block(jvg(x0)), budget)
+    x0s = x0 if batched else (x0,)
+    argnums = tuple(range(len(x0s)))
+    jvg = jax.jit(jax.value_and_grad(jf, argnums=argnums))
+    if batched:  # the data are arguments, as matdiff's are: XLA cannot fold X'*Y once
+        x0s = (*x0s, {k: v for k, v in dj.items() if k not in wrts})
+    outa = block(jvg(*x0s))
     tf, t0 = prob.torch_f(dt)
-    tvg = torch.func.grad_and_value(tf)
-    outt = tvg(t0)
-    row.t["torch_grad"] = timeit(lambda: tvg(t0), budget)
-    for name, (v, g) in [("matdiff numpy", out), ("matdiff jax", outj), ("jax.grad", outa),
-                         ("torch.func.grad", outt[::-1])]:
-        err = max(rel(v, ref_v), rel(np.asarray(g), ref_g))
+    t0s = t0 if batched else (t0,)
+    tvg = torch.func.grad_and_value(tf, argnums=argnums)
+    outt = tvg(*t0s)
+    row.t.update(time_together({
+        "hand": lambda: prob.hand(**d), "md_np": lambda: fnp(**kw),
+        "md_jax": lambda: block(fjx(**kwj)), "md_torch": lambda: ftc(**kwt),
+        "jax_grad": lambda: block(jvg(*x0s)), "torch_grad": lambda: tvg(*t0s)}, budget))
+    for name, (v, *g) in [("matdiff numpy", out), ("matdiff jax", outj),
+                          ("matdiff torch", outc), ("jax.grad", (outa[0], *outa[1])),
+                          ("torch.func.grad", (outt[1], *outt[0]))]:
+        err = max([rel(v, ref_v)] + [rel(np.asarray(a), b) for a, b in zip(g, ref_g)])
         if not err < 1e-7:
             row.errors.append(f"{name} gradient differs: {err:.1e}")
+    if batched:  # gradients only: their Hessians are 10^10 entries and more
+        for key in ("md_np_h", "md_jax_h", "hand_h", "jax_h", "torch_h"):
+            row.t[key] = "-"
+        return row
+    md_np_h = matdiff.compile(prob.expr, prob.wrt, "numpy", hessian=True)
+    md_jx_h = matdiff.compile(prob.expr, prob.wrt, "jax", hessian=True)
+    fnp_h, fjx_h = md_np_h.module.f, md_jx_h.module.f
 
     # ---- Hessians
     k = prob.nparams(n)
@@ -404,23 +571,33 @@ def speedup(slow, fast) -> str:
     return "-"
 
 
+def size_of(r: Row) -> str:
+    return getattr(r.problem, "size", None) if r.n >= 512 and isinstance(r.problem.wrt, tuple) \
+        else str(r.n)
+
+
 def table(rows: list[Row], info: str) -> str:
     out = [info, "", "Gradients (value and gradient):", "",
-           "| function | n | matdiff NumPy | matdiff JAX | hand NumPy | jax.jit(grad) | "
-           "torch.func.grad | NumPy / hand | best matdiff / jax.grad |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+           "| function | n | matdiff NumPy | matdiff JAX | matdiff PyTorch | hand NumPy | "
+           "jax.jit(grad) | torch.func.grad | NumPy / hand | best matdiff / jax.grad | "
+           "best matdiff / best other |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         t = r.t
-        best = min(t["md_np"], t["md_jax"])
-        out.append(f"| {r.problem.name} | {r.n} | {fmt(t['md_np'])} | {fmt(t['md_jax'])} | "
-                   f"{fmt(t['hand'])} | {fmt(t['jax_grad'])} | {fmt(t['torch_grad'])} | "
-                   f"{ratio(t['md_np'], t['hand'])} | {ratio(best, t['jax_grad'])} |")
+        best = min(t["md_np"], t["md_jax"], t["md_torch"])
+        other = min(t["hand"], t["jax_grad"], t["torch_grad"])
+        out.append(f"| {r.problem.name} | {size_of(r)} | {fmt(t['md_np'])} | {fmt(t['md_jax'])} | "
+                   f"{fmt(t['md_torch'])} | {fmt(t['hand'])} | {fmt(t['jax_grad'])} | "
+                   f"{fmt(t['torch_grad'])} | {ratio(t['md_np'], t['hand'])} | "
+                   f"{ratio(best, t['jax_grad'])} | {ratio(best, other)} |")
     out += ["", "Hessians (value, gradient and Hessian matrix; autodiff: the Hessian alone):", "",
             "| function | n | matdiff NumPy | matdiff JAX | hand NumPy | jax.jit(hessian) | "
             "torch.func.hessian | jax.hessian / matdiff | torch / matdiff |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         t = r.t
+        if isinstance(r.problem.wrt, tuple):
+            continue  # gradients only
         out.append(f"| {r.problem.name} | {r.n} | {fmt(t.get('md_np_h'))} | "
                    f"{fmt(t.get('md_jax_h'))} | {fmt(t.get('hand_h'))} | {fmt(t.get('jax_h'))} | "
                    f"{fmt(t.get('torch_h'))} | {speedup(t.get('jax_h'), t.get('md_np_h'))} | "
@@ -444,6 +621,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     sizes = args.sizes or ([50, 200] if args.quick else [100, 1000, 3000])
     start = time.time()
+    load0 = os.getloadavg()[0]
     rows = []
     with threadpool_limits(limits=args.threads):
         blas = sorted({f"{i['internal_api']} {i.get('version')} ({i['num_threads']} thread"
@@ -455,12 +633,21 @@ def main(argv=None) -> int:
                 r = run_one(prob, n, args)
                 rows.append(r)
                 print(f"# {prob.name} n={n} done at {time.time() - start:.0f} s", file=sys.stderr)
+        for prob in BATCHED:
+            if args.only and args.only not in prob.name:
+                continue
+            n = 64 if args.quick else 512
+            rows.append(run_one(prob, n, args))
+            print(f"# {prob.name} done at {time.time() - start:.0f} s", file=sys.stderr)
     info = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; numpy {np.__version__}, jax {jax.__version__}, "
             f"torch {torch.__version__}; float64.  Threads fixed to {args.threads}: "
             f"{'; '.join(blas)}; XLA single-threaded (XLA_FLAGS), torch.set_num_threads("
-            f"{args.threads}).  Median wall times; sizes n, m = 2n rows.  Total run "
-            f"{time.time() - start:.0f} s.")
+            f"{args.threads})"
+            f"{f'; the process pinned to CPU {PINNED}' if PINNED is not None else ''}"
+            f".  Median wall times; sizes n, m = 2n rows.  Total run "
+            f"{time.time() - start:.0f} s; load average {load0:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after (other processes on the machine).")
     text = table(rows, info)
     print(text)
     if not args.quick and not args.sizes and not args.only:

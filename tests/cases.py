@@ -749,10 +749,53 @@ case("mean(X, 1)*v", "v", lambda X, v: X.mean(axis=0, keepdims=True) @ v)
 case("u'*mean(X, 2)", "X", lambda u, X: u.T @ X.mean(axis=1, keepdims=True))
 case("mean(X)", "X", lambda X: X.mean())
 case("norm(X - ones(n)*mean(X, 1), 'fro')^2", "X",
-     lambda X: sq(X - X.mean(axis=0, keepdims=True)))
+     lambda X: sq(X - X.mean(axis=0, keepdims=True)), "2*(X - ones(n)*mean(X, 1))")
+case("norm(X - mean(X, 2)*ones(m)', 'fro')^2", "X",
+     lambda X: sq(X - X.mean(axis=1, keepdims=True)), "2*(X - mean(X, 2)*ones(m)')")
+case("sum(exp(X - ones(n)*mean(X, 1)))", "X",
+     lambda X: np.exp(X - X.mean(axis=0, keepdims=True)).sum(),
+     "exp(X - ones(n)*mean(X, 1)) - ones(n)*mean(exp(X - ones(n)*mean(X, 1)), 1)")
+# layer norm: each row of X centred and scaled to unit variance (eps = 0.001), by its input;
+# the vector form, one x
+_XC = "(X - mean(X, 2)*ones(d)')"
+LAYER_NORM = f"sum(G.*(diag(1./sqrt(mean({_XC}.^2, 2) + 0.001))*{_XC})) where X: matrix(n, d)"
+
+
+def _layer_norm(X, axis=1):
+    Xc = X - X.mean(axis=axis, keepdims=True)
+    return Xc / np.sqrt((Xc ** 2).mean(axis=axis, keepdims=True) + 0.001)
+
+
+case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum(),
+     "diag(1./sqrt(0.001 + mean((X - mean(X, 2)*ones(d)').^2, 2)))*G - "
+     "(((diag(G*(X - mean(X, 2)*ones(d)')')./sqrt(0.001 + mean((X - mean(X, 2)*ones(d)').^2, "
+     "2)).^3)*ones(1, d)).*(X - mean(X, 2)*ones(d)'))/d - diag(1./sqrt(0.001 + mean((X - "
+     "mean(X, 2)*ones(d)').^2, 2)))*mean(G, 2)*ones(d)'")
+case("norm(x - mean(x)*ones(n))^2", "x", lambda x: sq(x - x.mean()), "2*(x - mean(x))")
+case("(mean(x) - a)^2 where a: scalar", "x", lambda x, a: (x.mean() - a) ** 2,
+     "2*(mean(x) - a)/n * ones(n)")
+# a small constant stays as typed, not 0.001*(1 + 1000*x'*x)
+case("sqrt(x'*x + 0.001)", "x", lambda x: np.sqrt(x.T @ x + 0.001), "x/sqrt(0.001 + x'*x)")
+_XV = "(x - mean(x)*ones(n))"
+LAYER_NORM_VECTOR = f"g'*{_XV}/sqrt(mean({_XV}.^2) + 0.001)"
+case(LAYER_NORM_VECTOR, "x", lambda g, x: g.T @ _layer_norm(x, 0))
 ATTENTION = "sum(softmax(Q*K', 2)*V)"
 for _v in ("Q", "K", "V"):
     case(ATTENTION, _v, lambda Q, K, V: (_sm(Q @ K.T, 1) @ V).sum())
+# attention with an upstream gradient G: built from S = softmax(Q*K'/sqrt(d), 2) and the
+# row sums sum((G*V').*S, 2)
+_ATT = "sum(G.*(softmax(Q*K'/sqrt(d), 2)*V)) where d: scalar"
+_S = "softmax(Q*K'/sqrt(d), 2)"
+_DZ = f"((G*V' - sum((G*V').*{_S}, 2)*ones(q)').*{_S})"
+
+
+def _attention(G, Q, K, d, V):
+    return (G * (_sm(Q @ K.T / np.sqrt(d), 1) @ V)).sum()
+
+
+case(_ATT, "Q", _attention, f"{_DZ}*K/sqrt(d)", domain="positive")
+case(_ATT, "K", _attention, f"{_DZ}'*Q/sqrt(d)", domain="positive")
+case(_ATT, "V", _attention, "softmax(K*Q'/sqrt(d), 1)*G", domain="positive")
 case("sum(ones(n))*x'*x where x: vector(n)", "x", lambda x: x.shape[0] * (x.T @ x), "2*n*x")
 
 # ----------------------------------------------------------------------------- known clumsy

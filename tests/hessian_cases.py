@@ -221,6 +221,42 @@ hess("logsumexp(W*x)", "W", lambda W, x: logsumexp(W @ x),
      "kron(x*x', diag(softmax(W*x)) - softmax(W*x)*softmax(W*x)')",
      "(diag(softmax(W*x)) - softmax(W*x)*softmax(W*x)')*dW*x*x'")
 
+# --- reductions and normalizations along a dimension (1: each column, 2: each row)
+
+
+def _lse_rows(Z, axis=1):
+    m = Z.max(axis=axis, keepdims=True)
+    return m + np.log(np.exp(Z - m).sum(axis=axis, keepdims=True))
+
+
+def _softmax_rows(Z, axis=1):
+    return np.exp(Z - _lse_rows(Z, axis))
+
+
+BATCH_CE = "sum(logsumexp(X*W, 2)) - sum(Y.*(X*W))"
+hess(BATCH_CE, "W", lambda X, W, Y: float(_lse_rows(X @ W).sum() - (Y * (X @ W)).sum()))
+hess(BATCH_CE, "X", lambda X, W, Y: float(_lse_rows(X @ W).sum() - (Y * (X @ W)).sum()))
+hess("sum(logsumexp(X, 2))", "X", lambda X: float(_lse_rows(X).sum()),
+     map_text="softmax(X, 2).*(dX - sum(dX.*softmax(X, 2), 2)*ones(m)')")
+hess("sum(logsumexp(X, 1))", "X", lambda X: float(_lse_rows(X, 0).sum()),
+     map_text="softmax(X, 1).*(dX - ones(n)*sum(dX.*softmax(X, 1), 1))")
+hess("sum(softmax(X, 2).*A)", "X", lambda X, A: float((_softmax_rows(X) * A).sum()))
+hess("sum(softmax(X, 1).*A)", "X", lambda X, A: float((_softmax_rows(X, 0) * A).sum()))
+hess("sum(G.*(softmax(Q*K', 2)*V))", "Q",
+     lambda G, Q, K, V: float((G * (_softmax_rows(Q @ K.T) @ V)).sum()))
+hess("sum(G.*(softmax(Q*K', 2)*V))", "K",
+     lambda G, Q, K, V: float((G * (_softmax_rows(Q @ K.T) @ V)).sum()))
+hess("mean((X*w - y).^2)", "w", lambda X, w, y: float(np.mean((X @ w - y) ** 2)),
+     "2/n * X'*X")
+hess("norm(X - ones(n)*mean(X, 1), 'fro')^2", "X",
+     lambda X: float(sq(X - X.mean(axis=0, keepdims=True))),
+     map_text="2*(dX - ones(n)*mean(dX, 1))")
+hess("mean(X*w)^2", "w", lambda X, w: float(np.mean(X @ w) ** 2))
+hess("sum(mean(X, 2).^3)", "X", lambda X: float((X.mean(axis=1) ** 3).sum()))
+jac("softmax(X, 2)*v", "X", lambda X, v: _softmax_rows(X) @ v)
+jac("logsumexp(X, 1)", "X", lambda X: _lse_rows(X, 0))
+jac("mean(X, 2)", "X", lambda X: X.mean(axis=1, keepdims=True))
+
 # --- Gaussian log-likelihood
 
 GAUSS_MEAN = "1/2*(x - mu)'*inv(Sigma)*(x - mu) + 1/2*logdet(Sigma)"

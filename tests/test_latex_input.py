@@ -130,7 +130,8 @@ TABLE: list[tuple[str, str, str]] = [
     (r"\sum_i x_i y_i", "x'*y", "normal"),
     (r"\sum_{i,j} M_{ij}", "sum(M)", "normal"),
     (r"\sum_{i} x_i^2", "norm(x)^2", "normal"),
-    (r"\frac{1}{n}\sum_{i=1}^n x_i", "1/n*sum(x)", "normal"),
+    # the bound n is the number of terms (x has n entries): the mean, n no scalar of its own
+    (r"\frac{1}{n}\sum_{i=1}^n x_i", "mean(x)", "normal"),
     (r"\sum_{ij} A_{ij}^2", "norm(A, 'fro')^2", "normal"),
     (r"\sum_{i=1}^m\sum_{j=1}^n (X_{ij} - (UV^T)_{ij})^2", "norm(X - U*V', 'fro')^2", "normal"),
     (r"\sum_{i,j} x_i A_{ij} x_j", "x'*A*x", "normal"),
@@ -147,7 +148,7 @@ TABLE: list[tuple[str, str, str]] = [
     ((r"\frac{1}{2}\sum_{i=1}^{n}\left(\mathbf{w}^{\top}\mathbf{x}_i - y_i\right)^2 "
       r"where x_i: row i of X"), "1/2*norm(X*w - y)^2", "normal"),
     (r"\frac{1}{N}\sum_{i=1}^{N} (y_i - w^T x_i)^2 where x_i: column i of X",
-     "1/N*norm(y - X'*w)^2", "normal"),
+     "mean((y - X'*w).^2)", "normal"),  # N the number of terms
     (r"\sum_i \log(1 + \exp(-y_i x_i^T w)) where x_i: row i of X",
      "sum(log(1 + exp(-y.*(X*w))))", "normal"),
     (r"\sum_{i}\|x_i - c\|^2 where x_i: column i of X", "sum(sum((X - c*ones').^2))", "normal"),
@@ -160,6 +161,16 @@ TABLE: list[tuple[str, str, str]] = [
     (r"\sum_{(i,j) \in \Omega} (M_{ij} - (UV^T)_{ij})^2 where \Omega: mask",
      "norm(Omega.*(M - U*V'), 'fro')^2 where Omega: mask", "normal"),
     (r"\sum_{(i,j)\in\Omega} M_{ij}", "sum(Omega.*M) where Omega: mask", "normal"),
+    # -- means: 1/N before a sum up to N, \bar{x}, \mathbb{E}[...]
+    (r"\frac{1}{n}\sum_{i=1}^{n} x_i^2", "mean(x.^2)", "normal"),
+    (r"\frac{1}{N}\sum_{i=1}^{N} (y_i - w^T x_i)^2 where x_i: row i of X",
+     "mean((y - X*w).^2)", "normal"),
+    (r"\frac{1}{n}\sum_{i=1}^{n} (x_i - \bar{x})^2", "mean((x - mean(x)).^2)", "normal"),
+    (r"\|x - \bar{x}\mathbf{1}\|^2", "norm(x - mean(x)*ones)^2", "normal"),
+    (r"\mathbb{E}[(Xw - y)^2] + \lambda\|w\|^2", "mean((X*w - y).^2) + lambda*norm(w)^2",
+     "normal"),
+    (r"\frac{1}{N}\sum_{i=1}^{N} \log\sum_j \exp(Z_{ij}) - \frac{1}{N}\sum_{i=1}^{N}\sum_j "
+     r"Y_{ij} Z_{ij}", "mean(logsumexp(Z, 2)) - mean(sum(Y.*Z, 2))", "normal"),
 ]
 
 SEEDS = [
@@ -655,3 +666,60 @@ def test_functions_along_a_dimension():
     with pytest.raises(MatdiffError) as info:
         api.compile_program(r"\operatorname{softmax}(X, 3)", latex=True)
     assert info.value.position == 26 and "1 (down the columns) or 2" in info.value.message
+
+
+# (LaTeX, the same function in NumPy, a note it must give)
+MEANS = [
+    (r"\frac{1}{n}\sum_{i=1}^{n} (x_i - \bar{x})^2", lambda x: np.var(x),
+     r"read \bar{x} as mean(x)"),
+    (r"\frac{1}{N}\sum_{i=1}^{N} \|x_i - \mu\|^2 where x_i: row i of X, \mu: vector",
+     lambda X, mu: np.mean(((X - mu.T) ** 2).sum(axis=1)), "as mean("),
+    (r"\frac{1}{N}\sum_{i=1}^{N}\sum_{j} A_{ji}", lambda A: A.sum(axis=0).mean(),
+     "as mean(sum(A, 1))"),
+    (r"\mathbb{E}\left[\log(1 + \exp(-y \odot Xw))\right]",
+     lambda X, w, y: np.mean(np.log1p(np.exp(-y * (X @ w)))), r"read \mathbb{E}[...] as mean"),
+    (r"\mathbb{E}[X]", lambda X: X.mean(), "the mean of the entries"),
+]
+
+
+@pytest.mark.parametrize("latex, ref, note", MEANS, ids=[m[0][:40] for m in MEANS])
+def test_means_in_latex_against_numpy(latex, ref, note):
+    """The mean readings have the value of the NumPy function, their gradients pass the
+    finite-difference check, and a note says how the mean was read."""
+    p = api.compile_program(latex, latex=True)
+    assert any(note in n for n in p.notes), p.notes
+    rng = np.random.default_rng(3)
+    dims = sample_dims([p.expr], rng)
+    values = sample_values(list(p.syms.values()), dims, rng, "normal")
+    want = ref(**values)
+    np.testing.assert_allclose(evaluate(p.expr, values, dims), want, rtol=1e-10)
+    for name in api.differentiable(p):
+        assert api.derive(p, name).check().passed
+
+
+def test_a_bound_used_elsewhere_keeps_the_fraction():
+    """1/n before a sum up to n is the mean only when n appears nowhere else; without an
+    upper bound n is a scalar, and a note says how to write the mean."""
+    p = api.compile_program(r"\frac{1}{n}\sum_{i=1}^{n} x_i^2 + n", latex=True)
+    assert p.read_as.startswith("1/n*norm(x)^2 + n")
+    p = api.compile_program(r"\frac{1}{n}\sum_{i} x_i^2", latex=True)
+    assert p.read_as == "1/n*norm(x)^2"
+    assert any(r"write \sum_{i=1}^{n}" in n for n in p.notes)
+    p = api.compile_program(r"\bar{x}^T A \bar{x}", latex=True)  # no x: a name of its own
+    assert p.read_as == "x_bar'*A*x_bar"
+    # where no mean form fits (a sum of outer products, a sum inside another), 1/N stays
+    p = api.compile_program(r"\frac{1}{N}\sum_{i=1}^{N} x_i x_i^T where x_i: column i of X",
+                            latex=True)
+    assert p.read_as == "1/N*(X*X')"
+    p = api.compile_program(r"\sum_j \frac{1}{N}\sum_{i=1}^{N} M_{ij}", latex=True)
+    assert p.read_as == "sum(1/N*(M'*ones))"
+
+
+@pytest.mark.parametrize("text, position, fragment", [
+    (r"\mathbb{E}_x[f(x)]", 10, "with a script"),
+    (r"\mathbb{E} x", 11, "needs its argument in brackets"),
+])
+def test_expectation_errors(text, position, fragment):
+    with pytest.raises(MatdiffSyntaxError) as info:
+        api.compile_program(text, latex=True)
+    assert fragment in info.value.message and info.value.position == position

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from . import algebra as A
 from . import functions as F
+from .centring import collect_means
 from .ir import Add, Diag, Expr, Hadamard, Kron, Mul, Num, Number, Ones, Pow, size, split_product
 from .textbook import better_diagonal, common_denominator, diagonal_chains, rewrite_product
 
@@ -21,7 +22,7 @@ Node = TypeVar("Node", bound=Expr)
 
 
 def factor(e: Expr) -> Expr:
-    return F.map_bottom_up(e, lambda n: factor_sum(rewrite_product(n)))
+    return F.map_bottom_up(e, lambda n: factor_sum(collect_means(rewrite_product(n))))
 
 
 def _parts(t: Expr) -> tuple[Number, list[Expr], list[Expr]]:
@@ -192,6 +193,8 @@ def _factor_all(e: Expr) -> Expr:
 
 def _factor_parts(e: Add, parts: list[tuple[Number, list[Expr], list[Expr]]]) -> Expr:
     number = _common_number([p[0] for p in parts])
+    if max(abs(p[0] / number) for p in parts) >= 100:  # 0.001 + x'*x, not 0.001*(1 + 1000*x'*x)
+        number = Fraction(-1 if all(p[0] < 0 for p in parts) else 1)
     scalars = _common_scalars([p[1] for p in parts])
     chains = [p[2] for p in parts]
     has_chain = all(chains)

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from .algebra import add_list, neg, transpose, transpose_count
+from .centring import mean_form, sum_form, sum_means
 from .ir import (
+    SCALAR,
     Add,
     Commutation,
     Differential,
@@ -144,6 +146,9 @@ class TextPrinter(Printer):
         v = e.value
         if v.denominator == 1:
             return str(v.numerator), (ATOM if v >= 0 else UNARY)
+        decimal = _decimal(v)  # 0.001 as typed, not 1/1000
+        if decimal is not None:
+            return ("-" if v < 0 else "") + decimal, (ATOM if v >= 0 else UNARY)
         return f"{v.numerator}/{v.denominator}", MUL
 
     def sized_call(self, name: str, dims: tuple) -> Shown:
@@ -234,10 +239,39 @@ class TextPrinter(Printer):
             return self.wrap(s)
         return s
 
+    def scaled(self, sign: str, coeff: Number, scalars: list[Expr], chain_s: str) -> Shown:
+        """A product written as its scalars before the text of its matrix part."""
+        if (coeff == 1 or coeff == -1) and not scalars:
+            return sign + chain_s, MUL
+        pre = self.scalar_part(coeff, scalars, True)
+        return sign + pre + (" * " if "/" in pre else "*") + chain_s, MUL
+
     def print_Mul(self, e: Mul) -> Shown:
 
         coeff, scalars, chain = split_product(self.oriented(e))
         sign = "-" if coeff < 0 else ""
+        means = sum_means(scalars)
+        if means is not None:  # sum(x)/n: mean(x)
+            scalars = means[0] + [Sym(f"mean({self.text(v)})", SCALAR, "scalar")
+                                  for v in means[1]]
+            if coeff in (1, -1) and len(scalars) == 1 and not chain:
+                return sign + self.text(scalars[0]), (UNARY if sign else ATOM)
+        sums = sum_form(chain)
+        if sums is not None:  # (G.*S)*ones(q, q): sum(G.*S, 2)*ones(q)'
+            dim, n, h = sums
+            s = f"sum({self.text(h)}, {dim})"
+            column = self.text(Ones((n, 1)))
+            chain_s = s if n == 1 else f"{column}*{s}" if dim == 1 else f"{s}*{column}'"
+            return self.scaled(sign, coeff, scalars, chain_s)
+        mean = mean_form(scalars, chain)
+        if mean is not None:  # ones(n, n)*X/n: ones(n)*mean(X, 1)
+            scalars, dim, n, rest, scaling = mean
+            column = self.text(Ones((n, 1)))
+            m = f"mean({self.text(rest)}{'' if 1 in rest.shape else f', {dim}'})"
+            chain_s = m if n == 1 else f"{column}*{m}" if dim == 1 else f"{m}*{column}'"
+            scale = [self.chain_factor(f) for f in scaling]
+            chain_s = "*".join([chain_s, *scale] if dim == 1 else [*scale, chain_s])
+            return self.scaled(sign, coeff, scalars, chain_s)
         if not chain:
             s = self.scalar_part(coeff, scalars, False)
             return sign + s, MUL

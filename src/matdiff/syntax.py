@@ -131,6 +131,10 @@ class IndexSum:
     body: Node
     span: Span
     source: str
+    upper: str | None = None  # the name of the upper bound, N of \sum_{i=1}^{N}
+    # \frac{1}{N}\sum_{i=1}^{N}: the 1/N it was written with; the sum is then the mean of
+    # its terms (or that 1/N times the sum, where no mean form fits)
+    mean: Node | None = None
 
 
 Node = (Name | Number | String | Call | Unary | Binary | Transpose | Selection | IndexSum

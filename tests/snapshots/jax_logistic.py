@@ -60,7 +60,7 @@ def _f(y, X, w):
         raise ValueError(f'w must be a vector(m) with m = {m} (the columns of X); got shape {tuple(w.shape)}')
     t1 = -(y * (X @ w))
     value = jax.nn.softplus(t1).sum()
-    grad_w = -(X.T @ (y * jax.nn.sigmoid(t1)))
+    grad_w = -((y * jax.nn.sigmoid(t1)) @ X)
     grad_w = grad_w.reshape(w_shape)
     return value, grad_w
 

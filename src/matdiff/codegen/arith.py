@@ -89,6 +89,7 @@ class NodeArithmetic:
         if not rest:
             node = self.const(num)
             return self.full(self.neg(node) if neg else node, shape)
+        num, rest = self._into_broadcast(num, rest)
         args = ([self.const(num)] if num != 1 else []) + sorted(rest, key=lambda n: n.id)
         if len(args) == 1:
             node = args[0]
@@ -97,6 +98,23 @@ class NodeArithmetic:
         if node.shape != shape and node.shape == SCALAR:
             node = self.full(node, shape)
         return self.neg(node) if neg else node
+
+    def _into_broadcast(self, num: float, rest: list[Node]) -> tuple[float, list[Node]]:
+        """The scalar factors of a product moved into its one broadcast vector, v*ones(1, k)
+        or ones(k, 1)*v': c*X.*(v*ones') costs a pass over the matrix less as
+        X.*((c*v)*ones')."""
+        scalars = [x for x in rest if x.layout == "scalar"]
+        spread = [x for x in rest if x.op == "matmul" and x.layout == "mat"
+                  and any(a.op == "ones" for a in x.args) and x.args[0].shape[1] == 1]
+        if len(spread) != 1 or not (scalars or num != 1):
+            return num, rest
+        b = spread[0]
+        left = b.args[0].op != "ones"
+        v = b.args[0] if left else b.args[1]
+        v = self.mul(([self.const(num)] if num != 1 else []) + scalars + [v], v.shape)
+        args = (v, b.args[1]) if left else (b.args[0], v)
+        moved = self.b.make("matmul", args, None, b.shape)
+        return 1.0, [x for x in rest if x is not b and x.layout != "scalar"] + [moved]
 
     def add(self, xs: list[Node], shape: Shape) -> Node:
         """A sum with signs (``a + b - c``): nested sums flattened, zeros dropped, fills added

@@ -14,6 +14,7 @@ class JaxBackend(Backend):
     name = "jax"
     xp = "jnp"
     imports = ("import numpy as np", "import jax", "import jax.numpy as jnp")
+    transposed_matvec_copies = True
 
     def preamble(self) -> list[str]:
         return ['\n# matdiff computes in float64, as NumPy does\n'

@@ -81,6 +81,7 @@ class Printer:
                 self.dimname[d] = dim_py(d, self.taken)
         self.tmp = "t" if not any(re.fullmatch(r"t\d+", n) for n in self.taken) else "tmp_"
         self.counter = 0
+        self.outputs: set[int] = set()  # the nodes returned (never a read-only view)
 
     def fresh(self) -> str:
         """A new temporary's name."""
@@ -122,6 +123,9 @@ class Printer:
     def emit(self, roots: list[Output]) -> list[str]:
         """The statements computing ``roots``; ``self.final`` then names each output's value."""
         order, uses = schedule([o.node for o in roots])
+        self.outputs = {o.node.id for o in roots}
+        self.from_lse = _softmax_from_logsumexp(order)
+        named = {m.id for m in self.from_lse.values()}
         out_names: dict[int, str] = {}
         for o in roots:
             out_names.setdefault(o.node.id, o.name)
@@ -139,7 +143,8 @@ class Printer:
             elif name is not None and n.op != "arg":
                 body.append(f"{name} = {text}")
                 self.code[n.id] = (name, ATOM)
-            elif inline(n, text, uses.get(n.id, 0), name is not None, bool(stmts)):
+            elif n.id not in named and inline(n, text, uses.get(n.id, 0), name is not None,
+                                              bool(stmts)):
                 self.code[n.id] = (text, prec)
             else:
                 name = self.fresh()
@@ -243,9 +248,29 @@ class Printer:
     def _matmul(self, n: Node) -> Emitted:
         l, r = n.args
         if l.layout == "vec" and r.layout == "vec" and l.shape[1] == 1 and r.shape[0] == 1:
+            if n.id not in self.outputs and (r.op == "ones" or l.op == "ones"):
+                # v*ones(1, q): each row v(i), a broadcast view instead of an n x q array
+                v = f"{self.c(l, ATOM)}[:, None]" if r.op == "ones" else self.c(r, ATOM)
+                return Emitted(self.be.broadcast(v, self.shape_code(n.shape)), ATOM)
             pr = self._reduction_prec()
             return Emitted(self.be.outer(self.c(l, pr), self.c(r, pr)), MUL if pr else ATOM)
+        if self.be.transposed_matvec_copies:
+            # A.T @ v as v @ A, v @ A.T as A @ v: the same product without the transpose
+            if r.layout == "vec" and (a := self._untransposed(l)) is not None:
+                return Emitted(f"{self.c(r, MATMUL)} @ {self.c(a, MATMUL, right=True)}", MATMUL)
+            if l.layout == "vec" and (a := self._untransposed(r)) is not None:
+                return Emitted(f"{self.c(a, MATMUL)} @ {self.c(l, MATMUL, right=True)}", MATMUL)
         return Emitted(f"{self.c(l, MATMUL)} @ {self.c(r, MATMUL, right=True)}", MATMUL)
+
+    def _untransposed(self, n: Node) -> Node | None:
+        """The matrix whose transpose ``n`` is, when it can be written in its place (not
+        when the transpose is named and the matrix is written inline in that name)."""
+        if n.op != "T" or n.layout != "mat":
+            return None
+        a = n.args[0]
+        if self.code[n.id][0].isidentifier() and not self.code[a.id][0].isidentifier():
+            return None
+        return a
 
     @emits("T")
     def _transpose(self, n: Node) -> Emitted:
@@ -335,6 +360,10 @@ class Printer:
 
     @emits(*_CALLS)
     def _call(self, n: Node) -> Emitted:
+        lse = self.from_lse.get(n.id)
+        if lse is not None:  # softmax(x) = exp(x - logsumexp(x)), the latter computed
+            return Emitted(self.be.softmax_from_logsumexp(self.c(n.args[0], ADD),
+                                                          self.c(lse, ATOM), n.attr), ATOM)
         if n.attr is not None:  # softmax or logsumexp of a matrix, along the axis
             return Emitted(self.be.along(n.op, self.c(n.args[0]), n.attr), ATOM)
         return Emitted(_CALLS[n.op](self.be, self.c(n.args[0])), ATOM)
@@ -454,3 +483,16 @@ class Printer:
             assert not stmts
             sub.code[m.id] = (text, prec)
         return sub.code[root.id][0]
+
+
+def _softmax_from_logsumexp(order: list[Node]) -> dict[int, Node]:
+    """The softmax nodes whose logsumexp (same argument, same axis) is computed before them
+    (a value and its gradient): by the softmax's id, that logsumexp node."""
+    lse: dict[tuple[int, object], Node] = {}
+    out: dict[int, Node] = {}
+    for n in order:
+        if n.op == "logsumexp":
+            lse.setdefault((n.args[0].id, n.attr), n)
+        elif n.op == "softmax" and (n.args[0].id, n.attr) in lse:
+            out[n.id] = lse[(n.args[0].id, n.attr)]
+    return out

@@ -9,6 +9,7 @@ is ``x'*y``, ``sum_{i,j} x_i M_{ij} y_j`` is ``x'*M*y``, ...).  The vectorizer
 
 from __future__ import annotations
 
+import dataclasses
 from typing import NoReturn
 
 from ..syntax import IndexSum, Node, Unary
@@ -40,6 +41,12 @@ class SumReducer:
         bound = info.indices
         if info.domain is not None:
             return Val(self.reduce_masked(v, info, src, outermost))
+        if info.mean is not None:  # (1/N)*sum_{i=1}^{N}: the mean, or 1/N times the sum
+            out = self.reduce(v, dataclasses.replace(info, mean=None), src, outermost)
+            mean = self.mean(v, info, src) if not out.axes else None
+            if mean is not None:
+                return Val(mean)
+            return Val(make_binary("*", info.mean, out.node, src), out.axes, out.elem)
         if v.elem == "outer":
             if set(v.axes) != set(bound):
                 self.fail("a partial sum of outer products", src)
@@ -59,6 +66,23 @@ class SumReducer:
                     else make_binary("*", T(v.node), ones_at(src), src))
             return Val(node, free, "scalar")
         return Val(self.full(v, src))
+
+    def mean(self, v: Val, info: IndexSum, src: Node) -> Node | None:
+        """The mean of the terms of a sum over one index (1/N*sum_{i=1}^{N}): of a scalar
+        per index, mean(v); of a column (a row) per index, the mean of the columns (rows);
+        over (i, j), the mean over i of the sums over j: mean(sum(M, 2))."""
+        if len(info.indices) == 2 and set(v.axes) == set(info.indices) and v.elem == "scalar":
+            # the first index runs down the rows of v (its sums over j a column) or across
+            sums = make_call("sum", (v.node, make_number(2 if v.axes == info.indices else 1,
+                                                         src)), src)
+            return make_call("mean", (sums,), src)
+        if len(info.indices) == 1 and len(v.axes) == 1:
+            if v.elem == "scalar":
+                return make_call("mean", (v.node,), src)
+            if v.elem in ("col", "row"):
+                dim = make_number(2 if v.elem == "col" else 1, src)
+                return make_call("mean", (v.node, dim), src)
+        return None
 
     def full(self, v: Val, src: Node) -> Node:
         """The sum of ``v`` over all of its indices, in the nicest matrix form."""

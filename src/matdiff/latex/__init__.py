@@ -44,6 +44,11 @@ What is read (a hand-written tokenizer and recursive-descent parser, no eval):
   (``norm(X, 2)``), ``\\boldsymbol{\\lambda}(S)``; norms ``_*``, ``_{nuc}``, ``_{op}``;
   Frechet derivatives ``L_{\\exp}(X, E)``; selections ``{X}_{1,2}``, ``(AB)_{1,2}``,
   ``\\operatorname{eigvecs}(S)_{:,1}`` (positions from 1);
+* means (:mod:`.means`): ``\\frac{1}{N}\\sum_{i=1}^{N} t_i`` is the mean of the terms when
+  N appears nowhere else (``mean(...)``; over ``(i, j)`` the mean over i of the sums over
+  j), ``\\bar{x}`` is ``mean(x)`` when x appears in the formula, ``\\mathbb{E}[v]`` is
+  ``mean(v)``, the mean of the entries of v with its powers read entry by entry (with a
+  script, ``\\mathbb{E}_x``, it is an error); each gives a note;
 * ``F(U, V) = ...``: the right-hand side is read;
 * sums in index notation (see :mod:`matdiff.index_notation`): ``\\sum_{j=1}^{m}``,
   ``\\sum^{m}_{j'=1}``, ``\\sum_{i,j}``, ``\\sum_{ij}``, ``\\sum_i\\sum_j``,

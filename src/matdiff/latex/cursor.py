@@ -71,6 +71,8 @@ class Cursor:
         self.declared = declared
         self.notes: list[str] = []
         self.choices: dict[tuple[str, int, int], Choice] = {}
+        # (1/N)*\sum_{i=1}^{N} read as a mean: the product as written, by the mean's id
+        self.mean_products: dict[int, Node] = {}
 
     def peek(self, k: int = 0) -> Tok:
         j = self.i + k

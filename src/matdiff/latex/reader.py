@@ -22,6 +22,7 @@ from ..syntax import (
     Unary,
 )
 from .cursor import describe, widen
+from .means import finish_means, mean_of_sum
 from .readings import choose
 from .spectral import SpectralValues
 from .tokens import Tok
@@ -73,7 +74,7 @@ class LatexReader(SpectralValues):
             self.next()
         if self.peek().kind != "eof":
             self.unexpected_after()
-        return node
+        return finish_means(node, self.mean_products, self.declared, self.notes)
 
     def skip_left_hand_side(self) -> None:
         """``F(U, V) = ...``, ``L := ...``: read what follows the one top-level '='."""
@@ -138,13 +139,23 @@ class LatexReader(SpectralValues):
                 if op == "kron":
                     left = Call("kron", (left, right), span, Span(t.start, t.end))
                 else:
-                    left = Binary(op, left, right, span, Span(t.start, t.end))
+                    left = self.product(Binary(op, left, right, span, Span(t.start, t.end)))
             elif self.starts_atom(t):
                 right = self.factor()
-                left = Binary("*", left, right, Span(left.span.start, right.span.end),
-                              Span(right.span.start, right.span.start))
+                left = self.product(Binary("*", left, right, Span(left.span.start,
+                                                                  right.span.end),
+                                           Span(right.span.start, right.span.start)))
             else:
                 return left
+
+    def product(self, node: Binary) -> Node:
+        """A product; ``\\frac{1}{N}\\sum_{i=1}^{N} ...`` the mean of the sum's terms
+        (:mod:`.means`: undone at the end if N appears elsewhere)."""
+        mean = mean_of_sum(node) if node.op == "*" else None
+        if mean is None:
+            return node
+        self.mean_products[id(mean)] = node
+        return mean
 
     def unary(self) -> Node:
         t = self.peek()

@@ -52,10 +52,24 @@ class Sums(Words):
             body = self.term()
         finally:
             self.bound.pop()
-        if isinstance(body, IndexSum) and body.domain is None and domain is None:
+        upper_name = self.bound_name(upper)
+        if isinstance(body, IndexSum) and body.domain is None and domain is None \
+                and body.mean is None:
             names, body = names + body.indices, body.body
         span = Span(t.start, body.span.end)
-        return IndexSum(names, domain, body, span, self.text[span.start:span.end])
+        return IndexSum(names, domain, body, span, self.text[span.start:span.end],
+                        upper_name if len(indices) == 1 else None)
+
+    def bound_name(self, sc: Script | None) -> str | None:
+        """The name an upper bound is, N of ``\\sum_{i=1}^{N}`` (None for anything else)."""
+        if sc is None:
+            return None
+        core = self.core_tokens(sc)
+        if len(core) == 1 and core[0].kind == "letter":
+            return letter_name(core[0].text)
+        if len(core) == 1 and core[0].kind == "cmd" and core[0].text in GREEK:
+            return GREEK[core[0].text]
+        return None
 
     def sum_indices(self, sc: Script) -> tuple[list[tuple[str, int]], Name | None]:
         toks = [t for t in self.script_tokens(sc)]

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ..syntax import (
     Binary,
     Call,
     Name,
     Node,
     Span,
+    rebuild,
 )
 from .cursor import widen
 from .delimiters import Delimiters
@@ -89,7 +92,36 @@ class Words(Delimiters):
             self.i = nxt
             self.note_once("read I as the identity matrix")
             return self.postfix(Name("eye", Span(cmd.start, end)))
+        if content == "E":
+            self.i = nxt
+            return self.expectation(cmd.start, end)
         self.error(f"unsupported LaTeX command \\mathbb{{{content}}}", cmd.start)
+
+    def expectation(self, start: int, end: int) -> Node:
+        """``\\mathbb{E}[v]``: the mean of the entries of v, each equally likely (matdiff
+        has no random variables: an expectation over a distribution is refused)."""
+        t = self.peek()
+        if t.kind == "sym" and t.text in "_^":
+            self.error("\\mathbb{E} with a script (a distribution or a variable to average "
+                       "over) is not read: matdiff reads \\mathbb{E}[v] as the mean of the "
+                       "entries of v; for a sample mean write \\frac{1}{n}\\sum_{i=1}^{n} "
+                       "...", t.start)
+        if not self.opens_group(t):
+            self.error("\\mathbb{E} needs its argument in brackets, as in \\mathbb{E}[v]",
+                       t.start)
+        arg = self.delimited(postfix=False)
+        self.note_once("read \\mathbb{E}[...] as mean(...), the mean of the entries (each "
+                       "entry equally likely)")
+
+        def entrywise(node: Node) -> Node | None:  # the entries' powers: (Xw - y)^2
+            if isinstance(node, Binary) and node.op == "^":
+                self.note_once("read the powers inside \\mathbb{E}[...] entry by entry (.^)")
+                return dataclasses.replace(node, op=".^", left=rebuild(node.left, entrywise),
+                                           right=rebuild(node.right, entrywise))
+            return None
+
+        arg = rebuild(arg, entrywise)
+        return self.postfix(Call("mean", (arg,), Span(start, arg.span.end), Span(start, end)))
 
     def word(self, cmd: Tok) -> Node:
         """\\mathrm, \\text, \\operatorname, ...: a function, a letter, a multi-letter name,
