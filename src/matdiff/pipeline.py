@@ -198,7 +198,21 @@ def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
     program.read_as = getattr(parsed, "plain", None) if latex else None
     program.notes = tuple(getattr(parsed, "notes", ()))
     program.declarations = parsed.declarations + tuple(declarations)
+    program.definitions = parsed.definitions
+    check_definitions(program, tuple(declarations))
     return program
+
+
+def check_definitions(program: Program, extra: tuple[Declaration, ...]) -> None:
+    """A name the where clause defines may not be declared beside it (``--declare``)."""
+    defined = {d.name: d for d in program.definitions}
+    for decl in extra:
+        for name, _ in decl.names:
+            if name in defined:
+                raise MatdiffTypeError(
+                    f"{name!r} is declared a variable and defined in the where clause; a name "
+                    "is either a variable or stands for an expression",
+                    defined[name].name_span.start).with_text(program.text)
 
 
 # --- end of LaTeX and index-notation input ------------------------------------------------
@@ -212,8 +226,15 @@ def differentiable(program: Program) -> list[str]:
 def derive(program: Program, wrt: str) -> Result:
     """The derivative of the program's function with respect to one variable (zero, of the
     right shape, for a variable the function does not use)."""
-    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
     text = program.text
+    defined = next((d for d in program.definitions if d.name == wrt), None)
+    if defined is not None:
+        body = " ".join(text[defined.expr.span.start:defined.expr.span.end].split())
+        body = body if len(body) <= 40 else body[:37] + "..."
+        raise MatdiffTypeError(
+            f"'{wrt}' is defined ({wrt} = {body}), not a variable: differentiate with "
+            "respect to the variables it is made of", defined.name_span.start).with_text(text)
+    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
     if var.kind == "mask":
         raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
                                "differentiated by").with_text(text)
