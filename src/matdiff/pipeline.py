@@ -18,6 +18,7 @@ from . import differentiate as D
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
+from .naming import Shown, name_subexpressions, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
@@ -62,14 +63,46 @@ class Result:
     verdict: Any = None  # a verify.Verdict on the user's own answer, when asked for
     steps: list | None = None  # explain.Step list, when a derivation was asked for
     _check: CheckResult | None = field(default=None, repr=False)
+    _shown: Shown | None = field(default=None, repr=False)
+
+    @property
+    def shown(self) -> Shown:
+        """The result as printed: subexpressions written many times are named once
+        (:mod:`matdiff.naming`); small results have no definitions."""
+        if self._shown is None:
+            p = self.program
+            named = name_subexpressions(self.expr, reserved(p), user_definitions(p))
+            self._shown = show(named, p.order, p.declared_dims)
+        return self._shown
 
     @property
     def text(self) -> str:
-        return to_text(self.expr, self.program.order, self.program.declared_dims)
+        """The result's text; it may use the names of :attr:`definitions`."""
+        return self.shown.text
 
     @property
     def latex(self) -> str:
-        return to_latex(self.expr, self.program.order)
+        return self.shown.latex
+
+    @property
+    def definitions(self) -> tuple[tuple[str, str, str], ...]:
+        """The names the text uses, each as (name, text, LaTeX), in dependency order."""
+        return self.shown.definitions
+
+    @property
+    def text_where(self) -> str:
+        """The text with its definitions (``... where h1 = ..., r = ...``): it parses back
+        on its own, with the variables' declarations, to the same values."""
+        return self.shown.text_where
+
+    @property
+    def latex_where(self) -> str:
+        return self.shown.latex_where
+
+    @property
+    def flat_text(self) -> str:
+        """The text with no definitions (every subexpression written out)."""
+        return to_text(self.expr, self.program.order, self.program.declared_dims)
 
     @property
     def map_text(self) -> str | None:
@@ -118,7 +151,7 @@ class Result:
         return CheckResult(error, bool(rep.passed), rep.outcome, rep.message)
 
     def _repr_latex_(self) -> str:
-        return f"$${self.latex}$$"
+        return f"$${self.latex_where}$$"
 
     def __str__(self) -> str:
         return self.text
@@ -129,6 +162,8 @@ class Result:
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
                                "text": self.text, "latex": self.latex}
+        if self.definitions:  # only then: answers without one stay as they were
+            out["definitions"] = self.shown.definitions_json()
         if self.map is not None:
             out["map"] = self.map_text
             out["map_latex"] = self.map_latex
@@ -139,6 +174,27 @@ class Result:
         if self.verdict is not None:
             out["verify"] = self.verdict.to_json()
         return out
+
+
+def user_definitions(program: Program) -> dict[Expr, str]:
+    """The IR of each of the user's definitions (typed as in the program), by which a
+    result names them; a definition that does not type on its own is left out."""
+    if not program.definitions:
+        return {}
+    from .definitions import expand
+
+    declared: list[Declaration] = []
+    for name, kind in program.types.items():
+        declared.extend(parse_declarations(f"{name}: {kind}"))
+    out: dict[Expr, str] = {}
+    for d in program.definitions:
+        try:
+            body = expand(d.expr, program.definitions, (), program.text)
+            typed = typecheck(Parsed(body, (), program.text), tuple(declared))
+        except MatdiffError:
+            continue
+        out.setdefault(typed.expr, d.name)
+    return out
 
 
 def declarations_from(**kinds: str) -> tuple[Declaration, ...]:
