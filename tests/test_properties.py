@@ -307,7 +307,7 @@ def test_printed_results_round_trip(case):
     result = derive(text, wrt)
     f = result.program.expr
     dims, values = random_point(f, result.expr, result.var, seed=777)
-    assert_reparses_to_same_values(result.text, result.expr, values, dims, "derivative")
+    assert_reparses_to_same_values(result.text_where, result.expr, values, dims, "derivative")
     note(f"function: {result.function}")
     assert_reparses_to_same_values(result.function, f, values, dims, "function")
 

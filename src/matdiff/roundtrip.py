@@ -1,0 +1,68 @@
+"""The round trip of a named result: ``text where h1 = ..., r = ...`` must parse back, with
+the variables' declarations, to an expression of the same values.
+
+:func:`round_trip_error` is part of the self-check (:func:`matdiff.api.answer`): a named
+form that does not parse back, or parses back to other values, is matdiff's bug.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .check import sample_dims, sample_values
+from .errors import MatdiffError
+from .evaluate import EvaluationError, evaluate
+from .parse import parse_declarations
+from .syntax import Declaration
+
+if TYPE_CHECKING:
+    from .pipeline import Result
+
+#: The relative difference allowed between the two values (they are the same arithmetic,
+#: in another order at most).
+TOLERANCE = 1e-8
+
+
+def declarations_of(result: Result) -> tuple[Declaration, ...]:
+    """Each variable of the result's program declared with its type (``W1: matrix(n, m)``)."""
+    out: list[Declaration] = []
+    for name, kind in result.program.types.items():
+        out.extend(parse_declarations(f"{name}: {kind}"))
+    return tuple(out)
+
+
+def round_trip_error(result: Result, seed: int = 0) -> str | None:
+    """None when the result's named text parses back to its values (or it has no
+    definitions); else what went wrong, in words."""
+    if not result.definitions:
+        return None
+    from .pipeline import compile_program
+
+    text = result.text_where
+    try:
+        again = compile_program(text, declarations_of(result))
+    except MatdiffError as e:
+        return f"its named form does not parse back ({e.message})"
+    if again.expr.shape != result.expr.shape:
+        return (f"its named form parses back to shape {again.expr.shape}, not "
+                f"{result.expr.shape}")
+    rng = np.random.default_rng(seed)
+    dims = sample_dims([result.expr, again.expr], rng)
+    syms = {**result.program.syms, **again.syms}
+    values = sample_values(syms.values(), dims, rng, "positive")
+    try:
+        with np.errstate(all="ignore"):
+            want = evaluate(result.expr, values, dims)
+            got = evaluate(again.expr, values, dims)
+    except EvaluationError as e:
+        return f"its named form cannot be evaluated ({e})"
+    finite = np.isfinite(want) & np.isfinite(got)
+    if not finite.any():
+        return None  # no conclusion at this point
+    scale = max(1.0, float(np.max(np.abs(want[finite]))))
+    error = float(np.max(np.abs(got[finite] - want[finite]))) / scale
+    if error > TOLERANCE or (np.isfinite(want) != np.isfinite(got)).any():
+        return f"its named form parses back to other values (relative difference {error:.1e})"
+    return None
