@@ -109,9 +109,10 @@ def name_subexpressions(e: Expr, avoid: frozenset[str] | set[str],
     nodes = list(e.walk())  # children before parents
     present = {id(n) for n in nodes}
     user = {k: v for k, v in user.items() if id(k) in present}
-    if not user and size(e) <= FLAT_UP_TO:
+    own = size(e) > FLAT_UP_TO
+    if not user and not own:
         return Named(e)
-    chosen = _choose(e, nodes, user)
+    chosen = _choose(e, nodes, user, own)
     for _ in range(3):  # a definition that prints tiny is written in place after all
         if not chosen:
             return Named(e)
@@ -149,20 +150,21 @@ def _nameable(n: Expr) -> bool:
     return not (isinstance(n, Mul) and len(n.factors) == 2 and isinstance(n.factors[0], Num))
 
 
-def _choose(e: Expr, nodes: list[Expr], user: dict[Expr, str]) -> set[int]:
-    """The ids of the nodes to name."""
+def _choose(e: Expr, nodes: list[Expr], user: dict[Expr, str], own: bool) -> set[int]:
+    """The ids of the nodes to name (with ``own`` False, only the user's)."""
     flat = _paths(nodes, lambda n: False)
     errors = _back_propagated(nodes)
     chosen: set[int] = set()
     shown: dict[int, int] = {}  # a node's size with its chosen parts written as names
     for n in nodes:  # children first: a node's parts are decided before it
-        own = _own_size(n)
+        extra = _own_size(n)
         if isinstance(n, _TIGHT):  # a sum operand is written in ( )
-            own += 2 * sum(isinstance(c, Add) and id(c) not in chosen for c in n.children)
-        shown[id(n)] = own + sum(2 if id(c) in chosen else shown[id(c)] for c in n.children)
-        repeated = n is not e and _nameable(n) and flat[id(n)] >= 2 \
+            extra += 2 * sum(isinstance(c, Add) and id(c) not in chosen for c in n.children)
+        shown[id(n)] = extra + sum(2 if id(c) in chosen else shown[id(c)] for c in n.children)
+        repeated = own and n is not e and _nameable(n) and flat[id(n)] >= 2 \
             and shown[id(n)] >= MIN_NAMED_SIZE
-        if n in user or repeated or id(n) in errors and shown[id(n)] >= MIN_ERROR_SIZE:
+        error = own and id(n) in errors and shown[id(n)] >= MIN_ERROR_SIZE
+        if n in user or repeated or error:
             chosen.add(id(n))
     # written once after all (inside another named node): not worth a name after all
     count = {id(nodes[-1]): 1}
