@@ -8,8 +8,9 @@ The IR is hash-consed, so a repeated subexpression is one node reached along sev
 paths; :func:`name_subexpressions` counts the paths (how often the flat text would
 write each node) and names a node when it would be written at least twice and is not tiny
 once its own named parts are names.  Small answers stay flat: nothing is named in a result
-whose flat text is under :data:`FLAT_UP_TO` characters (:func:`matdiff.ir.size`), except
-the user's own definitions, which are used wherever their expression occurs.
+whose flat text is under :data:`FLAT_UP_TO` characters (:func:`matdiff.ir.size`), nor
+when the named form with its definitions would be much longer (:func:`present`), except the
+user's own definitions, which are used wherever their expression occurs.
 
 Backpropagation as a person writes it also names the back-propagated errors of a long
 result, each written once even so: an elementwise product with a matrix product among its
@@ -61,12 +62,17 @@ from .shapes import BUILTINS
 if TYPE_CHECKING:
     from .typecheck import Program
 
-__all__ = ["FLAT_UP_TO", "MIN_NAMED_SIZE", "Named", "Shown", "name_subexpressions", "reserved",
-           "show"]
+__all__ = ["FLAT_UP_TO", "MIN_NAMED_SIZE", "Named", "Shown", "name_subexpressions", "present",
+           "reserved", "show"]
 
 #: A result whose flat text is at most this long (about, :func:`matdiff.ir.size`) names
 #: nothing of its own.
 FLAT_UP_TO = 100
+#: Up to this size (:func:`matdiff.ir.size`) a named result is also written out, and shown
+#: so when the named form with its definitions is NAMES_WORTH times as long or longer
+#: (names are worth a little length: nesting is harder to read than a where clause).
+COMPARE_UP_TO = 400
+NAMES_WORTH = 1.25
 #: A node is worth a name when, with its own named parts written as names, it is at least
 #: this long (estimated while choosing, then measured on the printed definition).
 MIN_NAMED_SIZE = 10
@@ -366,6 +372,22 @@ def show(named: Named, order: dict[str, int], sized: frozenset[str]) -> Shown:
     text, latex = TextPrinter(full, sized), LatexPrinter(full)
     defs = tuple((sym.name, text.text(e), latex.text(e)) for sym, e in named.definitions)
     return Shown(text.text(named.body), latex.text(named.body), defs)
+
+
+def present(e: Expr, order: dict[str, int], sized: frozenset[str], avoid: frozenset[str],
+            user: dict[Expr, str] | None = None) -> Shown:
+    """``e`` printed with the names worth giving (:func:`name_subexpressions`), or written
+    out when that is no longer than the named form with its definitions (the user's own
+    names are kept regardless)."""
+    named = name_subexpressions(e, avoid, user)
+    shown = show(named, order, sized)
+    users = set((user or {}).values())
+    if shown.definitions and not any(n in users for n, _, _ in shown.definitions) \
+            and size(e) <= COMPARE_UP_TO:
+        flat = show(Named(e), order, sized)
+        if len(flat.text) * NAMES_WORTH <= len(shown.text_where):
+            return flat
+    return shown
 
 
 def reserved(program: Program) -> frozenset[str]:

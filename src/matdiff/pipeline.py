@@ -18,7 +18,7 @@ from . import differentiate as D
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
-from .naming import Shown, name_subexpressions, reserved, show
+from .naming import Shown, present, reserved
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
@@ -71,8 +71,8 @@ class Result:
         (:mod:`matdiff.naming`); small results have no definitions."""
         if self._shown is None:
             p = self.program
-            named = name_subexpressions(self.expr, reserved(p), user_definitions(p))
-            self._shown = show(named, p.order, p.declared_dims)
+            self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
+                                  user_definitions(p))
         return self._shown
 
     @property
