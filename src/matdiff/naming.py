@@ -1,8 +1,12 @@
 """Named subexpressions in results: a subexpression written many times is written once,
 as a definition, and the result uses its name.
 
-    2*((W2'*((W3'*(...)).*(1 - h2.^2))).*(1 - h1.^2))*x'
-      where h1 = tanh(W1*x), h2 = tanh(W2*h1), h3 = tanh(W3*h2)
+    norm(W4*sigmoid(W3*sigmoid(W2*sigmoid(W1*x))) - y)^2 by W1:
+
+    2*delta1*x'
+      where h1 = sigmoid(W1*x), h2 = sigmoid(W2*h1), h3 = sigmoid(W3*h2),
+            delta3 = (W4'*(W4*h3 - y)).*h3.*(1 - h3), delta2 = (W3'*delta3).*h2.*(1 - h2),
+            delta1 = (W2'*delta2).*h1.*(1 - h1)
 
 The IR is hash-consed, so a repeated subexpression is one node reached along several
 paths; :func:`name_subexpressions` counts the paths (how often the flat text would
