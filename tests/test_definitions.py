@@ -299,3 +299,36 @@ def test_the_gate_is_documented_by_its_constant():
     assert FLAT_UP_TO >= 100  # README's table of answers stays flat
     with pytest.raises(MatdiffError):
         compile_program("h where h = h")
+
+
+# ----------------------------------------------------------------------------- LaTeX input
+
+
+@pytest.mark.parametrize("text", [
+    r"\|W_2 h - y\|^2 \quad \text{where } h = \tanh(W_1 x)",
+    r"\|W_2 h - y\|^2, where h = \tanh(W_1 x)",
+    r"\left\| W_2 h - y \right\|_2^2 \quad\mathrm{where}\quad h = \tanh(W_1 x), W_1: matrix",
+])
+def test_latex_input_accepts_definitions(text):
+    a = answer(text, "W_1", latex_input=True)
+    r = a.results[0]
+    assert "h" not in a.types
+    assert r.text_where == "2*((W_2'*(W_2*h - y)).*(1 - h.^2))*x' where h = tanh(W_1*x)"
+    dims, values = point(r)
+    values = {k.replace("_", ""): v for k, v in values.items()}
+    want = backprop(values, 1)["W1"]
+    assert np.allclose(reparsed_value(r, dims, {**values, "W_1": values["W1"],
+                                                "W_2": values["W2"]}), want, rtol=1e-10)
+
+
+@pytest.mark.parametrize("text, position, fragment", [
+    (r"\|h\|^2 \text{ where } h = \tanh(h)", 32, "defined in terms of itself"),
+    (r"\|h\|^2 \text{ where } h + 1 = x", 23, "expected a name before '='"),
+    (r"\|h\|^2 \text{ where } h = ", 26, "expected an expression after '='"),
+    (r"\|h\|^2 \text{ where } h = x, h: vector", 23, "declared a variable"),
+])
+def test_latex_definition_errors_point_into_the_text(text, position, fragment):
+    a = api.answer(api.Request(text, latex_input=True))
+    assert a.error is not None and not isinstance(a.error, InternalError), a.error
+    assert fragment in a.error.message, a.error.message
+    assert a.error.position == position, (a.error.position, a.error.caret())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from fractions import Fraction
 from typing import NoReturn
 
+from ..definitions import expand
 from ..errors import MatdiffError, MatdiffSyntaxError
 from ..index_notation.resolve import translate
 from ..lex import check_length
@@ -14,6 +16,7 @@ from ..syntax import (
     Binary,
     Call,
     Declaration,
+    Definition,
     Name,
     Node,
     Number,
@@ -41,7 +44,7 @@ from .vocabulary import (
     function_word,
     letter_name,
 )
-from .where import SliceDecl, split_where, where_clause
+from .where import SliceDecl, find_where, where_clause
 
 __all__ = ["LatexReader", "parse_latex", "read_index_tree"]
 
@@ -368,8 +371,9 @@ def _stack_depth() -> int:
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
-    expr, declarations, notes = read_index_tree(text, extra)
-    return translate(expr, declarations, text, tuple(extra), tuple(notes))
+    expr, declarations, notes, definitions = read_with_definitions(text, extra)
+    translated = translate(expr, declarations, text, tuple(extra), tuple(notes))
+    return dataclasses.replace(translated, definitions=definitions)
 
 
 def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
@@ -377,18 +381,46 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
     """The formula's tree before sums are put in matrix form (it may hold
     :class:`~matdiff.syntax.IndexSum` and ``Slice`` nodes), the where clause's
     declarations, and the notes so far."""
-    where = split_where(text)
+    return read_with_definitions(text, extra)[:3]
+
+
+def read_with_definitions(text: str, extra: tuple[Declaration, ...] = ()
+                          ) -> tuple[Node, tuple[Declaration, ...], list[str],
+                                     tuple[Definition, ...]]:
+    """:func:`read_index_tree`, with the where clause's definitions (``h = \\exp(W x)``,
+    after ``where`` or ``\\text{where}``) substituted into the tree, and the definitions."""
+    where, clause = find_where(text)
     end = len(text) if where < 0 else where
     declarations: tuple[Declaration, ...] = ()
     slice_decls: dict[tuple[str, str], SliceDecl] = {}
+    ranges: list[tuple[int, int, int]] = []
     if where >= 0:
-        declarations, slice_decls = where_clause(text, where + len("where"))
-        if not declarations and not slice_decls:
+        declarations, slice_decls = where_clause(text, clause, ranges)
+        if not declarations and not slice_decls and not ranges:
             raise MatdiffSyntaxError("expected declarations after 'where'", where, text)
         # ", where" and "$ where": the punctuation belongs to the prose
         end = where
     declared = {n for d in declarations + tuple(extra) for n, _ in d.names}
     parser = LatexReader(text, 0, end, slice_decls, declared)
     expr = parser.parse_top()
-    return expr, declarations, parser.notes
+    notes = parser.notes
+    definitions: list[Definition] = []
+    for a, equals, b in ranges:
+        lhs = text[a:equals]
+        at = a + len(lhs) - len(lhs.lstrip())
+        if not lhs.strip():
+            raise MatdiffSyntaxError("expected a name before '='", equals, text)
+        name = LatexReader(text, a, equals, {}, declared).parse_top()
+        if not isinstance(name, Name):
+            raise MatdiffSyntaxError("expected a name before '=' (a definition gives a name "
+                                     "to an expression, as in 'h = \\exp(W x)')", at, text)
+        if equals + 1 >= b or not text[equals + 1:b].strip():
+            raise MatdiffSyntaxError("expected an expression after '='", equals + 1, text)
+        reader = LatexReader(text, equals + 1, b, slice_decls, declared)
+        body = reader.parse_top()
+        notes += reader.notes
+        definitions.append(Definition(name.name, name.span, body, Span(a, b)))
+    if definitions:
+        expr = expand(expr, tuple(definitions), declarations, text)
+    return expr, declarations, notes, tuple(definitions)
 
