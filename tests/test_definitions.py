@@ -332,3 +332,29 @@ def test_latex_definition_errors_point_into_the_text(text, position, fragment):
     assert a.error is not None and not isinstance(a.error, InternalError), a.error
     assert fragment in a.error.message, a.error.message
     assert a.error.position == position, (a.error.position, a.error.caret())
+
+
+# ----------------------------------------------------------------------------- steps and code
+
+
+def test_the_last_step_is_the_answer_with_its_definitions():
+    a = answer("x'*inv(A + B*diag(d)*B')*x", "B", steps="matrix")
+    last = a.results[0].steps[-1]
+    assert last.text == ("grad_B f = -(inv(S)*x*x'*inv(S) + inv(S)'*x*x'*inv(S)')*B*diag(d) "
+                         "where S = A + B*diag(d)*B'")
+    assert "\\text{where }" in last.latex
+
+
+def test_generated_code_uses_the_answers_names():
+    a = answer(network(3), "W1", code="numpy")
+    code = a.code
+    for line in ("h1 = np.tanh(W1 @ x)", "h2 = np.tanh(W2 @ h1)", "h3 = np.tanh(W3 @ h2)",
+                 "delta2 = (1 - h2 ** 2) * (W3.T @ delta3)"):
+        assert f"    {line}\n" in code, code
+    namespace: dict = {}
+    exec(compile(code, "<generated>", "exec"), namespace)  # matdiff's own output, not user text
+    r = a.results[0]
+    _, values = point(r)
+    flat = {k: (v[:, 0] if k in "xy" else v) for k, v in values.items()}
+    _, grad = namespace["f"](**flat)
+    assert np.allclose(grad, backprop(values, 3)["W1"], rtol=1e-10)

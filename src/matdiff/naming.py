@@ -97,6 +97,7 @@ class Named:
 
     body: Expr
     definitions: tuple[tuple[Sym, Expr], ...] = ()
+    nodes: tuple[Expr, ...] = ()  # the node each definition stands for, as in the result
 
     def order(self, order: dict[str, int]) -> dict[str, int]:
         """The printers' order of first appearance, with each name placed at the first
@@ -325,7 +326,8 @@ def _substitute(nodes: list[Expr], names: dict[int, str]) -> Named:
             syms[id(n)] = sym
             definitions.append((sym, rebuilt))
     root = nodes[-1]
-    return Named(syms.get(id(root), new[id(root)]), tuple(definitions))
+    named = tuple(n for n in nodes if id(n) in names)
+    return Named(syms.get(id(root), new[id(root)]), tuple(definitions), named)
 
 
 def _replace(a: object, syms: dict[int, Sym], new: dict[int, Expr]) -> object:
@@ -346,6 +348,7 @@ class Shown:
     text: str
     latex: str
     definitions: tuple[tuple[str, str, str], ...]  # (name, text, latex)
+    nodes: tuple[Expr, ...] = ()  # the node each name stands for, as in the result
 
     @property
     def text_where(self) -> str:
@@ -375,7 +378,7 @@ def show(named: Named, order: dict[str, int], sized: frozenset[str]) -> Shown:
     full = named.order(order)
     text, latex = TextPrinter(full, sized), LatexPrinter(full)
     defs = tuple((sym.name, text.text(e), latex.text(e)) for sym, e in named.definitions)
-    return Shown(text.text(named.body), latex.text(named.body), defs)
+    return Shown(text.text(named.body), latex.text(named.body), defs, named.nodes)
 
 
 def present(e: Expr, order: dict[str, int], sized: frozenset[str], avoid: frozenset[str],

@@ -100,14 +100,29 @@ def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
                                       require_scalar=hessian)
     grads, hesss = _derivatives(program, names, hessian, results or ())
     roots = [program.expr] + [g.expr for g in grads] + [h.expr for h in hesss]
-    nodes = _lower(roots, expr)
+    lowered: dict[int, Node] = {}  # every IR node lowered, by id
+    nodes = _lower(roots, expr, lowered)
     variables, dimset = _variables(program)
     outputs = _outputs(program, nodes, variables, grads, hesss)
     spec = Spec(expr, dict(program.types), variables, outputs, _domain(program), names, hessian,
                 _extra_dims(roots, dimset))
+    spec.names = _answer_names(grads + hesss, lowered)
     if hessian:
         _hessian_maps(spec, hesss)
     return Generated(render(be, spec), spec, backend_name)
+
+
+def _answer_names(results: Sequence[Result], lowered: dict[int, Node]) -> dict[int, str]:
+    """The names the printed answers give their parts (``h1`` for an activation), by the id
+    of the low-level node computing each, for the generated code to use."""
+    out: dict[int, str] = {}
+    for r in results:
+        shown = r.shown
+        for node, (name, _, _) in zip(shown.nodes, shown.definitions):
+            got = lowered.get(id(node))
+            if got is not None:
+                out.setdefault(got.id, name)
+    return out
 
 
 def _derivatives(program: Program, names: list[str], hessian: bool,
@@ -128,8 +143,10 @@ def _derivatives(program: Program, names: list[str], hessian: bool,
     return grads, hesss
 
 
-def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
-    """The low-level node of each root, lowered into one DAG."""
+def _lower(roots: list[Expr], expr: str, lowered: dict[int, Node] | None = None
+           ) -> dict[int, Node]:
+    """The low-level node of each root, lowered into one DAG (``lowered`` receives the node
+    of every IR node lowered on the way, by id)."""
     from .plan import Lowering
 
     low = Lowering(roots)
@@ -140,6 +157,8 @@ def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
             nodes[id(r)] = low.lower(r)
         except NotImplementedError as e:
             raise UnsupportedError(str(e)).with_text(expr) from e
+    if lowered is not None:
+        lowered.update(low.memo)
     return nodes
 
 
