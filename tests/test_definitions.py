@@ -358,3 +358,11 @@ def test_generated_code_uses_the_answers_names():
     flat = {k: (v[:, 0] if k in "xy" else v) for k, v in values.items()}
     _, grad = namespace["f"](**flat)
     assert np.allclose(grad, backprop(values, 3)["W1"], rtol=1e-10)
+
+
+def test_latex_definitions_are_read_as_written():
+    a = answer(r"\frac{1}{2}\|r\|^2 \quad\text{where}\quad r = Xw - y", "w", latex_input=True)
+    assert a.read_as == "1/2*norm(r)^2 where r = X*w - y"
+    assert a.results[0].text_where == "X'*r where r = X*w - y"
+    again = answer(a.read_as, "w")  # what it was read as is plain input of its own
+    assert again.results[0].expr is a.results[0].expr

@@ -23,7 +23,9 @@ from ..syntax import (
     Span,
     Translated,
     Unary,
+    has_index_nodes,
 )
+from ..unparse import to_plain
 from .cursor import describe, widen
 from .sums import Sums
 from .tokens import Tok
@@ -371,9 +373,18 @@ def _stack_depth() -> int:
 
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
-    expr, declarations, notes, definitions = read_with_definitions(text, extra)
+    written, declarations, notes, definitions = read_with_definitions(text, extra)
+    expr = expand(written, definitions, declarations, text) if definitions else written
     translated = translate(expr, declarations, text, tuple(extra), tuple(notes))
-    return dataclasses.replace(translated, definitions=definitions)
+    plain = translated.plain
+    trees = [written] + [d.expr for d in definitions]
+    if definitions and not any(has_index_nodes(t) for t in trees):
+        # read as written: the names, then their definitions and the declarations
+        declared = plain.partition(" where ")[2]
+        items = [f"{d.name} = {to_plain(d.expr)}" for d in definitions]
+        plain = to_plain(written) + " where " + ", ".join(items + ([declared] if declared
+                                                                   else []))
+    return dataclasses.replace(translated, definitions=definitions, plain=plain)
 
 
 def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
@@ -381,14 +392,17 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = ()
     """The formula's tree before sums are put in matrix form (it may hold
     :class:`~matdiff.syntax.IndexSum` and ``Slice`` nodes), the where clause's
     declarations, and the notes so far."""
-    return read_with_definitions(text, extra)[:3]
+    expr, declarations, notes, definitions = read_with_definitions(text, extra)
+    if definitions:
+        expr = expand(expr, definitions, declarations, text)
+    return expr, declarations, notes
 
 
 def read_with_definitions(text: str, extra: tuple[Declaration, ...] = ()
                           ) -> tuple[Node, tuple[Declaration, ...], list[str],
                                      tuple[Definition, ...]]:
-    """:func:`read_index_tree`, with the where clause's definitions (``h = \\exp(W x)``,
-    after ``where`` or ``\\text{where}``) substituted into the tree, and the definitions."""
+    """:func:`read_index_tree`, the tree as written (defined names not yet substituted), with
+    the where clause's definitions (``h = \\exp(W x)``, after ``where`` or ``\\text{where}``)."""
     where, clause = find_where(text)
     end = len(text) if where < 0 else where
     declarations: tuple[Declaration, ...] = ()
@@ -420,7 +434,5 @@ def read_with_definitions(text: str, extra: tuple[Declaration, ...] = ()
         body = reader.parse_top()
         notes += reader.notes
         definitions.append(Definition(name.name, name.span, body, Span(a, b)))
-    if definitions:
-        expr = expand(expr, tuple(definitions), declarations, text)
     return expr, declarations, notes, tuple(definitions)
 
