@@ -20,6 +20,10 @@ from .syntax import Declaration
 if TYPE_CHECKING:
     from .pipeline import Result
 
+#: Named forms longer than this are not parsed back (type checking a long text costs more
+#: than the answer: matdiff's own check of the values still runs).
+MAX_CHECKED_LENGTH = 5000
+
 #: The relative difference allowed between the two values (they are the same arithmetic,
 #: in another order at most).
 TOLERANCE = 1e-8
@@ -35,8 +39,10 @@ def declarations_of(result: Result) -> tuple[Declaration, ...]:
 
 def round_trip_error(result: Result, seed: int = 0) -> str | None:
     """None when the result's named text parses back to its values (or it has no
-    definitions); else what went wrong, in words."""
-    if not result.definitions:
+    definitions, or is longer than MAX_CHECKED_LENGTH, or the same answer written out does
+    not parse back either: a limit of the language, not of the names); else what went
+    wrong, in words."""
+    if not result.definitions or len(result.text_where) > MAX_CHECKED_LENGTH:
         return None
     from .pipeline import compile_program
 
@@ -44,6 +50,10 @@ def round_trip_error(result: Result, seed: int = 0) -> str | None:
     try:
         again = compile_program(text, declarations_of(result))
     except MatdiffError as e:
+        try:
+            compile_program(result.flat_text, declarations_of(result))
+        except MatdiffError:
+            return None
         return f"its named form does not parse back ({e.message})"
     if again.expr.shape != result.expr.shape:
         return (f"its named form parses back to shape {again.expr.shape}, not "
