@@ -253,7 +253,7 @@ def test_a_deep_network_answers_quickly():
     start = time.perf_counter()
     r = answer(network(48), "W1", self_check=False).results[0]
     assert len(r.text_where) < 70 * 48
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 5.0  # about 0.05 s on an idle machine
 
 
 def test_names_never_clash_with_the_users():
@@ -366,3 +366,11 @@ def test_latex_definitions_are_read_as_written():
     assert a.results[0].text_where == "X'*r where r = X*w - y"
     again = answer(a.read_as, "w")  # what it was read as is plain input of its own
     assert again.results[0].expr is a.results[0].expr
+
+
+def test_a_users_answer_may_use_definitions():
+    good = "2*((W2'*r).*(1 - h.^2))*x' where h = tanh(W1*x), r = W2*h - y"
+    a = answer("norm(W2*tanh(W1*x) - y)^2", "W1", verify=good)
+    assert a.results[0].verdict.verdict == "correct"
+    a = answer("norm(W2*tanh(W1*x) - y)^2", "W1", verify=good.replace("- y", "+ y"))
+    assert a.results[0].verdict.verdict == "wrong_value"
