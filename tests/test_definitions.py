@@ -148,6 +148,7 @@ def test_a_definition_against_finite_differences():
     ("x where h = ", 12, "expected an operand after '=', found end of input"),
     ("x where h = , y: vector", 12, "expected an operand after '='"),
     ("x + =", 4, "unexpected character '='"),
+    ("norm(W*h)^2 where X, h = tanh(x)", 23, "a definition names one expression"),
 ])
 def test_bad_definitions_are_errors_with_positions(text, position, fragment):
     a = api.answer(api.Request(text))
@@ -168,6 +169,11 @@ def test_declaring_a_defined_name_beside_the_text_is_an_error():
                                declarations=("h: vector",)))
     assert a.error is not None and "either a variable or" in a.error.message
     assert a.error.position == 23
+
+
+def test_a_definition_is_not_a_declaration():
+    a = api.answer(api.Request("norm(W2*h - y)^2", declarations=("h = tanh(W1*x)",)))
+    assert a.error is not None and "write it after 'where'" in a.error.message
 
 
 def test_an_expansion_too_large_is_refused():
