@@ -380,3 +380,16 @@ def test_a_users_answer_may_use_definitions():
     assert a.results[0].verdict.verdict == "correct"
     a = answer("norm(W2*tanh(W1*x) - y)^2", "W1", verify=good.replace("- y", "+ y"))
     assert a.results[0].verdict.verdict == "wrong_value"
+
+
+def test_the_round_trip_samples_every_variable(monkeypatch):
+    """A variable whose size the result does not use (C, m x n here) still gets a value."""
+    from matdiff import naming
+
+    monkeypatch.setattr(naming, "FLAT_UP_TO", 0)  # name whatever repeats, however short
+    monkeypatch.setattr(naming, "NAMES_WORTH", 1e9)
+    monkeypatch.setattr(naming, "MIN_NAMED_SIZE", 1)
+    a = api.answer(api.Request("(norm2(A*C) + (x'./(1 + y'.^2))*y)*x", ("y",),
+                               ("A: matrix(n, n), C: matrix(n, m)",)))
+    assert a.error is None, a.error
+    assert a.results[0].definitions

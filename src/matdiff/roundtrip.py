@@ -59,8 +59,8 @@ def round_trip_error(result: Result, seed: int = 0) -> str | None:
         return (f"its named form parses back to shape {again.expr.shape}, not "
                 f"{result.expr.shape}")
     rng = np.random.default_rng(seed)
-    dims = sample_dims([result.expr, again.expr], rng)
     syms = {**result.program.syms, **again.syms}
+    dims = sample_dims([result.expr, again.expr, *syms.values()], rng)
     values = sample_values(syms.values(), dims, rng, "positive")
     try:
         with np.errstate(all="ignore"):
