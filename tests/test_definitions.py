@@ -393,3 +393,17 @@ def test_the_round_trip_samples_every_variable(monkeypatch):
                                ("A: matrix(n, n), C: matrix(n, m)",)))
     assert a.error is None, a.error
     assert a.results[0].definitions
+
+
+def test_a_network_with_biases_and_softmax_reads_as_backpropagation():
+    text = "-y'*log(softmax(W3*tanh(W2*tanh(W1*x + b1) + b2) + b3))"
+    a = answer(text, "W1", "b2")
+    w1, b2 = a.results
+    assert w1.text == "delta1*x'"
+    assert [d[:2] for d in w1.definitions] == [
+        ("h1", "tanh(W1*x + b1)"), ("h2", "tanh(W2*h1 + b2)"),
+        ("delta2", "(W3'*(sum(y)*softmax(W3*h2 + b3) - y)).*(1 - h2.^2)"),
+        ("delta1", "(W2'*delta2).*(1 - h1.^2)")]
+    # the activation is named, not its argument alone (tanh(t) where t = ...)
+    assert b2.text_where == ("(W3'*(sum(y)*softmax(W3*h + b3) - y)).*(1 - h.^2) "
+                             "where h = tanh(W2*tanh(W1*x + b1) + b2)")

@@ -165,6 +165,14 @@ def _choose(e: Expr, nodes: list[Expr], user: dict[Expr, str], own: bool) -> set
     """The ids of the nodes to name (with ``own`` False, only the user's)."""
     flat = _paths(nodes, lambda n: False)
     errors = _back_propagated(nodes)
+    # an argument written only inside one function (W2*h1 + b2 of f(W2*h1 + b2)): the
+    # function's value is named instead (h2), not the argument
+    inside: dict[int, set[int]] = {}
+    for n in nodes:
+        for c in n.children:
+            inside.setdefault(id(c), set()).add(id(n))
+    only_in_function = {id(n.arg) for n in nodes if isinstance(n, Func)
+                        and inside.get(id(n.arg)) == {id(n)} and flat[id(n.arg)] == flat[id(n)]}
     chosen: set[int] = set()
     shown: dict[int, int] = {}  # a node's size with its chosen parts written as names
     for n in nodes:  # children first: a node's parts are decided before it
@@ -173,7 +181,7 @@ def _choose(e: Expr, nodes: list[Expr], user: dict[Expr, str], own: bool) -> set
             extra += 2 * sum(isinstance(c, Add) and id(c) not in chosen for c in n.children)
         shown[id(n)] = extra + sum(2 if id(c) in chosen else shown[id(c)] for c in n.children)
         repeated = own and n is not e and _nameable(n) and flat[id(n)] >= 2 \
-            and shown[id(n)] >= MIN_NAMED_SIZE
+            and shown[id(n)] >= MIN_NAMED_SIZE and id(n) not in only_in_function
         error = own and id(n) in errors and shown[id(n)] >= MIN_ERROR_SIZE
         if n in user or repeated or error:
             chosen.add(id(n))
