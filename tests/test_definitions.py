@@ -407,3 +407,8 @@ def test_a_network_with_biases_and_softmax_reads_as_backpropagation():
     # the activation is named, not its argument alone (tanh(t) where t = ...)
     assert b2.text_where == ("(W3'*(sum(y)*softmax(W3*h + b3) - y)).*(1 - h.^2) "
                              "where h = tanh(W2*tanh(W1*x + b1) + b2)")
+
+
+def test_a_users_product_is_found_inside_a_longer_product():
+    a = answer("norm(h)^2 where h = W*x", "x", "W")
+    assert [r.text_where for r in a.results] == ["2*W'*h where h = W*x", "2*h*x' where h = W*x"]

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .algebra import transpose
 from .ir import _BINDS_TIGHTER_THAN_ADD as _TIGHT  # the measure of size(), node by node
 from .ir import (
     Add,
@@ -117,6 +118,7 @@ def name_subexpressions(e: Expr, avoid: frozenset[str] | set[str],
     user's own definitions, by their IR, named wherever they occur.
     """
     user = {k: v for k, v in (user or {}).items() if not isinstance(k, _ATOMS)}
+    e = _group_user_products(e, user)
     nodes = list(e.walk())  # children before parents
     present = {id(n) for n in nodes}
     user = {k: v for k, v in user.items() if id(k) in present}
@@ -135,6 +137,34 @@ def name_subexpressions(e: Expr, avoid: frozenset[str] | set[str],
             break
         chosen -= tiny
     return named
+
+
+def _group_user_products(e: Expr, user: dict[Expr, str]) -> Expr:
+    """``e`` with each run of factors that is one of the user's products (``W*x`` in
+    ``W'*W*x``, or its transpose ``x'*W'``) made one factor, so that it can be named."""
+    chains = [u for u in user if isinstance(u, Mul) and not any(isinstance(f, Num)
+                                                                  for f in u.factors)]
+    if not chains:
+        return e
+    runs: list[tuple[tuple[Expr, ...], Expr]] = [(tuple(u.factors), u) for u in chains]
+    runs += [(tuple(transpose(f) for f in reversed(u.factors)), Transpose(u)) for u in chains]
+    new: dict[int, Expr] = {}
+    for n in e.walk():
+        args = tuple(_replace(a, {}, new) for a in n.args) if n.children else n.args
+        out = n if all(a is b for a, b in zip(args, n.args)) else type(n)(*args)
+        if isinstance(out, Mul):
+            factors = list(out.factors)
+            for run, whole in runs:
+                k = len(run)
+                i = 0
+                while i + k <= len(factors) and len(factors) > k:
+                    if tuple(factors[i:i + k]) == run:
+                        factors[i:i + k] = [whole]
+                    i += 1
+            if len(factors) != len(out.factors):
+                out = Mul(tuple(factors))
+        new[id(n)] = out
+    return new[id(e)]
 
 
 def _in_order(nodes: list[Expr], chosen: set[int]) -> list[Expr]:

@@ -22,7 +22,7 @@ from .naming import Shown, present, reserved
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
-from .syntax import Declaration, Parsed
+from .syntax import Declaration, Parsed, has_index_nodes
 from .typecheck import Program, TypingWarning, convention, typecheck
 
 
@@ -188,6 +188,8 @@ def user_definitions(program: Program) -> dict[Expr, str]:
         declared.extend(parse_declarations(f"{name}: {kind}"))
     out: dict[Expr, str] = {}
     for d in program.definitions:
+        if has_index_nodes(d.expr):  # index notation is resolved with the whole function
+            continue
         try:
             body = expand(d.expr, program.definitions, (), program.text)
             typed = typecheck(Parsed(body, (), program.text), tuple(declared))

@@ -30,10 +30,16 @@ TOLERANCE = 1e-8
 
 
 def declarations_of(result: Result) -> tuple[Declaration, ...]:
-    """Each variable of the result's program declared with its type (``W1: matrix(n, m)``)."""
+    """Each variable of the result's program declared with its type (``W1: matrix(n, m)``),
+    and the program's declarations of names it does not use (they may declare a size the
+    result uses as a number, as ``n`` in ``n*sigmoid(a)``)."""
+    program = result.program
     out: list[Declaration] = []
-    for name, kind in result.program.types.items():
+    for name, kind in program.types.items():
         out.extend(parse_declarations(f"{name}: {kind}"))
+    for d in program.declarations:
+        if not any(name in program.types for name, _ in d.names):
+            out.append(d)
     return tuple(out)
 
 
