@@ -412,3 +412,16 @@ def test_a_network_with_biases_and_softmax_reads_as_backpropagation():
 def test_a_users_product_is_found_inside_a_longer_product():
     a = answer("norm(h)^2 where h = W*x", "x", "W")
     assert [r.text_where for r in a.results] == ["2*W'*h where h = W*x", "2*h*x' where h = W*x"]
+
+
+def test_the_round_trip_knows_sizes_used_as_numbers(monkeypatch):
+    """``n`` is a size (declared through A, which the result does not use) and a number."""
+    from matdiff import naming
+
+    monkeypatch.setattr(naming, "FLAT_UP_TO", 0)
+    monkeypatch.setattr(naming, "NAMES_WORTH", 1e9)
+    monkeypatch.setattr(naming, "MIN_NAMED_SIZE", 1)
+    a = api.answer(api.Request("sum(ones(n))./(1 + exp(a)) where A: matrix(n, n), a: scalar",
+                               ("a",)))
+    assert a.error is None, a.error
+    assert a.results[0].text_where == "-t*n*(1 - t) where t = sigmoid(-a)"
