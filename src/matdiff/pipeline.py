@@ -154,10 +154,10 @@ class Result:
         return f"$${self.latex_where}$$"
 
     def __str__(self) -> str:
-        return self.text
+        return self.text_where
 
     def __repr__(self) -> str:  # short: the dataclass's own repr dumps the whole program
-        return f"<{self.kind} wrt {self.wrt} ({self.shape}): {self.text}>"
+        return f"<{self.kind} wrt {self.wrt} ({self.shape}): {self.text_where}>"
 
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
