@@ -395,7 +395,7 @@ KNOWN_CLUMSY: list[tuple[str, str, str, str]] = [
      "2*kron(x*x', diag(1 - h.^2)*W2'*W2*diag(1 - h.^2) - 2*diag((W2'*(W2*h - y)).*h.*(1 - h.^2))) where h = tanh(W1*x)",
      "2*kron(x*x', diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - 2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))"),
     ('H norm(W2*tanh(W1*x) - y)^2 / dW1', 'map',
-     "2*((W2'*W2*((1 - tanh(W1*x).^2).*(dW1*x)) - 2*((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(dW1*x))).*(1 - tanh(W1*x).^2))*x'",
+     "2*((W2'*W2*((1 - h.^2).*(dW1*x)) - 2*((W2'*(W2*h - y)).*h.*(dW1*x))).*(1 - h.^2))*x' where h = tanh(W1*x)",
      "2*(diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - 2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))*dW1*x*x'"),
     ("H tr(X'*X*X'*X) / dX", 'map',
      "4*(X*X'*dX + X*dX'*X + dX*X'*X)",

@@ -425,3 +425,12 @@ def test_the_round_trip_knows_sizes_used_as_numbers(monkeypatch):
                                ("a",)))
     assert a.error is None, a.error
     assert a.results[0].text_where == "-t*n*(1 - t) where t = sigmoid(-a)"
+
+
+def test_a_linear_map_uses_its_results_names():
+    a = answer("norm(W2*tanh(W1*x) - y)^2", "W1", hessian=True)
+    h = a.results[1]
+    assert h.map_text == ("2*((W2'*W2*((1 - h.^2).*(dW1*x)) - 2*((W2'*(W2*h - y)).*h.*(dW1*x)))"
+                          ".*(1 - h.^2))*x'")
+    assert h.map_text_where.endswith(" where h = tanh(W1*x)")
+    assert h.to_json()["map"] == h.map_text and h.to_json()["definitions"][0]["name"] == "h"

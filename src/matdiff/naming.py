@@ -111,18 +111,19 @@ class Named:
 
 
 def name_subexpressions(e: Expr, avoid: frozenset[str] | set[str],
-                        user: dict[Expr, str] | None = None) -> Named:
+                        user: dict[Expr, str] | None = None, own: bool = True) -> Named:
     """Name the subexpressions of ``e`` worth naming (see the module's docstring).
 
     ``avoid``: names that must not be used (variables, sizes, functions); ``user``: the
-    user's own definitions, by their IR, named wherever they occur.
+    user's own definitions, by their IR, named wherever they occur; ``own=False``: no other
+    names (a linear map uses its result's names only).
     """
     user = {k: v for k, v in (user or {}).items() if not isinstance(k, _ATOMS)}
     e = _group_user_products(e, user)
     nodes = list(e.walk())  # children before parents
     present = {id(n) for n in nodes}
     user = {k: v for k, v in user.items() if id(k) in present}
-    own = size(e) > FLAT_UP_TO
+    own = own and size(e) > FLAT_UP_TO
     if not user and not own:
         return Named(e)
     chosen = _choose(e, nodes, user, own)

@@ -18,7 +18,7 @@ from . import differentiate as D
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
-from .naming import Shown, present, reserved
+from .naming import Shown, name_subexpressions, present, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
@@ -64,6 +64,7 @@ class Result:
     steps: list | None = None  # explain.Step list, when a derivation was asked for
     _check: CheckResult | None = field(default=None, repr=False)
     _shown: Shown | None = field(default=None, repr=False)
+    _map_shown: Shown | None = field(default=None, repr=False)
 
     @property
     def shown(self) -> Shown:
@@ -105,14 +106,41 @@ class Result:
         return to_text(self.expr, self.program.order, self.program.declared_dims)
 
     @property
-    def map_text(self) -> str | None:
+    def flat_latex(self) -> str:
+        """The LaTeX with no definitions."""
+        return to_latex(self.expr, self.program.order)
+
+    @property
+    def map_shown(self) -> Shown | None:
+        """The linear map as printed: with the names of the result's definitions (defined
+        there), and no others."""
         if self.map is None:
             return None
-        return to_text(self.map, self.program.order, self.program.declared_dims)
+        if self._map_shown is None:
+            p, shown = self.program, self.shown
+            names = {n: name for n, (name, _, _) in zip(shown.nodes, shown.definitions)}
+            named = name_subexpressions(self.map, reserved(p), names, own=False)
+            self._map_shown = show(named, p.order, p.declared_dims)
+        return self._map_shown
+
+    @property
+    def map_text(self) -> str | None:
+        """The map's text; it may use the names of :attr:`definitions`."""
+        return None if self.map_shown is None else self.map_shown.text
+
+    @property
+    def map_text_where(self) -> str | None:
+        """The map's text with the result's definitions, when it uses them (parses back)."""
+        if self.map_shown is None:
+            return None
+        if not self.map_shown.definitions:
+            return self.map_shown.text
+        return self.map_shown.text + " where " + ", ".join(
+            f"{n} = {t}" for n, t, _ in self.definitions)
 
     @property
     def map_latex(self) -> str | None:
-        return None if self.map is None else to_latex(self.map, self.program.order)
+        return None if self.map_shown is None else self.map_shown.latex
 
     @property
     def shape(self) -> str:

@@ -226,7 +226,7 @@ def _hessian_maps(spec: Spec, hesss: list[Result]) -> None:
         spec.notes.append(
             f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
             f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
-            f"{h.map_text} (hessian_map_{py_name(h.wrt)} below).")
+            f"{h.map_text_where} (hessian_map_{py_name(h.wrt)} below).")
         mapnode = Lowering([h.map]).lower(h.map)  # its own function: nothing shared
         spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}", mapnode, "map", h.wrt,
                                        f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
