@@ -682,8 +682,7 @@ case("sum(X.^Y)", "X", lambda X, Y: np.sum(X**Y), "X.^(Y - 1).*Y", domain="posit
 case("sqrt(sum(X.^2))", "X", lambda X: np.sqrt(np.sum(X**2)), "X/sqrt(sum(X.^2))")
 case("logsumexp(softmax(x))", "x", lambda x: logsumexp(softmax(x)))
 case("softmax(softmax(x))", "x", lambda x: softmax(softmax(x)),
-     "(diag(softmax(softmax(x))) - softmax(softmax(x))*softmax(softmax(x))')"
-     "*(diag(softmax(x)) - softmax(x)*softmax(x)')")
+     "(diag(s2) - s2*s2')*(diag(s1) - s1*s1') where s1 = softmax(x), s2 = softmax(s1)")
 case("x'*softmax(x)", "x", lambda x: x.T @ softmax(x),
      "softmax(x) + x.*softmax(x) - softmax(x)*softmax(x)'*x")
 case("tr(inv(A + t*B)*C)" + TS, "t", lambda A, t, B, C: tr(inv(A + t * B) @ C),

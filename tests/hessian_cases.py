@@ -295,11 +295,11 @@ def _net(W2, W1, x, y):
 
 
 hess(NET, "x", _net,
-     "2*W1'*(diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - "
-     "2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))*W1")
+     "2*W1'*(diag(1 - h.^2)*W2'*W2*diag(1 - h.^2) - 2*diag((W2'*(W2*h - y)).*h.*(1 - h.^2)))*W1"
+     " where h = tanh(W1*x)")
 hess(NET, "W1", _net,
-     "2*kron(x*x', diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - "
-     "2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))")
+     "2*kron(x*x', diag(1 - h.^2)*W2'*W2*diag(1 - h.^2) - 2*diag((W2'*(W2*h - y)).*h.*(1 - h.^2)))"
+     " where h = tanh(W1*x)")
 hess(NET, "W2", _net, "2*kron(tanh(W1*x)*tanh(W1*x)', eye(n))",
      "2*dW2*tanh(W1*x)*tanh(W1*x)'")
 
@@ -436,7 +436,7 @@ KNOWN_CLUMSY: list[tuple[str, str, str, str, str]] = [
      "(sigmoid(X*w).*(1 - sigmoid(X*w)).*(dX*w))*w'",
      "diag(sigmoid(X*w).*(1 - sigmoid(X*w)))*dX*w*w'", ELEMENTWISE),
     ('H norm(W2*tanh(W1*x) - y)^2 / dW1', 'map',
-     "2*((W2'*W2*((1 - tanh(W1*x).^2).*(dW1*x)) - 2*((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(dW1*x))).*(1 - tanh(W1*x).^2))*x'",
+     "2*((W2'*W2*((1 - h.^2).*(dW1*x)) - 2*((W2'*(W2*h - y)).*h.*(dW1*x))).*(1 - h.^2))*x' where h = tanh(W1*x)",
      "2*(diag(1 - tanh(W1*x).^2)*W2'*W2*diag(1 - tanh(W1*x).^2) - 2*diag((W2'*(W2*tanh(W1*x) - y)).*tanh(W1*x).*(1 - tanh(W1*x).^2)))*dW1*x*x'",
      ELEMENTWISE),
     ('J diag(x) / dx', 'text',

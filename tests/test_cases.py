@@ -124,13 +124,13 @@ def test_case(c: Case):
     err = rel_error(got, want)
     assert err <= TOL, f"{result.text}: relative error {err:.2e}"
 
-    if c.expected is not None:
-        assert result.text == c.expected
+    if c.expected is not None:  # as the user reads it: with its definitions, if any
+        assert result.text_where == c.expected
 
-    reparsed = compile_program(result.text, _declarations(c, result))
+    reparsed = compile_program(result.text_where, _declarations(c, result))
     again = evaluate(reparsed.expr, values, dims)
-    assert again.shape == got.shape, f"{result.text} parses back to shape {again.shape}"
-    assert rel_error(again, got) <= PARSE_TOL, f"{result.text} parses back to other values"
+    assert again.shape == got.shape, f"{result.text_where} parses back to shape {again.shape}"
+    assert rel_error(again, got) <= PARSE_TOL, f"{result.text_where} parses back to other values"
 
 
 @pytest.mark.parametrize("expr, wrt, now, human, reason", KNOWN_CLUMSY,

@@ -155,8 +155,10 @@ def largest_error(text: str, f, values: dict) -> float:
     assert out.error is None, out.error.to_json()
     worst = 0.0
     for result in out.results:
-        _note(f"gradient wrt {result.wrt}: {result.text}")
-        printed = api.compile_program(result.text + WHERE)
+        _note(f"gradient wrt {result.wrt}: {result.text_where}")
+        # the printed result may have a where clause of its own (its definitions): one clause
+        clause = (", " + WHERE.removeprefix(" where ")) if result.definitions else WHERE
+        printed = api.compile_program(result.text_where + clause)
         with np.errstate(all="ignore"):
             got = evaluate(printed.expr, _as_matdiff(values), {})
             expected = _finite_differences(f, values, result.wrt)

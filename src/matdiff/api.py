@@ -242,6 +242,20 @@ def _checked(req: Request, results: list[Result]) -> None:
                 f"matdiff could not verify its own {r.kind} with respect to {r.wrt}: it fails the "
                 f"numeric check{error}. This is a bug in matdiff; please report it with the "
                 f"expression: {req.expression}", None, req.expression)
+        if req.self_check:
+            _parses_back(req, r)
+
+
+def _parses_back(req: Request, r: Result) -> None:
+    """A result with definitions must parse back, with them, to the same values."""
+    from .roundtrip import round_trip_error
+
+    problem = round_trip_error(r)
+    if problem is not None:
+        raise InternalError(
+            f"matdiff could not verify its own {r.kind} with respect to {r.wrt}: {problem}. "
+            "This is a bug in matdiff; please report it with the expression: "
+            f"{req.expression}", None, req.expression)
 
 
 # Where a result that failed its check is checked again before it is called wrong: other

@@ -124,13 +124,15 @@ def _result_lines(r: api.Result, req: api.Request) -> list[str]:
     kind = r.kind if r.kind != "map" else "hessian (as a map)" if r.of is not None else \
         "jacobian (as a map)"  # no kron/vec form: dF = dexpm(X, dX)
     lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}{', ' + how if how else ''}):  {r.text}"]
+    lines += [f"  {'where' if k == 0 else '     '} {name} = {text}"
+              for k, (name, text, _) in enumerate(r.definitions)]
     if r.map is not None:
         lines.append(f"  map:    {r.map_text}")
     lines += [f"  {step.text}    [{step.rule}]" for step in r.steps or ()]
     if r.verdict is not None:
         lines.append(f"  your answer: {r.verdict.verdict}: {r.verdict.message}")
     if req.latex:
-        lines.append(f"  latex:  {r.latex}")
+        lines.append(f"  latex:  {r.latex_where}")
     if req.check:
         c = r.check()
         verdict = "passed" if c.passed else "FAILED"

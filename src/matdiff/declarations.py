@@ -19,6 +19,7 @@ from .lex import (
     COLON,
     COMMA,
     EOF,
+    EQUALS,
     KEYWORD_WHERE,
     LPAREN,
     NAME,
@@ -97,6 +98,9 @@ class DeclarationParser(TokenStream):
         while self.at(COMMA):
             self.advance()
             names.append(self._declared_name())
+        if self.at(EQUALS):
+            self.error("a definition names one expression: write it after 'where', on its own "
+                       "(as in 'norm(h)^2 where h = exp(W*x), W: matrix')", self.token.start)
         if not self.at(COLON):
             last = names[-1][0]
             self.unexpected(f"',' or ':' after {last!r} (as in '{last}: matrix')",

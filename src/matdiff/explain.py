@@ -452,6 +452,11 @@ def steps(program: Program, result: Result) -> list[Step]:
         s.meta["expand"] = d.expand
         s.meta["pieces"] = d.pieces
         s.meta["var"] = d.var
+    last = out[-1] if out else None
+    if last is not None and result.definitions and last.lhs.startswith("grad_"):
+        # the answer as it is printed: its repeated parts named once (matdiff.naming)
+        last.text = f"{last.lhs} = {result.text_where}"
+        last.latex = f"{_latex_lhs(last.lhs, LatexPrinter())} = {result.latex_where}"
     return out
 
 

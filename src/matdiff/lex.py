@@ -53,6 +53,7 @@ RBRACKET = "]"
 COMMA = ","
 COLON = ":"
 SEMICOLON = ";"
+EQUALS = "="  # only in a where clause's definitions (h = exp(W1*x))
 EOF = "eof"
 
 KEYWORD_WHERE = "where"
@@ -79,7 +80,8 @@ class Token:
 _SINGLE_CHAR_OPERATORS = {"+": "+", "-": "-", "*": "*", "@": "@", "/": "/", "^": "^",
                           "∘": ".*", "⊙": ".*"}
 _DOT_OPERATORS = (".*", "./", ".^")
-_PUNCTUATION = {"(": LPAREN, ")": RPAREN, ",": COMMA, ":": COLON, ";": SEMICOLON}
+_PUNCTUATION = {"(": LPAREN, ")": RPAREN, ",": COMMA, ":": COLON, ";": SEMICOLON,
+                "=": EQUALS}
 _ASCII_DIGITS = "0123456789"
 # After a number's digits, a dot followed by one of these belongs to an operator (2.*x).
 _OPERATOR_AFTER_DOT = ("*", "/", "^", "'")

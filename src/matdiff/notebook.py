@@ -69,7 +69,7 @@ def _check_html(r: api.Result, checked: bool) -> str:
 def _result_rows(r: api.Result, checked: bool) -> list[str]:
     rows = [f"<tr><th>{_e(r.kind)} wrt <code>{_e(r.wrt)}</code><br>"
             f'<span class="muted">{_e(r.shape)}</span></th>'
-            f"<td>{_display_math(r.latex)}<code>{_e(r.text)}</code></td></tr>"]
+            f"<td>{_display_math(r.latex_where)}<code>{_e(r.text_where)}</code></td></tr>"]
     if r.map is not None and r.map_latex is not None and r.map_text is not None:
         rows.append(f"<tr><th>map</th><td>{_inline_math(r.map_latex)} &nbsp; "
                     f"<code>{_e(r.map_text)}</code></td></tr>")
@@ -122,7 +122,8 @@ def _answer_text(a: api.Answer) -> str:
 def _answer_latex(a: api.Answer) -> str | None:
     if a.error is not None or not a.results:
         return None
-    rows = [f"\\text{{{r.kind} wrt }} {_wrt_latex(r.wrt)} &:\\quad {r.latex}" for r in a.results]
+    rows = [f"\\text{{{r.kind} wrt }} {_wrt_latex(r.wrt)} &:\\quad {r.latex_where}"
+            for r in a.results]
     return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
 
 
@@ -148,8 +149,8 @@ def result_bundle(r: api.Result) -> dict[str, str]:
     html_rows = "".join(_result_rows(r, True))
     how = label(r)
     return {"text/plain": f"{r.kind} wrt {r.wrt} ({r.shape}{', ' + how if how else ''}):  "
-                          f"{r.text}",
-            "text/latex": f"$${r.latex}$$",
+                          f"{r.text_where}",
+            "text/latex": f"$${r.latex_where}$$",
             "text/html": _STYLE + f'<div class="matdiff"><table>{html_rows}</table></div>'}
 
 

@@ -17,7 +17,8 @@ tree, e.g. a sum of 1500 terms) instead of overflowing Python's stack.
 
 Grammar (tightest binding first)::
 
-    parsed      = expr ["where" decls]                           (decls: see declarations.py)
+    parsed      = expr ["where" item {("," | ";") item}]
+    item        = NAME "=" expr | decl                           (decl: see declarations.py)
     expr        = level 5: sum of level-4 terms (+ -), left-associative
     term        = level 4: products (* @ .* ./ /), left-associative
     signed      = level 3: ("-" | "+") signed | power
@@ -67,11 +68,13 @@ from fractions import Fraction
 from typing import NoReturn, TypeVar
 
 from .declarations import DeclarationParser
+from .definitions import expand
 from .errors import MatdiffSyntaxError
 from .lex import (
     COLON,
     COMMA,
     EOF,
+    EQUALS,
     KEYWORD_WHERE,
     LBRACKET,
     LPAREN,
@@ -80,6 +83,7 @@ from .lex import (
     OPERATOR,
     RBRACKET,
     RPAREN,
+    SEMICOLON,
     STRING,
     TRANSPOSE,
     describe,
@@ -89,6 +93,7 @@ from .syntax import (
     Binary,
     Call,
     Declaration,
+    Definition,
     IndexSum,
     Name,
     Node,
@@ -209,14 +214,44 @@ class _Parser(DeclarationParser):
     def parse_all(self) -> Parsed:
         expr = self._expression()
         declarations: tuple[Declaration, ...] = ()
+        definitions: tuple[Definition, ...] = ()
         if self.at(NAME, KEYWORD_WHERE):
             self.advance()
-            declarations = self.declarations()
+            declarations, definitions = self._where_clause()
             self.expect_end_of_declarations()
         else:
             self._expect_end_of_expression()
         self._check_tree_depth(expr)
-        return Parsed(expr, declarations, self.text)
+        if definitions:
+            for d in definitions:
+                self._check_tree_depth(d.expr)
+            expr = expand(expr, definitions, declarations, self.text)
+            self._check_tree_depth(expr)
+        return Parsed(expr, declarations, self.text, definitions=definitions)
+
+    def _where_clause(self) -> tuple[tuple[Declaration, ...], tuple[Definition, ...]]:
+        """``item {("," | ";") item}``: declarations (``X: matrix``) and definitions
+        (``h = sigmoid(W1*x)``), in any order."""
+        declarations: list[Declaration] = []
+        definitions: list[Definition] = []
+        while True:
+            if self.at(NAME) and self.peek().kind == EQUALS and \
+                    self.token.text != KEYWORD_WHERE:
+                definitions.append(self._definition())
+            else:
+                declarations.append(self.declaration())
+            if not (self.at(COMMA) or self.at(SEMICOLON)):
+                break
+            self.advance()
+        self._check_unique(declarations)
+        return tuple(declarations), tuple(definitions)
+
+    def _definition(self) -> Definition:
+        """``NAME = expr``."""
+        name = self.advance()
+        self.advance()  # '='
+        body = self._expression()
+        return Definition(name.text, name.span, body, Span(name.start, body.span.end))
 
     def parse_declarations_only(self) -> tuple[Declaration, ...]:
         declarations = self.declarations()
@@ -248,6 +283,9 @@ class _Parser(DeclarationParser):
         if token.kind == COLON:
             self.error("unexpected ':' (declarations go after 'where', as in "
                        "'x where x: vector')", token.start)
+        if token.kind == EQUALS:
+            self.error("unexpected '=' (definitions go after 'where', as in "
+                       "'norm(h)^2 where h = exp(W*x)')", token.start)
         self.unexpected("an operator, 'where' or end of input")
 
     # -- expressions -----------------------------------------------------------------------
@@ -359,6 +397,8 @@ class _Parser(DeclarationParser):
     def _not_an_operand(self) -> NoReturn:
         """Explain why the current token cannot start an operand."""
         token, previous = self.token, self.previous()
+        if token.kind == EQUALS and (previous is None or previous.kind != EQUALS):
+            self.error("unexpected character '='", token.start)
         if token.kind == STRING:
             self.error("a string can only be a function argument (as in norm(X, 'fro'))",
                        token.start)

@@ -19,10 +19,11 @@ from .conventions import relabel
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
+from .naming import Shown, name_subexpressions, present, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
-from .syntax import Declaration, Parsed
+from .syntax import Declaration, Parsed, has_index_nodes
 from .typecheck import Program, TypingWarning, convention, typecheck
 
 
@@ -65,24 +66,84 @@ class Result:
     layout: str | None = None  # a Jacobian's: "numerator" (matdiff's) or "denominator"
     convention: str | None = None  # a gradient by a symmetric matrix's: "matdiff", "cookbook"
     _check: CheckResult | None = field(default=None, repr=False)
+    _shown: Shown | None = field(default=None, repr=False)
+    _map_shown: Shown | None = field(default=None, repr=False)
+
+    @property
+    def shown(self) -> Shown:
+        """The result as printed: subexpressions written many times are named once
+        (:mod:`matdiff.naming`); small results have no definitions."""
+        if self._shown is None:
+            p = self.program
+            self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
+                                  user_definitions(p))
+        return self._shown
 
     @property
     def text(self) -> str:
-        return to_text(self.expr, self.program.order, self.program.declared_dims)
+        """The result's text; it may use the names of :attr:`definitions`."""
+        return self.shown.text
 
     @property
     def latex(self) -> str:
+        return self.shown.latex
+
+    @property
+    def definitions(self) -> tuple[tuple[str, str, str], ...]:
+        """The names the text uses, each as (name, text, LaTeX), in dependency order."""
+        return self.shown.definitions
+
+    @property
+    def text_where(self) -> str:
+        """The text with its definitions (``... where h1 = ..., r = ...``): it parses back
+        on its own, with the variables' declarations, to the same values."""
+        return self.shown.text_where
+
+    @property
+    def latex_where(self) -> str:
+        return self.shown.latex_where
+
+    @property
+    def flat_text(self) -> str:
+        """The text with no definitions (every subexpression written out)."""
+        return to_text(self.expr, self.program.order, self.program.declared_dims)
+
+    @property
+    def flat_latex(self) -> str:
+        """The LaTeX with no definitions."""
         return to_latex(self.expr, self.program.order)
 
     @property
-    def map_text(self) -> str | None:
+    def map_shown(self) -> Shown | None:
+        """The linear map as printed: with the names of the result's definitions (defined
+        there), and no others."""
         if self.map is None:
             return None
-        return to_text(self.map, self.program.order, self.program.declared_dims)
+        if self._map_shown is None:
+            p, shown = self.program, self.shown
+            names = {n: name for n, (name, _, _) in zip(shown.nodes, shown.definitions)}
+            named = name_subexpressions(self.map, reserved(p), names, own=False)
+            self._map_shown = show(named, p.order, p.declared_dims)
+        return self._map_shown
+
+    @property
+    def map_text(self) -> str | None:
+        """The map's text; it may use the names of :attr:`definitions`."""
+        return None if self.map_shown is None else self.map_shown.text
+
+    @property
+    def map_text_where(self) -> str | None:
+        """The map's text with the result's definitions, when it uses them (parses back)."""
+        if self.map_shown is None:
+            return None
+        if not self.map_shown.definitions:
+            return self.map_shown.text
+        return self.map_shown.text + " where " + ", ".join(
+            f"{n} = {t}" for n, t, _ in self.definitions)
 
     @property
     def map_latex(self) -> str | None:
-        return None if self.map is None else to_latex(self.map, self.program.order)
+        return None if self.map_shown is None else self.map_shown.latex
 
     @property
     def shape(self) -> str:
@@ -122,17 +183,17 @@ class Result:
         return CheckResult(error, bool(rep.passed), rep.outcome, rep.message)
 
     def _repr_latex_(self) -> str:
-        return f"$${self.latex}$$"
+        return f"$${self.latex_where}$$"
 
     def __str__(self) -> str:
-        return self.text
+        return self.text_where
 
     def __repr__(self) -> str:  # short: the dataclass's own repr dumps the whole program
         from .conventions import label
 
         how = label(self)
         return f"<{self.kind} wrt {self.wrt} ({self.shape}{', ' + how if how else ''}): " \
-               f"{self.text}>"
+               f"{self.text_where}>"
 
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
@@ -141,6 +202,8 @@ class Result:
             out["layout"] = self.layout
         if self.convention is not None:
             out["convention"] = self.convention
+        if self.definitions:  # only then: answers without one stay as they were
+            out["definitions"] = self.shown.definitions_json()
         if self.map is not None:
             out["map"] = self.map_text
             out["map_latex"] = self.map_latex
@@ -151,6 +214,29 @@ class Result:
         if self.verdict is not None:
             out["verify"] = self.verdict.to_json()
         return out
+
+
+def user_definitions(program: Program) -> dict[Expr, str]:
+    """The IR of each of the user's definitions (typed as in the program), by which a
+    result names them; a definition that does not type on its own is left out."""
+    if not program.definitions:
+        return {}
+    from .definitions import expand
+
+    declared: list[Declaration] = []
+    for name, kind in program.types.items():
+        declared.extend(parse_declarations(f"{name}: {kind}"))
+    out: dict[Expr, str] = {}
+    for d in program.definitions:
+        if has_index_nodes(d.expr):  # index notation is resolved with the whole function
+            continue
+        try:
+            body = expand(d.expr, program.definitions, (), program.text)
+            typed = typecheck(Parsed(body, (), program.text), tuple(declared))
+        except MatdiffError:
+            continue
+        out.setdefault(typed.expr, d.name)
+    return out
 
 
 def declarations_from(**kinds: str) -> tuple[Declaration, ...]:
@@ -210,7 +296,21 @@ def compile_program(expr: str, declarations: tuple[Declaration, ...] = (), *,
     program.read_as = getattr(parsed, "plain", None) if latex else None
     program.notes = tuple(getattr(parsed, "notes", ()))
     program.declarations = parsed.declarations + tuple(declarations)
+    program.definitions = parsed.definitions
+    check_definitions(program, tuple(declarations))
     return program
+
+
+def check_definitions(program: Program, extra: tuple[Declaration, ...]) -> None:
+    """A name the where clause defines may not be declared beside it (``--declare``)."""
+    defined = {d.name: d for d in program.definitions}
+    for decl in extra:
+        for name, _ in decl.names:
+            if name in defined:
+                raise MatdiffTypeError(
+                    f"{name!r} is declared a variable and defined in the where clause; a name "
+                    "is either a variable or stands for an expression",
+                    defined[name].name_span.start).with_text(program.text)
 
 
 # --- end of LaTeX and index-notation input ------------------------------------------------
@@ -224,8 +324,15 @@ def differentiable(program: Program) -> list[str]:
 def derive(program: Program, wrt: str) -> Result:
     """The derivative of the program's function with respect to one variable (zero, of the
     right shape, for a variable the function does not use)."""
-    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
     text = program.text
+    defined = next((d for d in program.definitions if d.name == wrt), None)
+    if defined is not None:
+        body = " ".join(text[defined.expr.span.start:defined.expr.span.end].split())
+        body = body if len(body) <= 40 else body[:37] + "..."
+        raise MatdiffTypeError(
+            f"'{wrt}' is defined ({wrt} = {body}), not a variable: differentiate with "
+            "respect to the variables it is made of", defined.name_span.start).with_text(text)
+    var = program.syms.get(wrt) or _add_absent(program, absent_variable(program, wrt))
     if var.kind == "mask":
         raise MatdiffTypeError(f"'{wrt}' is declared a mask, which is constant data; it cannot be "
                                "differentiated by").with_text(text)

@@ -17,6 +17,7 @@ end exclusive)::
 
     Declaration(names: tuple[(str, Span)], kind, symmetric, dims: tuple[(str | int, Span)])
         kind in "scalar" | "vector" | "matrix" | "mask"
+    Definition(name, name_span, expr: Node)   h = exp(W1*x), in a where clause
 
 ``∘`` and ``⊙`` are normalised to ``.*``. Sized constants (``eye(n)``) and
 ``vector(1)`` / ``matrix(1)`` are ordinary calls; the type checker reads them.
@@ -151,12 +152,25 @@ class Declaration:
 
 
 @dataclass(frozen=True)
+class Definition:
+    """``name = expr`` in a where clause: the name stands for the expression."""
+
+    name: str
+    name_span: Span
+    expr: Node
+    span: Span
+
+
+@dataclass(frozen=True)
 class Parsed:
-    """An expression with the declarations of its ``where`` clause."""
+    """An expression with the declarations of its ``where`` clause.  Its definitions
+    (``h = exp(W1*x)``) are already substituted in ``expr``; ``definitions`` keeps them
+    as written (:mod:`matdiff.definitions`)."""
 
     expr: Node
     declarations: tuple[Declaration, ...]
     text: str
+    definitions: tuple[Definition, ...] = dataclasses.field(default=(), kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from .ir import Expr, Sym, shape_text
 from .lower import Lowerer
 from .names import GREEK, GREEK_UNICODE
 from .shapes import Checker, Conflict, Decl, collect_names
-from .syntax import Declaration, Node, Parsed
+from .syntax import Declaration, Definition, Node, Parsed
 
 __all__ = ["Program", "TypingWarning", "convention", "convention_rule", "gather_decls",
            "kind_candidates", "solve", "typecheck"]
@@ -79,6 +79,7 @@ class Program:
     read_as: str | None = None  # LaTeX input: the formula in the plain language
     notes: tuple[str, ...] = ()  # how LaTeX or index notation was read
     warnings: tuple[TypingWarning, ...] = ()  # readings the text does not say (assumptions)
+    definitions: tuple[Definition, ...] = ()  # of the where clause (substituted in expr)
 
     @property
     def shape_text(self) -> str:

@@ -203,7 +203,7 @@ def _factor_between(result: Result, other: Expr) -> Fraction | None:
 def verify_result(result: Result, candidate: str) -> Verdict:
     program = result.program
     kind = result.kind
-    expected = result.text
+    expected = result.text_where
     try:
         unknown = _unknown_name(program, candidate)
         if unknown:
@@ -243,18 +243,18 @@ def _did_you_mean(suggestion: str | None) -> str:
 
 
 def _correct(result: Result, c: Expr, candidate: str) -> Verdict:
-    same_text = candidate.replace(" ", "") == result.text.replace(" ", "")
+    same_text = candidate.replace(" ", "") == result.text_where.replace(" ", "")
     if same_text:
-        return Verdict("correct", f"correct: {result.text}", None, result.text)
+        return Verdict("correct", f"correct: {result.text_where}", None, result.text_where)
     diff = factor(A.sub(result.expr, c))
     how = ("they are equal symbolically" if A.is_zero(diff)
            else f"checked numerically at {POINTS} random points")
-    return Verdict("correct", f"correct, written differently from matdiff's {result.text} ({how})",
-                   None, result.text)
+    return Verdict("correct", f"correct, written differently from matdiff's "
+                   f"{result.text_where} ({how})", None, result.text_where)
 
 
 def _wrong_value(result: Result, c: Expr, candidate: str) -> Verdict:
-    expected = result.text
+    expected = result.text_where
     k = _factor_between(result, c)
     if k is not None:
         if k == -1:
@@ -303,7 +303,7 @@ def _shape_mismatch(result: Result, candidate: str, error: MatdiffError) -> Verd
                    f"'{_clip(candidate[node.span.start:node.span.end])}' {what} {_clip(left)} "
                    f"({_size(ls)}) by {_clip(right)} ({_size(rs)})")
     suggestion = _suggest(result, candidate)
-    return Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, result.text)
+    return Verdict("wrong_shape", msg + _did_you_mean(suggestion), suggestion, result.text_where)
 
 
 def _clip(s: str, n: int = 40) -> str:

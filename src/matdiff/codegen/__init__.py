@@ -105,15 +105,30 @@ def build(expr: str, wrt: str | Sequence[str], backend_name: str = "numpy",
     mgrads = [g for g in grads if g.kind != "map"]
     mhesss = [h for h in hesss if h.kind != "map"]
     roots = [program.expr] + [g.expr for g in mgrads] + [h.expr for h in mhesss]
-    nodes = _lower(roots, expr)
+    lowered: dict[int, Node] = {}  # every IR node lowered, by id
+    nodes = _lower(roots, expr, lowered)
     variables, dimset = _variables(program)
     outputs = _outputs(program, nodes, variables, mgrads, mhesss)
     spec = Spec(expr, dict(program.types), variables, outputs, _domain(program), names, hessian,
                 _extra_dims(roots, dimset))
     _map_functions(spec, grads, expr)
+    spec.names = _answer_names(mgrads + mhesss, lowered)
     if hessian:
         _hessian_maps(spec, hesss, expr)
     return Generated(render(be, spec), spec, backend_name)
+
+
+def _answer_names(results: Sequence[Result], lowered: dict[int, Node]) -> dict[int, str]:
+    """The names the printed answers give their parts (``h1`` for an activation), by the id
+    of the low-level node computing each, for the generated code to use."""
+    out: dict[int, str] = {}
+    for r in results:
+        shown = r.shown
+        for node, (name, _, _) in zip(shown.nodes, shown.definitions):
+            got = lowered.get(id(node))
+            if got is not None:
+                out.setdefault(got.id, name)
+    return out
 
 
 def _derivatives(program: Program, names: list[str], hessian: bool,
@@ -137,8 +152,10 @@ def _derivatives(program: Program, names: list[str], hessian: bool,
     return grads, hesss
 
 
-def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
-    """The low-level node of each root, lowered into one DAG."""
+def _lower(roots: list[Expr], expr: str, lowered: dict[int, Node] | None = None
+           ) -> dict[int, Node]:
+    """The low-level node of each root, lowered into one DAG (``lowered`` receives the node
+    of every IR node lowered on the way, by id)."""
     from .plan import Lowering
 
     low = Lowering(roots)
@@ -149,6 +166,8 @@ def _lower(roots: list[Expr], expr: str) -> dict[int, Node]:
             nodes[id(r)] = low.lower(r)
         except NotImplementedError as e:
             raise UnsupportedError(str(e)).with_text(expr) from e
+    if lowered is not None:
+        lowered.update(low.memo)
     return nodes
 
 
@@ -250,7 +269,7 @@ def _hessian_maps(spec: Spec, hesss: list[Result], expr: str) -> None:
         spec.notes.append(
             f"The Hessian wrt {h.wrt} is the {h.expr.shape[0]} x {h.expr.shape[1]} matrix of "
             f"vec({h.wrt}); applied to a direction d{h.wrt} it is the cheaper linear map "
-            f"{h.map_text} (hessian_map_{py_name(h.wrt)} below).")
+            f"{h.map_text_where} (hessian_map_{py_name(h.wrt)} below).")
         mapnode = _lower_map(h.map, expr)  # its own function: nothing shared
         spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}", mapnode, "map", h.wrt,
                                        f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))

@@ -83,6 +83,17 @@ class Printer:
         self.counter = 0
         self.outputs: set[int] = set()  # the nodes returned (never a read-only view)
 
+    def answer_name(self, n: Node) -> str | None:
+        """The name the printed answer gives this node (``h1``), once and if free."""
+        wanted = self.spec.names.get(n.id)
+        if wanted is None:
+            return None
+        name = py_name(wanted)
+        if name in self.taken or re.fullmatch(rf"{re.escape(self.tmp)}\d+", name):
+            return None
+        self.taken.add(name)
+        return name
+
     def fresh(self) -> str:
         """A new temporary's name."""
         self.counter += 1
@@ -143,11 +154,11 @@ class Printer:
             elif name is not None and n.op != "arg":
                 body.append(f"{name} = {text}")
                 self.code[n.id] = (name, ATOM)
-            elif n.id not in named and inline(n, text, uses.get(n.id, 0), name is not None,
-                                              bool(stmts)):
+            elif n.id not in named and n.id not in self.spec.names and inline(
+                    n, text, uses.get(n.id, 0), name is not None, bool(stmts)):
                 self.code[n.id] = (text, prec)
             else:
-                name = self.fresh()
+                name = self.answer_name(n) or self.fresh()
                 body.append(f"{name} = {text}")
                 self.code[n.id] = (name, ATOM)
         self.final = {o.name: self.code[o.node.id][0] for o in roots}

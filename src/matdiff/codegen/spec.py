@@ -39,3 +39,6 @@ class Spec:
     extra_dims: list[str] = field(default_factory=list)  # sizes no variable's shape gives
     map_outputs: list[Output] = field(default_factory=list)  # the Hessian-vector products
     notes: list[str] = field(default_factory=list)
+    # low-level node id -> the name the printed answer gives it (h1, delta2, ...), for the
+    # temporary that holds it (matdiff.naming)
+    names: dict[int, str] = field(default_factory=dict)

@@ -241,7 +241,8 @@ def parse_plain(text: str, extra: tuple[Declaration, ...] = ()) -> Parsed:
     if not has_index_nodes(parsed.expr):
         return parsed
     try:
-        return translate(parsed.expr, parsed.declarations, text, extra)
+        translated = translate(parsed.expr, parsed.declarations, text, extra)
+        return dataclasses.replace(translated, definitions=parsed.definitions)
     except MatdiffError as e:
         e.text = text
         raise

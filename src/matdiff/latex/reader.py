@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from fractions import Fraction
 from typing import NoReturn
 
+from ..definitions import expand
 from ..errors import MatdiffError, MatdiffSyntaxError
 from ..index_notation.resolve import translate
 from ..lex import check_length
@@ -14,13 +16,16 @@ from ..syntax import (
     Binary,
     Call,
     Declaration,
+    Definition,
     Name,
     Node,
     Number,
     Span,
     Translated,
     Unary,
+    has_index_nodes,
 )
+from ..unparse import to_plain
 from .cursor import describe, widen
 from .means import finish_means, mean_of_sum
 from .readings import choose
@@ -43,7 +48,7 @@ from .vocabulary import (
     function_word,
     letter_name,
 )
-from .where import SliceDecl, split_where, where_clause
+from .where import SliceDecl, find_where, where_clause
 
 __all__ = ["LatexReader", "parse_latex", "read_index_tree"]
 
@@ -388,9 +393,20 @@ def _stack_depth() -> int:
 
 def _parse_latex(text: str, extra: tuple[Declaration, ...]) -> Translated:
     choices: dict = {}
-    expr, declarations, notes = read_index_tree(text, extra, choices)
-    read = translate(expr, declarations, text, tuple(extra), tuple(notes))
-    return choose(read, choices, tuple(extra))
+    written, declarations, notes, definitions = read_with_definitions(text, extra, choices)
+    expr = expand(written, definitions, declarations, text) if definitions else written
+    translated = translate(expr, declarations, text, tuple(extra), tuple(notes))
+    chosen = choose(translated, choices, tuple(extra))
+    plain = chosen.plain
+    trees = [written] + [d.expr for d in definitions]
+    # read as written (the names, then their definitions and the declarations), unless a
+    # reading by type (e^{X} as expm) changed the expanded formula
+    if definitions and chosen is translated and not any(has_index_nodes(t) for t in trees):
+        declared = plain.partition(" where ")[2]
+        items = [f"{d.name} = {to_plain(d.expr)}" for d in definitions]
+        plain = to_plain(written) + " where " + ", ".join(items + ([declared] if declared
+                                                                   else []))
+    return dataclasses.replace(chosen, definitions=definitions, plain=plain)
 
 
 def read_index_tree(text: str, extra: tuple[Declaration, ...] = (),
@@ -400,13 +416,26 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = (),
     :class:`~matdiff.syntax.IndexSum` and ``Slice`` nodes), the where clause's
     declarations, and the notes so far; ``choices`` receives the sites whose reading
     depends on types (:mod:`.readings`)."""
-    where = split_where(text)
+    expr, declarations, notes, definitions = read_with_definitions(text, extra, choices)
+    if definitions:
+        expr = expand(expr, definitions, declarations, text)
+    return expr, declarations, notes
+
+
+def read_with_definitions(text: str, extra: tuple[Declaration, ...] = (),
+                          choices: dict | None = None
+                          ) -> tuple[Node, tuple[Declaration, ...], list[str],
+                                     tuple[Definition, ...]]:
+    """:func:`read_index_tree`, the tree as written (defined names not yet substituted), with
+    the where clause's definitions (``h = \\exp(W x)``, after ``where`` or ``\\text{where}``)."""
+    where, clause = find_where(text)
     end = len(text) if where < 0 else where
     declarations: tuple[Declaration, ...] = ()
     slice_decls: dict[tuple[str, str], SliceDecl] = {}
+    ranges: list[tuple[int, int, int]] = []
     if where >= 0:
-        declarations, slice_decls = where_clause(text, where + len("where"))
-        if not declarations and not slice_decls:
+        declarations, slice_decls = where_clause(text, clause, ranges)
+        if not declarations and not slice_decls and not ranges:
             raise MatdiffSyntaxError("expected declarations after 'where'", where, text)
         # ", where" and "$ where": the punctuation belongs to the prose
         end = where
@@ -415,5 +444,24 @@ def read_index_tree(text: str, extra: tuple[Declaration, ...] = (),
     expr = parser.parse_top()
     if choices is not None:
         choices.update(parser.choices)
-    return expr, declarations, parser.notes
+    notes = parser.notes
+    definitions: list[Definition] = []
+    for a, equals, b in ranges:
+        lhs = text[a:equals]
+        at = a + len(lhs) - len(lhs.lstrip())
+        if not lhs.strip():
+            raise MatdiffSyntaxError("expected a name before '='", equals, text)
+        name = LatexReader(text, a, equals, {}, declared).parse_top()
+        if not isinstance(name, Name):
+            raise MatdiffSyntaxError("expected a name before '=' (a definition gives a name "
+                                     "to an expression, as in 'h = \\exp(W x)')", at, text)
+        if equals + 1 >= b or not text[equals + 1:b].strip():
+            raise MatdiffSyntaxError("expected an expression after '='", equals + 1, text)
+        reader = LatexReader(text, equals + 1, b, slice_decls, declared)
+        body = reader.parse_top()
+        notes += reader.notes
+        if choices is not None:
+            choices.update(reader.choices)
+        definitions.append(Definition(name.name, name.span, body, Span(a, b)))
+    return expr, declarations, notes, tuple(definitions)
 

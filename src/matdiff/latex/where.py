@@ -42,6 +42,29 @@ def split_where(text: str) -> int:
     return -1
 
 
+_WHERE_WORD = re.compile(r"\\(?:text|textrm|mathrm|mbox|textnormal)\s*\{\s*where\s*\}")
+
+
+def find_where(text: str) -> tuple[int, int]:
+    """Where the where clause is: (the offset of its keyword, the offset after it), for
+    ``where`` outside braces or ``\\text{where}`` (``\\mathrm{where}``, ...); (-1, -1)
+    without one."""
+    plain = split_where(text)
+    found = (plain, plain + len("where")) if plain >= 0 else (-1, -1)
+    depth = 0
+    for m in re.finditer(r"[{}]|" + _WHERE_WORD.pattern, text):
+        g = m.group()
+        if g == "{":
+            depth += 1
+        elif g == "}":
+            depth -= 1
+        elif depth <= 0:
+            if found[0] < 0 or m.start() < found[0]:
+                found = (m.start(), m.end())
+            break
+    return found
+
+
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Ranges of text[start:end] between top-level ',' and ';'."""
     out, depth, a = [], 0, start
@@ -63,14 +86,24 @@ def _norm_index(s: str) -> str:
     return re.sub(r"[{}\s]", "", s)
 
 
-def where_clause(text: str, start: int) -> tuple[tuple[Declaration, ...], dict]:
-    """Parse the where clause text[start:] (after the keyword)."""
+def where_clause(text: str, start: int, definitions: list[tuple[int, int, int]] | None = None
+                 ) -> tuple[tuple[Declaration, ...], dict]:
+    """Parse the where clause text[start:] (after the keyword); its definitions
+    (``h = \\exp(W x)``) are added to ``definitions`` as (start, offset of '=', end), for
+    the reader to read."""
     slice_decls: dict[tuple[str, str], SliceDecl] = {}
     kept: list[tuple[int, int]] = []
     names: list[tuple[int, int]] = []
     for a, b in _segments(text, start, len(text)):
         seg = text[a:b]
         colon = _top_colon(seg)
+        equals = _top_colon(seg, "=")
+        if definitions is not None and equals >= 0 and (colon < 0 or equals < colon):
+            if names:
+                raise MatdiffSyntaxError("define one name at a time (as in 'h = \\exp(W x)')",
+                                         names[0][0], text)
+            definitions.append((a, a + equals, b))
+            continue
         if colon < 0:
             if not seg.strip():
                 raise MatdiffSyntaxError("expected a declaration (as in 'X: matrix')", a, text)
@@ -132,14 +165,14 @@ def _greek_in_where(m: re.Match) -> str:
     return name.rjust(len(m.group()))
 
 
-def _top_colon(seg: str) -> int:
+def _top_colon(seg: str, mark: str = ":") -> int:
     depth = 0
     for i, ch in enumerate(seg):
         if ch in "({[":
             depth += 1
         elif ch in ")}]":
             depth -= 1
-        elif ch == ":" and depth == 0:
+        elif ch == mark and depth == 0:
             return i
     return -1
 
