@@ -298,10 +298,14 @@ def test_a_long_sum_wraps_between_terms(page):
     assert_rendered(result(page, "X"), text)
 
 
+# one long product, which names cannot shorten (each factor is used once)
+LONG_TERM = "tr(" + "*".join(f"Layer{i}" for i in range(1, 23)) + "*W1)"  # 23 variables
+
+
 def test_a_long_term_scrolls_inside_its_box(page):
     for width in (1100, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        type_and_derive(page, NETWORK)
+        type_and_derive(page, LONG_TERM)
         box = result(page, "W1").locator(".formula")
         assert box.evaluate("e => e.scrollWidth > e.clientWidth")  # it scrolls, within
         assert box.evaluate("e => getComputedStyle(e).overflowX") == "auto"
