@@ -96,6 +96,7 @@ def relabel(r: Result, layout: str = "numerator", convention: str = "matdiff") -
         r.convention = convention
         if convention == "cookbook":
             r.expr = cookbook(r.expr)
+    r._shown = None  # printed anew from the relabelled expression (names included)
 
 
 def as_matdiff(r: Result) -> Expr:

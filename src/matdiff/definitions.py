@@ -28,6 +28,7 @@ from .syntax import (
     IndexSum,
     Name,
     Node,
+    Selection,
     Slice,
     Transpose,
     Unary,
@@ -71,7 +72,7 @@ def expand(expr: Node, definitions: tuple[Definition, ...],
             return dataclasses.replace(node, args=(substitute(node.args[0]),) + node.args[1:])
         if isinstance(node, Call):
             return dataclasses.replace(node, args=tuple(substitute(a) for a in node.args))
-        if isinstance(node, (Unary, Transpose)):
+        if isinstance(node, (Unary, Transpose, Selection)):
             return dataclasses.replace(node, operand=substitute(node.operand))
         if isinstance(node, Binary):
             return dataclasses.replace(node, left=substitute(node.left),
@@ -194,7 +195,7 @@ def _copy(node: Node) -> Node:
     """A copy of the tree made of new node objects (the type checker keys nodes by id)."""
     if isinstance(node, Call):
         return dataclasses.replace(node, args=tuple(_copy(a) for a in node.args))
-    if isinstance(node, (Unary, Transpose)):
+    if isinstance(node, (Unary, Transpose, Selection)):
         return dataclasses.replace(node, operand=_copy(node.operand))
     if isinstance(node, Binary):
         return dataclasses.replace(node, left=_copy(node.left), right=_copy(node.right))

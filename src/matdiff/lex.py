@@ -155,12 +155,13 @@ class _Lexer:
         """``[`` or ``]`` where indexing may be, else an unexpected character. A selection
         at integer positions (``svdU(X)[:, 1]``, ``v[2]``) may follow any operand."""
         ch, start = self.text[self.pos], self.pos
-        if (ch == "[" and not self.after_where and self.open_bracket is None and self.tokens
+        if (ch == "[" and self.open_bracket is None and self.tokens  # also in a definition
                 and self.tokens[-1].kind in _OPERAND_ENDS and _SELECTION.match(self.text, start)):
             self.pos += 1
             self.open_bracket = self._make(LBRACKET, start)
             return self.open_bracket
-        if ch == "]" and self.open_bracket is not None and not self.index_forms:
+        if ch == "]" and self.open_bracket is not None and (not self.index_forms
+                                                            or self.after_where):
             self.open_bracket = None
             self.pos += 1
             return self._make(RBRACKET, start)
