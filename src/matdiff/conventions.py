@@ -42,6 +42,9 @@ class Result(Protocol):
     layout: str | None
     convention: str | None
 
+    def forget_printing(self) -> None: ...
+
+
 LAYOUTS = ("numerator", "denominator")
 CONVENTIONS = ("matdiff", "cookbook")
 
@@ -96,7 +99,7 @@ def relabel(r: Result, layout: str = "numerator", convention: str = "matdiff") -
         r.convention = convention
         if convention == "cookbook":
             r.expr = cookbook(r.expr)
-    r._shown = None  # printed anew from the relabelled expression (names included)
+    r.forget_printing()  # printed anew from the relabelled expression (names included)
 
 
 def as_matdiff(r: Result) -> Expr:

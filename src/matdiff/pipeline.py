@@ -79,6 +79,10 @@ class Result:
                                   user_definitions(p))
         return self._shown
 
+    def forget_printing(self) -> None:
+        """Print anew (after ``expr`` or ``map`` changed: a relabelled result)."""
+        self._shown = self._map_shown = None
+
     @property
     def text(self) -> str:
         """The result's text; it may use the names of :attr:`definitions`."""
