@@ -49,15 +49,10 @@ import sys
 import time
 from pathlib import Path
 
-THREADS = 1
-for i, a in enumerate(sys.argv):
-    if a == "--threads" and i + 1 < len(sys.argv):
-        THREADS = int(sys.argv[i + 1])
-# before numpy / jax / torch are imported: their thread pools read these
-os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
-                      "intra_op_parallelism_threads=1" if THREADS == 1 else "")
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(THREADS)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from single_thread import threads_from_argv
+
+THREADS = threads_from_argv()  # before numpy / jax / torch are imported
 # XLA's CPU runtime splits loops and dots over a pool of its own whatever XLA_FLAGS say
 # (measured: 1.4-1.8 CPU seconds a second on this 2-core machine): one thread means one
 # core, for every library, by the process's CPU affinity

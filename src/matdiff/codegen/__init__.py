@@ -230,15 +230,17 @@ def _map_functions(spec: Spec, grads: list[Result], expr: str) -> None:
     """A first derivative with no matrix form, as the linear map on a direction (a function
     of its own, ``jacobian_map_<name>``)."""
     for g in grads:
-        if g.kind != "map":
-            continue
-        spec.notes.append(
-            f"The derivative wrt {g.wrt} has no matrix form in matdiff; "
-            f"jacobian_map_{py_name(g.wrt)} below applies it to a direction d{g.wrt}: "
-            f"{g.text}.")
-        spec.map_outputs.append(Output(f"jacobian_map_{py_name(g.wrt)}",
-                                       _lower_map(g.expr, expr), "map", g.wrt,
-                                       f"the derivative wrt {g.wrt} applied to d{g.wrt}"))
+        if g.kind == "map":
+            _map_alone(spec, g, "derivative", "jacobian", expr)
+
+
+def _map_alone(spec: Spec, r: Result, what: str, prefix: str, expr: str) -> None:
+    """A derivative that is a map alone (dF = dexpm(X, dX)): ``<prefix>_map_<name>``."""
+    name = f"{prefix}_map_{py_name(r.wrt)}"
+    spec.notes.append(f"The {what} wrt {r.wrt} has no matrix form in matdiff; {name} below "
+                      f"applies it to a direction d{r.wrt}: {r.text_where}.")
+    spec.map_outputs.append(Output(name, _lower_map(r.expr, expr), "map", r.wrt,
+                                   f"the {what} wrt {r.wrt} applied to d{r.wrt}"))
 
 
 def _lower_map(e: Expr, expr: str) -> Node:
@@ -256,13 +258,7 @@ def _hessian_maps(spec: Spec, hesss: list[Result], expr: str) -> None:
     its own, ``hessian_map_<name>``); a Hessian with no matrix form as that map alone."""
     for h in hesss:
         if h.kind == "map":
-            spec.notes.append(
-                f"The Hessian wrt {h.wrt} has no matrix form in matdiff; "
-                f"hessian_map_{py_name(h.wrt)} below applies it to a direction d{h.wrt}: "
-                f"{h.text}.")
-            spec.map_outputs.append(Output(f"hessian_map_{py_name(h.wrt)}",
-                                           _lower_map(h.expr, expr), "map", h.wrt,
-                                           f"the Hessian wrt {h.wrt} applied to d{h.wrt}"))
+            _map_alone(spec, h, "Hessian", "hessian", expr)
             continue
         if h.map is None:
             continue
