@@ -262,7 +262,7 @@ def mul_list(factors: Iterable[Expr]) -> Expr:
         chain, sizes = _merge_ones(chain)
         for size in sizes:
             take_scalar(size)
-    if len(chain) >= 3:
+    if len(chain) >= 2:
         for rule in CHAIN_RULES:  # operations that add their own (spectral products)
             chain = rule(chain)
     if len(chain) >= 2:

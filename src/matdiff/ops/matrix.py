@@ -17,7 +17,22 @@ from typing import TYPE_CHECKING, Any
 
 from .. import algebra as A
 from .. import functions as F
-from ..ir import Det, Diag, DiagPart, Expr, Inv, LogDet, LogSumExp, Norm, Softmax, Sum, Trace, Vec
+from ..ir import (
+    Det,
+    Diag,
+    DiagPart,
+    Expr,
+    Inv,
+    LogDet,
+    LogSumExp,
+    Norm,
+    Ones,
+    Softmax,
+    Sum,
+    Trace,
+    Transpose,
+    Vec,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -230,3 +245,35 @@ RECORDS: tuple[MatrixOp, ...] = (
 )
 
 MATRIX_OPS: dict[type[Expr], MatrixOp] = {r.node: r for r in RECORDS}
+
+
+def _normalized(f: Expr) -> int | None:
+    """The dimension along which f's entries sum to 1 (softmax(X, 1) and softmax(x): its
+    columns, 1; softmax(X, 2): its rows, 2; a transpose swaps them), or None."""
+    if isinstance(f, Softmax):
+        return f.dim
+    if isinstance(f, Transpose) and isinstance(f.arg, Softmax):
+        return 3 - f.arg.dim
+    return None
+
+
+def softmax_sums(chain: list[Expr]) -> list[Expr]:
+    """Sums of a softmax are ones: ``S*ones(m, k)`` is ``ones(n, k)`` when the rows of S sum
+    to 1 (softmax(X, 2)), ``ones(k, n)*S`` is ``ones(k, m)`` when its columns do
+    (``softmax(x)'*ones(n) = 1``)."""
+    i = 0
+    while i + 1 < len(chain):
+        a, b = chain[i], chain[i + 1]
+        if isinstance(b, Ones) and _normalized(a) == 2:
+            chain[i:i + 2] = [A.ones((a.shape[0], b.shape[1]))]
+            i = max(i - 1, 0)
+            continue
+        if isinstance(a, Ones) and _normalized(b) == 1:
+            chain[i:i + 2] = [A.ones((a.shape[0], b.shape[1]))]
+            i = max(i - 1, 0)
+            continue
+        i += 1
+    return chain
+
+
+A.CHAIN_RULES.append(softmax_sums)

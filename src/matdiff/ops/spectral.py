@@ -219,6 +219,8 @@ def spectral_chain(chain: list[Expr]) -> list[Expr]:
     simple: the matrix function when g = f(eigvals(S)), ``X`` when g = svals(X), ``I``
     when g = ones (``V*V'`` for eigenvectors), the outer product of columns when g picks
     one entry (a column of eye)."""
+    if not any(isinstance(f, (EigVecs, SvdU)) for f in chain):
+        return chain
     i = 0
     while i + 1 < len(chain):
         v = chain[i]
