@@ -867,5 +867,3 @@ for _e, _w, _ref, _form, _domain, _decls in _SPECTRAL_ROWS:
 # a softmax's columns (rows) sum to one: the sum of its entries is constant
 case("sum(softmax(x))", "x", lambda x: np.sum(softmax(x)), "zeros(n)")
 case("sum(softmax(X, 2))", "X", lambda X: np.sum(_sm(X, 1)), "zeros(n, m)")
-case("u'*softmax(X, 1)'*ones(n)", "X", lambda u, X: u.T @ _sm(X, 0).T @ np.ones((X.shape[0], 1)),
-     "zeros(n, m)")
