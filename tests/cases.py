@@ -765,13 +765,12 @@ def _layer_norm(X, axis=1):
     return Xc / np.sqrt((Xc ** 2).mean(axis=axis, keepdims=True) + 0.001)
 
 
-# written out it is 330 characters (the centred X three times); named, as printed. The
-# name T1 for the negated mean (rather than for the centred X + T1) is the naming's choice
-# today: pinned so that a better one shows here.
+# written out it is 330 characters (the centred X three times); named, as printed: the
+# centred X is T1, the rows' deviations h
 case(LAYER_NORM, "X", lambda G, X: (G * _layer_norm(X)).sum(),
-     "T2*G - delta/d - mean(T2*G, 2)*ones(d)' where T1 = -mean(X, 2)*ones(d)', "
-     "h = sqrt(0.001 + mean((X + T1).^2, 2)), T2 = diag(1./h), "
-     "delta = ((diag(G*(X + T1)')./h.^3)*ones(1, d)).*(X + T1)")
+     "T2*G - delta/d - mean(T2*G, 2)*ones(d)' where T1 = X - mean(X, 2)*ones(d)', "
+     "h = sqrt(0.001 + mean(T1.^2, 2)), T2 = diag(1./h), "
+     "delta = ((diag(G*T1')./h.^3)*ones(1, d)).*T1")
 case("norm(x - mean(x)*ones(n))^2", "x", lambda x: sq(x - x.mean()), "2*(x - mean(x))")
 case("(mean(x) - a)^2 where a: scalar", "x", lambda x, a: (x.mean() - a) ** 2,
      "2*(mean(x) - a)/n * ones(n)")

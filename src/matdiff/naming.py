@@ -216,6 +216,17 @@ def _choose(e: Expr, nodes: list[Expr], user: dict[Expr, str], own: bool) -> set
         error = own and id(n) in errors and shown[id(n)] >= MIN_ERROR_SIZE
         if n in user or repeated or error:
             chosen.add(id(n))
+    # a part written only inside one larger node, as often as that node (the -m of X - m):
+    # the larger node is named instead (Xc = X - m reads, X + T1 where T1 = -m does not)
+    by_id = {id(n): n for n in nodes}
+    for n in nodes:
+        parents = inside.get(id(n), set())
+        if id(n) in chosen and n not in user and len(parents) == 1:
+            (p,) = parents
+            if p != id(e) and flat[p] == flat[id(n)] and _nameable(by_id[p]) \
+                    and id(n) not in errors and not isinstance(by_id[p], Func):
+                chosen.discard(id(n))
+                chosen.add(p)
     # written once after all (inside another named node): not worth a name after all
     count = {id(nodes[-1]): 1}
     for n in reversed(nodes):
