@@ -125,7 +125,7 @@ def _result_lines(r: api.Result, req: api.Request) -> list[str]:
         "jacobian (as a map)"  # no kron/vec form: dF = dexpm(X, dX)
     lines = [f"{kind} wrt {r.wrt} ({_dims(r.shape)}{', ' + how if how else ''}):  {r.text}"]
     lines += [f"  {'where' if k == 0 else '     '} {name} = {text}"
-              for k, (name, text, _) in enumerate(r.definitions)]
+              for k, (name, text) in enumerate(r.shown.texts)]
     if r.map is not None:
         lines.append(f"  map:    {r.map_text}")
     lines += [f"  {step.text}    [{step.rule}]" for step in r.steps or ()]

@@ -453,7 +453,7 @@ def steps(program: Program, result: Result) -> list[Step]:
         s.meta["pieces"] = d.pieces
         s.meta["var"] = d.var
     last = out[-1] if out else None
-    if last is not None and result.definitions and last.lhs.startswith("grad_"):
+    if last is not None and result.shown.texts and last.lhs.startswith("grad_"):
         # the answer as it is printed: its repeated parts named once (matdiff.naming)
         last.text = f"{last.lhs} = {result.text_where}"
         last.latex = f"{_latex_lhs(last.lhs, LatexPrinter())} = {result.latex_where}"

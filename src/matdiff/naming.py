@@ -391,26 +391,45 @@ def _replace(a: object, syms: dict[int, Sym], new: dict[int, Expr]) -> object:
 # ----------------------------------------------------------------------------- printing
 
 
-@dataclass(frozen=True)
 class Shown:
-    """A named result as text and LaTeX: the body and each definition."""
+    """A named result as text and LaTeX: the body and each definition. The LaTeX is printed
+    when first asked for (most answers are only read as text)."""
 
-    text: str
-    latex: str
-    definitions: tuple[tuple[str, str, str], ...]  # (name, text, latex)
-    nodes: tuple[Expr, ...] = ()  # the node each name stands for, as in the result
+    def __init__(self, text: str, texts: tuple[tuple[str, str], ...], nodes: tuple[Expr, ...],
+                 latex_of: Callable[[], tuple[str, tuple[str, ...]]]):
+        self.text = text
+        self.texts = texts  # (name, text) of each definition, in dependency order
+        self.nodes = nodes  # the node each name stands for, as in the result
+        self._latex_of = latex_of
+        self._latex: tuple[str, tuple[str, ...]] | None = None
+
+    def _latex_parts(self) -> tuple[str, tuple[str, ...]]:
+        if self._latex is None:
+            self._latex = self._latex_of()
+        return self._latex
+
+    @property
+    def latex(self) -> str:
+        return self._latex_parts()[0]
+
+    @property
+    def definitions(self) -> tuple[tuple[str, str, str], ...]:
+        """(name, text, LaTeX) of each definition."""
+        if not self.texts:
+            return ()
+        return tuple((n, t, latex) for (n, t), latex in zip(self.texts, self._latex_parts()[1]))
 
     @property
     def text_where(self) -> str:
         """The body with its definitions: ``body where h = ..., r = ...`` (parses back)."""
-        if not self.definitions:
+        if not self.texts:
             return self.text
-        return self.text + " where " + ", ".join(f"{n} = {t}" for n, t, _ in self.definitions)
+        return self.text + " where " + ", ".join(f"{n} = {t}" for n, t in self.texts)
 
     @property
     def latex_where(self) -> str:
         """The LaTeX with a where block under the body (aligned, one definition a line)."""
-        if not self.definitions:
+        if not self.texts:
             return self.latex
         lines = [f"&{self.latex}"]
         for k, (name, _, latex) in enumerate(self.definitions):
@@ -426,9 +445,14 @@ def show(named: Named, order: dict[str, int], sized: frozenset[str]) -> Shown:
     """Print a named result: each definition once (one printer, so shared parts are printed
     once), the body using the names."""
     full = named.order(order)
-    text, latex = TextPrinter(full, sized), LatexPrinter(full)
-    defs = tuple((sym.name, text.text(e), latex.text(e)) for sym, e in named.definitions)
-    return Shown(text.text(named.body), latex.text(named.body), defs, named.nodes)
+    text = TextPrinter(full, sized)
+    texts = tuple((sym.name, text.text(e)) for sym, e in named.definitions)
+
+    def latex_of() -> tuple[str, tuple[str, ...]]:
+        latex = LatexPrinter(full)
+        return latex.text(named.body), tuple(latex.text(e) for _, e in named.definitions)
+
+    return Shown(text.text(named.body), texts, named.nodes, latex_of)
 
 
 def present(e: Expr, order: dict[str, int], sized: frozenset[str], avoid: frozenset[str],
@@ -439,7 +463,7 @@ def present(e: Expr, order: dict[str, int], sized: frozenset[str], avoid: frozen
     named = name_subexpressions(e, avoid, user)
     shown = show(named, order, sized)
     users = set((user or {}).values())
-    if shown.definitions and not any(n in users for n, _, _ in shown.definitions) \
+    if shown.texts and not any(n in users for n, _ in shown.texts) \
             and size(e) <= COMPARE_UP_TO:
         flat = show(Named(e), order, sized)
         if len(flat.text) * NAMES_WORTH <= len(shown.text_where):

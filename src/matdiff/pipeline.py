@@ -125,7 +125,7 @@ class Result:
             return None
         if self._map_shown is None:
             p, shown = self.program, self.shown
-            names = {n: name for n, (name, _, _) in zip(shown.nodes, shown.definitions)}
+            names = {n: name for n, (name, _) in zip(shown.nodes, shown.texts)}
             named = name_subexpressions(self.map, reserved(p), names, own=False)
             self._map_shown = show(named, p.order, p.declared_dims)
         return self._map_shown
@@ -140,10 +140,10 @@ class Result:
         """The map's text with the result's definitions, when it uses them (parses back)."""
         if self.map_shown is None:
             return None
-        if not self.map_shown.definitions:
+        if not self.map_shown.texts:
             return self.map_shown.text
         return self.map_shown.text + " where " + ", ".join(
-            f"{n} = {t}" for n, t, _ in self.definitions)
+            f"{n} = {t}" for n, t in self.shown.texts)
 
     @property
     def map_latex(self) -> str | None:

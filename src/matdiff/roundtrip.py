@@ -48,7 +48,7 @@ def round_trip_error(result: Result, seed: int = 0) -> str | None:
     definitions, or is longer than MAX_CHECKED_LENGTH, or the same answer written out does
     not parse back either: a limit of the language, not of the names); else what went
     wrong, in words."""
-    if not result.definitions or len(result.text_where) > MAX_CHECKED_LENGTH:
+    if not result.shown.texts or len(result.text_where) > MAX_CHECKED_LENGTH:
         return None
     from .pipeline import compile_program
 

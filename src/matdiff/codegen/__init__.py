@@ -124,7 +124,7 @@ def _answer_names(results: Sequence[Result], lowered: dict[int, Node]) -> dict[i
     out: dict[int, str] = {}
     for r in results:
         shown = r.shown
-        for node, (name, _, _) in zip(shown.nodes, shown.definitions):
+        for node, (name, _) in zip(shown.nodes, shown.texts):
             got = lowered.get(id(node))
             if got is not None:
                 out.setdefault(got.id, name)
