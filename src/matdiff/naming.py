@@ -119,6 +119,8 @@ def name_subexpressions(e: Expr, avoid: frozenset[str] | set[str],
     names (a linear map uses its result's names only).
     """
     user = {k: v for k, v in (user or {}).items() if not isinstance(k, _ATOMS)}
+    if not user and (not own or size(e) <= FLAT_UP_TO):  # small, and nothing of the user's
+        return Named(e)
     e = _group_user_products(e, user)
     nodes = list(e.walk())  # children before parents
     present = {id(n) for n in nodes}

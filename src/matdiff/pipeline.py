@@ -19,7 +19,7 @@ from .conventions import relabel
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
-from .naming import Shown, name_subexpressions, present, reserved, show
+from .naming import FLAT_UP_TO, Named, Shown, name_subexpressions, present, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
@@ -75,8 +75,12 @@ class Result:
         (:mod:`matdiff.naming`); small results have no definitions."""
         if self._shown is None:
             p = self.program
-            self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
-                                  user_definitions(p))
+            flat = None if p.definitions else show(Named(self.expr), p.order, p.declared_dims)
+            if flat is not None and len(flat.text) <= FLAT_UP_TO:  # small: written out
+                self._shown = flat
+            else:
+                self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
+                                      user_definitions(p))
         return self._shown
 
     def forget_printing(self) -> None:
