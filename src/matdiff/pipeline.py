@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import differentiate as D
+from . import naming
 from .conventions import relabel
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
 from .ir import Dim, Expr, Sym, shape_text
-from .naming import FLAT_UP_TO, Named, Shown, name_subexpressions, present, reserved, show
+from .naming import Named, Shown, name_subexpressions, present, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
 from .printing import to_latex, to_text
@@ -76,7 +77,7 @@ class Result:
         if self._shown is None:
             p = self.program
             flat = None if p.definitions else show(Named(self.expr), p.order, p.declared_dims)
-            if flat is not None and len(flat.text) <= FLAT_UP_TO:  # small: written out
+            if flat is not None and len(flat.text) <= naming.FLAT_UP_TO:  # small: written out
                 self._shown = flat
             else:
                 self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
