@@ -186,8 +186,8 @@ def test_the_notes_say_how_each_form_was_read():
 
 @pytest.mark.parametrize("text, position, message", [
     (r"\sigma_{\min}(X)", 0, "a selection takes a number"),
-    (r"\sum_i \sigma_i(x^T x)", 7, "reads as a singular value of a matrix, but its argument "
-                                  "is scalar"),
+    # svals of a scalar is its absolute value (a 1 x 1 matrix): it has no entry i to sum
+    (r"\sum_i \sigma_i(x^T x)", 7, "an entry i of something that is not a column vector"),
     (r"L_{\exp}(X)", 10, "dexpm takes two arguments"),
     (r"\operatorname{dlogm}(X E)", 24, "dlogm takes two arguments"),
     (r"{X}_{0,1}", 5, "positions count from 1"),

@@ -486,7 +486,6 @@ class Expm(Expr):
     """The matrix exponential of a square matrix."""
 
     arg: Expr
-
     _infer_shape = _same_square
 
 
@@ -494,7 +493,6 @@ class Logm(Expr):
     """The principal matrix logarithm (no eigenvalue on the closed negative real axis)."""
 
     arg: Expr
-
     _infer_shape = _same_square
 
 
@@ -502,7 +500,6 @@ class Sqrtm(Expr):
     """The principal matrix square root (no eigenvalue on the closed negative real axis)."""
 
     arg: Expr
-
     _infer_shape = _same_square
 
 
@@ -518,7 +515,6 @@ class DExpm(Expr):
 
     arg: Expr
     direction: Expr
-
     _infer_shape = _frechet_shape
 
 
@@ -527,7 +523,6 @@ class DLogm(Expr):
 
     arg: Expr
     direction: Expr
-
     _infer_shape = _frechet_shape
 
 
@@ -536,7 +531,6 @@ class DSqrtm(Expr):
 
     arg: Expr
     direction: Expr
-
     _infer_shape = _frechet_shape
 
 
@@ -553,7 +547,6 @@ class EigVecs(Expr):
     """Orthonormal eigenvectors of a symmetric matrix as columns, in the order of EigVals."""
 
     arg: Expr
-
     _infer_shape = _same_square
 
 
@@ -565,6 +558,9 @@ def dim_min(a: Dim, b: Dim) -> Dim:
         return min(a, b)
     if a == 1 or b == 1:
         return 1
+    for x, y in ((a, b), (b, a)):  # min(min(m,n), n) = min(m,n)
+        if isinstance(x, str) and x.startswith("min(") and str(y) in x[4:-1].split(","):
+            return x
     first, second = sorted((str(a), str(b)))
     return f"min({first},{second})"
 
@@ -598,27 +594,26 @@ class SvdV(Expr):
         return (n, dim_min(m, n))
 
 
+def _scalar_shape(node: Expr) -> Shape:
+    return SCALAR
+
+
 class SpectralNorm(Expr):
     """norm(X, 2) of a matrix: its largest singular value."""
 
     arg: Expr
-
-    def _infer_shape(self) -> Shape:
-        return SCALAR
+    _infer_shape = _scalar_shape
 
 
 class NuclearNorm(Expr):
     """norm(X, 'nuc'): the sum of the singular values."""
 
     arg: Expr
-
-    def _infer_shape(self) -> Shape:
-        return SCALAR
+    _infer_shape = _scalar_shape
 
 
 class Select(Expr):
-    """A row, a column or an entry, at 1-based integer positions; 0 stands for ':' (all).
-    ``M[:, k]`` is Select(M, 0, k), ``M[k, :]`` Select(M, k, 0), ``v[k]`` Select(v, k, 1)."""
+    """``M[:, k]`` = Select(M, 0, k), ``M[k, :]``, ``v[k]`` = Select(v, k, 1): 1-based, 0 = ':'."""
 
     arg: Expr
     row: int

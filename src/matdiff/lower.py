@@ -95,7 +95,8 @@ class Lowerer:
         for (r, c), k in self.ch.svd_shapes:
             smaller = dim_min(self.dim(r), self.dim(c))
             root = k.find()
-            if root.value is None and not root.product:
+            own = root is r.find() or root is c.find()  # matched with one of the matrix's
+            if root.value is None and not root.product and not own:
                 self.ch.u.unify(root, self.ch.u.const(smaller))
             elif self.dim(root) != smaller:
                 raise MatdiffTypeError(

@@ -302,8 +302,9 @@ class Checker:
             if f == "eigvals":
                 return (s[0], self.u.one)
             return s if f in ("inv", *SQUARE_TO_SQUARE, *FRECHET) else self.scalar()
-        if f in SVD:
-            self.svd_shapes.append((s, k := self.u.fresh()))
+        if f in SVD:  # min(m, n) columns: one for a vector, else settled in lower.check_svd
+            k = self.u.one if self.u.is_one(s[0]) or self.u.is_one(s[1]) else self.u.fresh()
+            self.svd_shapes.append((s, k))
             return (k, self.u.one) if f == "svals" else (s[0] if f == "svdU" else s[1], k)
         if f in ("sum", "mean", "norm1", "norm2"):
             return self.scalar()

@@ -207,3 +207,27 @@ def test_selections_out_of_range_are_errors_with_positions(text, message):
     with pytest.raises(MatdiffError) as info:
         compile_program(text)
     assert message in info.value.message and info.value.position == text.index("[")
+
+
+@pytest.mark.parametrize("text", [
+    # once internal errors, found by a random mix of the new functions
+    "tr(svdU(Y)')", "logm(svdU(x))", "svals(svdV(X))",
+    "dexpm(exp(dsqrtm(X, A)), Y) where X: matrix(3, 3)",
+    "norm(dexpm(dsqrtm(X, x), Y), 2) where X: matrix(3, 3)",
+])
+def test_mixed_spectral_expressions_are_answers_or_clear_errors(text):
+    from matdiff.api import Request, answer
+    from matdiff.errors import InternalError
+
+    a = answer(Request(text))
+    assert not isinstance(a.error, InternalError), a.error
+    if a.error is None:
+        assert all(r.check().outcome != "failed" for r in a.results)
+
+
+def test_the_thin_svd_of_a_vector_has_one_column():
+    from matdiff.api import compile_program
+
+    assert compile_program("svdU(x)").expr.shape == ("n", 1)
+    assert compile_program("svals(X) where X: matrix(m, n)").expr.shape == ("min(m,n)", 1)
+    assert compile_program("svals(svdV(X)) where X: matrix(m, n)").expr.shape == ("min(m,n)", 1)

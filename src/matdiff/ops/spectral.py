@@ -325,6 +325,19 @@ def _nan_like(x: np.ndarray) -> np.ndarray:
     return np.full(x.shape, np.nan)
 
 
+def _finite(kernel: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+    """The kernel, giving NaN where an operand is not finite: SciPy's and LAPACK's routines
+    refuse such input, and NaN is how a point outside a function's domain shows (the check
+    then tries another). The shape is the kernel's on zeros."""
+    def guarded(*xs: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if all(np.all(np.isfinite(a)) for a in xs):
+            return kernel(*xs)
+        return np.full(kernel(*(np.zeros_like(a) for a in xs)).shape, np.nan)
+    return guarded
+
+
 def _expm(x: np.ndarray) -> np.ndarray:
     import scipy.linalg
 
@@ -548,43 +561,44 @@ def _operator(name: str, args: str = "{x}") -> str:
 
 
 RECORDS: tuple[MatrixOp, ...] = (
-    MatrixOp(Expm, "expm", "e^{{{x}}}", lambda e, d: dexpm(e.arg, d(e.arg)), _expm,
+    MatrixOp(Expm, "expm", "e^{{{x}}}", lambda e, d: dexpm(e.arg, d(e.arg)), _finite(_expm),
              rule="d expm(X) = dexpm(X, dX) (Frechet derivative)"),
     MatrixOp(Logm, "logm", "\\log\\left({x}\\right)", lambda e, d: dlogm(e.arg, d(e.arg)),
-             _logm, rule="d logm(X) = dlogm(X, dX) (Frechet derivative)"),
-    MatrixOp(Sqrtm, "sqrtm", "{x}^{{1/2}}", lambda e, d: dsqrtm(e.arg, d(e.arg)), _sqrtm,
+             _finite(_logm), rule="d logm(X) = dlogm(X, dX) (Frechet derivative)"),
+    MatrixOp(Sqrtm, "sqrtm", "{x}^{{1/2}}", lambda e, d: dsqrtm(e.arg, d(e.arg)), _finite(_sqrtm),
              rule="d sqrtm(X) = dsqrtm(X, dX), the L with sqrtm(X)*L + L*sqrtm(X) = dX",
              postfix=True),
     MatrixOp(DExpm, "dexpm", _operator("L_{\\exp}", "{x}, {e}"), _second_order("dexpm"),
-             _dexpm, pullback=_adjoint(dexpm), linear=1,
+             _finite(_dexpm), pullback=_adjoint(dexpm), linear=1,
              adjoint_rule="G : dexpm(X, E) = dexpm(X', G) : E",
              rule="dexpm(X, E) = [expm([X, E; 0, X])]_12 (block-triangular identity)"),
     MatrixOp(DLogm, "dlogm", _operator("L_{\\log}", "{x}, {e}"), _second_order("dlogm"),
-             _dlogm, pullback=_adjoint(dlogm), linear=1,
+             _finite(_dlogm), pullback=_adjoint(dlogm), linear=1,
              adjoint_rule="G : dlogm(X, E) = dlogm(X', G) : E",
              rule="dlogm(X, E) = [logm([X, E; 0, X])]_12 (block-triangular identity)"),
     MatrixOp(DSqrtm, "dsqrtm", _operator("L_{\\sqrt{\\cdot}}", "{x}, {e}"),
-             _second_order("dsqrtm"), _dsqrtm, pullback=_adjoint(dsqrtm), linear=1,
+             _second_order("dsqrtm"), _finite(_dsqrtm), pullback=_adjoint(dsqrtm), linear=1,
              adjoint_rule="G : dsqrtm(X, E) = dsqrtm(X', G) : E",
              rule="sqrtm(X)*dsqrtm(X, E) + dsqrtm(X, E)*sqrtm(X) = E (Sylvester)"),
     MatrixOp(EigVals, "eigvals", "\\boldsymbol{{\\lambda}}\\left({x}\\right)", _d_eigvals,
-             _eigvals,
+             _finite(_eigvals),
              rule="d eigvals(S) = diag(V'*dS*V), V = eigvecs(S) (distinct eigenvalues)"),
-    MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs, _eigvecs,
+    MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs,
+             _finite(_eigvecs),
              rule="d eigvecs(S) = V*(F.*(V'*dS*V)), F_ij = 1/(w_j - w_i) (distinct "
                   "eigenvalues)"),
-    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals, _svals,
+    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals, _finite(_svals),
              rule="d svals(X) = diag(U'*dX*V), U = svdU(X), V = svdV(X) (distinct singular "
                   "values)"),
     MatrixOp(SvdU, "svdU", _operator("\\operatorname{svdU}"), _no_svd_vectors("svdU"),
-             lambda x: _svd(x)[0]),
+             _finite(lambda x: _svd(x)[0])),
     MatrixOp(SvdV, "svdV", _operator("\\operatorname{svdV}"), _no_svd_vectors("svdV"),
-             lambda x: _svd(x)[2]),
-    MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _norm(2),
+             _finite(lambda x: _svd(x)[2])),
+    MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _finite(_norm(2)),
              rule="d norm(X, 2) = u1'*dX*v1, u1 = svdU(X)[:, 1], v1 = svdV(X)[:, 1] (a "
                   "simple largest singular value)",
              text_suffix=lambda e: ", 2"),
-    MatrixOp(NuclearNorm, "norm", "\\left\\|{x}\\right\\|_*", _d_nuclear, _norm("nuc"),
+    MatrixOp(NuclearNorm, "norm", "\\left\\|{x}\\right\\|_*", _d_nuclear, _finite(_norm("nuc")),
              rule="d norm(X, 'nuc') = tr(U'*dX*V) (nonzero, distinct singular values)",
              text_suffix=lambda e: ", 'nuc'"),
 )
