@@ -244,6 +244,15 @@ def _bound_answer(answer: api.Answer) -> None:
     for r in answer.results:
         exprs += [r.expr] + ([] if r.map is None else [r.map])
     written = 2 * sum(ir.size(e) for e in exprs)
+    if written <= MAX_ANSWER:
+        return
+    # written out it is too large; with its repeated parts named once it may not be (the
+    # named form prints each shared part once, in time linear in the answer)
+    function = 2 * ir.size(answer.typed.expr)
+    if function <= MAX_ANSWER:
+        results = [(r.shown, r.map_text_where or "") for r in answer.results]
+        written = function + sum(len(shown.text_where) + len(shown.latex_where) + 2 * len(m)
+                                 for shown, m in results)
     if written > MAX_ANSWER:
         raise _too_large(f"more than {written:,}")
 
