@@ -434,3 +434,13 @@ def test_a_linear_map_uses_its_results_names():
                           ".*(1 - h.^2))*x'")
     assert h.map_text_where.endswith(" where h = tanh(W1*x)")
     assert h.to_json()["map"] == h.map_text and h.to_json()["definitions"][0]["name"] == "h"
+
+
+def test_the_function_in_json_keeps_the_users_names():
+    a = api.answer(api.Request("norm(W2*h - y)^2 where h = tanh(W1*x)"))
+    text = a.to_json()["function"]["text"]
+    assert text == "norm(W2*h - y)^2 where h = tanh(W1*x)"
+    plain = api.answer(api.Request("norm(W2*tanh(W1*x) - y)^2"))
+    assert plain.to_json()["function"]["text"] == "norm(W2*tanh(W1*x) - y)^2"
+    again = api.compile_program(text)  # it parses back to the same function
+    assert again.expr is api.compile_program("norm(W2*tanh(W1*x) - y)^2").expr

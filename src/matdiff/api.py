@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .conventions import CONVENTIONS, LAYOUTS, check_choice, relabel
 from .errors import InternalError, MatdiffError, UnsupportedError
 from .ir import shape_text
+from .naming import name_subexpressions, reserved, show
 from .parse import parse_declarations
 from .pipeline import (
     CheckResult,
@@ -32,6 +33,7 @@ from .pipeline import (
     parse,
     parse_latex,
     reading,
+    user_definitions,
 )
 from .printing import to_text
 from .syntax import Declaration
@@ -134,8 +136,13 @@ class Answer:
 
     @property
     def function(self) -> str:
+        """The function as read; with the user's definitions, written with their names (the
+        text with its where clause parses back)."""
         p = self.typed
-        return to_text(p.expr, p.order, p.declared_dims)
+        if not p.definitions:
+            return to_text(p.expr, p.order, p.declared_dims)
+        named = name_subexpressions(p.expr, reserved(p), user_definitions(p), own=False)
+        return show(named, p.order, p.declared_dims).text_where
 
     @property
     def types(self) -> dict[str, str]:
