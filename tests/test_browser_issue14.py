@@ -384,3 +384,11 @@ def test_layout_and_convention_are_labels_not_raw_fields(page):
     assert "Matrix Cookbook convention" in result(page, "S", "jacobian").locator("h3").inner_text()
     assert page.locator(".extra").count() == 0
     assert page.locator(".verdict.conditional").count() == 1
+
+
+def test_a_derivative_that_is_a_map_alone_is_labelled(page):
+    """expm(X) by X has no matrix form: the card says it is the derivative as a map."""
+    type_and_derive(page, "expm(X)")
+    card = page.locator(".result[data-kind='map']")
+    assert card.locator("h3").inner_text().startswith("Jacobian as a map by")
+    assert "dexpm(X, dX)" in card.locator(".plain code").first.inner_text()

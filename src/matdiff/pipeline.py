@@ -207,6 +207,8 @@ class Result:
     def to_json(self, with_check: bool = False) -> dict:
         out: dict[str, Any] = {"wrt": self.wrt, "kind": self.kind, "shape": self.shape,
                                "text": self.text, "latex": self.latex}
+        if self.kind == "map":  # the derivative as a map alone: of f (jacobian) or its gradient
+            out["map_of"] = "hessian" if self.of is not None else "jacobian"
         if self.layout is not None:
             out["layout"] = self.layout
         if self.convention is not None:

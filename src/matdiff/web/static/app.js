@@ -15,7 +15,7 @@
   const KIND_WORDS = new Set(["scalar", "vector", "matrix", "symmetric", "mask"]);
   const NAME = /[\p{L}_][\p{L}\p{N}_]*/gu;
   const KNOWN_RESULT_KEYS = new Set(["wrt", "kind", "shape", "text", "latex", "map",
-    "map_latex", "check", "steps", "verify", "definitions", "layout", "convention"]);
+    "map_latex", "check", "steps", "verify", "definitions", "layout", "convention", "map_of"]);
   const KNOWN_TOP_KEYS = new Set(["expression", "function", "types", "results", "skipped",
     "warnings", "read_as", "notes", "definitions", "version"]);
   // Names a gradient is usually wanted for, most likely first (the default of "check by").
@@ -391,12 +391,14 @@
   }
 
   const KIND_LABELS = { gradient: "Gradient", hessian: "Hessian", jacobian: "Jacobian",
-    derivative: "Derivative" };
+    derivative: "Derivative", map: "Derivative as a map" };
 
   function showResult(r) {
     const card = el("article", { class: "result", "data-wrt": r.wrt, "data-kind": r.kind });
     const how = [dims(r.shape), reads(r)].filter(Boolean).join(", ");
-    card.append(el("h3", {}, `${KIND_LABELS[r.kind] || r.kind} by `, el("code", { text: r.wrt }),
+    const label = r.kind === "map" ? (r.map_of === "hessian" ? "Hessian as a map"
+      : "Jacobian as a map") : KIND_LABELS[r.kind] || r.kind;
+    card.append(el("h3", {}, `${label} by `, el("code", { text: r.wrt }),
       el("span", { class: "shape", text: ` (${how})` })));
     const defs = definitionsOf(r);
     card.append(formula(r.latex, "formula"));
