@@ -444,3 +444,13 @@ def test_the_function_in_json_keeps_the_users_names():
     assert plain.to_json()["function"]["text"] == "norm(W2*tanh(W1*x) - y)^2"
     again = api.compile_program(text)  # it parses back to the same function
     assert again.expr is api.compile_program("norm(W2*tanh(W1*x) - y)^2").expr
+
+
+def test_a_definition_may_use_index_notation():
+    # once "unexpected character '['": brackets after 'where' were refused everywhere
+    a = api.answer(api.Request("C/2*r where r = sum(j, norm(W[:, j])^2)", ("W",)))
+    assert a.error is None, a.error
+    assert a.results[0].text == "C*W"
+    with pytest.raises(MatdiffError) as e:  # a declaration still takes no brackets
+        api.compile_program("sum(i, x[i]) where x[i]: vector")
+    assert e.value.position == len("sum(i, x[i]) where x")

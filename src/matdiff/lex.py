@@ -135,6 +135,8 @@ class _Lexer:
         self.index_forms = index_forms
         self.open_bracket: Token | None = None
         self.after_where = False
+        self.in_definition = False  # after 'where', inside 'name = ...'
+        self.depth = 0  # parentheses open after 'where'
 
     def run(self) -> list[Token]:
         while True:
@@ -147,7 +149,21 @@ class _Lexer:
             if token.kind == NAME and token.text == KEYWORD_WHERE:
                 self._bracket_must_be_closed()
                 self.after_where = True
+            elif self.after_where:  # a definition's body (h = ...) may index, as the function
+                self._track_definition(token.kind)
             self.tokens.append(token)
+
+    def _track_definition(self, kind: str) -> None:
+        """Whether the tokens after 'where' are inside a definition's body: from its '=' to
+        the ',' or ';' that ends it (outside parentheses)."""
+        if kind == EQUALS and self.depth == 0:
+            self.in_definition = True
+        elif kind == LPAREN:
+            self.depth += 1
+        elif kind == RPAREN:
+            self.depth -= 1
+        elif kind in (COMMA, SEMICOLON) and self.depth == 0:
+            self.in_definition = False
 
     # -- brackets ------------------------------------------------------------------------
 
@@ -160,18 +176,18 @@ class _Lexer:
             self.pos += 1
             self.open_bracket = self._make(LBRACKET, start)
             return self.open_bracket
-        if ch == "]" and self.open_bracket is not None and (not self.index_forms
-                                                            or self.after_where):
+        declaring = self.after_where and not self.in_definition
+        if ch == "]" and self.open_bracket is not None and (not self.index_forms or declaring):
             self.open_bracket = None
             self.pos += 1
             return self._make(RBRACKET, start)
-        if ch == "[" and not self.after_where and self.tokens and \
+        if ch == "[" and not declaring and self.tokens and \
                 self.tokens[-1].kind in _OPERAND_ENDS and not (
                     self.index_forms and self._indexable_name_before()):
             self._error("'[' selects at whole-number positions from 1: v[2], M[1, 2], "
                         "M[:, 1] or M[1, :] (index names such as M[i, j] only inside "
                         "sum(i, ...))", start)
-        if not self.index_forms or self.after_where:
+        if not self.index_forms or declaring:
             self._error(f"unexpected character {ch!r}", start)
         if ch == "[":
             if self.open_bracket is not None:  # a bracket inside brackets: x[y[i]]
