@@ -98,3 +98,21 @@ def test_candidate_syntax_error_points_into_the_candidate(capsys):
 def test_verify_needs_one_wrt(capsys):
     assert main([WU, "--verify", "2*W'*(W*u - v)", "--json"]) == 1
     assert "exactly one --wrt" in json.loads(capsys.readouterr().out)["error"]["message"]
+
+
+def test_a_factor_that_is_a_size_is_named():
+    # once "an extra factor 4": the size n happened to be 4 at the points drawn
+    v = matdiff.verify("mean((X*w - y).^2)", "w", "2*X'*(X*w - y)")
+    assert v.verdict == "wrong_value" and "an extra factor n" in v.message
+    v = matdiff.verify("norm(X*w - y)^2/n where X: matrix(n, d)", "w", "X'*(X*w - y)")
+    assert "off by a factor n/2" in v.message
+    v = matdiff.verify("norm(A*x)^2", "x", "4*A'*A*x")  # a number stays a number
+    assert "an extra factor 2" in v.message
+    v = matdiff.verify("mean((X*w - y).^2)", "w", "2/n*X'*(X*w - y)")  # n: a size, in an answer
+    assert v.verdict == "correct"
+
+
+def test_batched_labels_whose_rows_sum_to_one():
+    v = matdiff.verify("-sum(Y.*log(softmax(X*W, 2)))", "W", "X'*(softmax(X*W, 2) - Y)")
+    assert v.verdict == "wrong_value"
+    assert "correct if each row of Y sums to 1" in v.message

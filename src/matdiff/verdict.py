@@ -83,7 +83,8 @@ def _compile_answer(program: Program, text: str) -> Program:
 
 
 def _unknown_name(program: Program, text: str) -> str | None:
-    unknown = _names(parse(text).expr) - set(program.types) - {"eye", "ones", "zeros"}
+    sizes = {str(d) for sym in program.syms.values() for d in sym.shape}  # n of 2/n*X'*r
+    unknown = _names(parse(text).expr) - set(program.types) - sizes - {"eye", "ones", "zeros"}
     return sorted(unknown)[0] if unknown else None
 
 
@@ -197,6 +198,50 @@ def _factor_between(result: Result, other: Expr) -> Fraction | None:
     return None
 
 
+def _size_factor(result: Result, other: Expr, k: Fraction) -> str | None:
+    """Why ``other = k*result`` when k varies with the size n of a dimension (``k = n``,
+    ``1/n``, ``n/2``): the factor is measured again with that size changed, so a number that
+    happens to equal n at the points drawn is not taken for it."""
+    import numpy as np
+
+    from .check import sample_dims, sample_values
+
+    drawn = sample_dims_of(result, 0)
+    for name, n in drawn.items():
+        rng = np.random.default_rng(7)
+        exprs = [result.program.expr, result.expr]
+        dims = sample_dims(exprs, rng, {**drawn, name: n + 1})  # that size alone changed
+        values = sample_values(list(result.program.syms.values()), dims, rng, "normal")
+        try:
+            r, c = _eval(result.expr, values, dims), _eval(other, values, dims)
+        except Exception:  # a draw the expressions do not take: no claim
+            return None
+        denom = float(np.sum(r * r))
+        if not denom:
+            return None
+        change = float(np.sum(r * c)) / denom / float(k)
+        for power in (1, -1):
+            if abs(change - ((n + 1) / n) ** power) <= 1e-8:
+                q = Fraction(float(k) / n ** power).limit_denominator(12)
+                if q == 1:
+                    return f"an extra factor {name}" if power == 1 else \
+                        f"missing a factor 1/{name}"
+                return f"off by a factor {_times(q, name if power == 1 else '1/' + name)}"
+    return None
+
+
+def _times(q: Fraction, what: str) -> str:
+    """q*n written simply: n/2, 2*n, -n, 2/n."""
+    if q == -1:
+        return f"-{what}"
+    if what.startswith("1/"):
+        return f"{q.numerator}/({q.denominator}*{what[2:]})" if q.denominator != 1 else \
+            f"{q.numerator}/{what[2:]}"
+    if q.numerator == 1:
+        return f"{what}/{q.denominator}"
+    return f"{q}*{what}"
+
+
 # ----------------------------------------------------------------------------- the verdict
 
 
@@ -256,6 +301,10 @@ def _correct(result: Result, c: Expr, candidate: str) -> Verdict:
 def _wrong_value(result: Result, c: Expr, candidate: str) -> Verdict:
     expected = result.text_where
     k = _factor_between(result, c)
+    why = None if k is None else _size_factor(result, c, k)
+    if why is not None:  # n, the size of a dimension (2*X'*r for 2/n * X'*r)
+        return Verdict("wrong_value", f"not quite: {why} (a size of the problem); the "
+                       f"{result.kind} is {expected}", expected, expected)
     if k is not None:
         if k == -1:
             why = "the sign is wrong"
@@ -521,6 +570,14 @@ def _assumptions(result: Result, c: Expr) -> list[str]:
                 out.append(f"sum({name}) = 1 ({name} one-hot, or any probability vector)")
             elif _equal(result, c, assume=_one_hot(name)):
                 out.append(f"{name} is one-hot (a single 1, zeros elsewhere)")
+        for name, sym in syms.items():  # labels of a batch: a row (column) of each sample
+            if out or sym.kind != "matrix" or name == result.wrt:
+                continue
+            for axis, what in ((1, "row"), (0, "column")):
+                if _equal(result, c, assume=_sums_to_one(name, axis)):
+                    out.append(f"each {what} of {name} sums to 1 (one-hot labels, or "
+                               f"probabilities, one {what} a sample)")
+                    break
     except (UnsupportedError, ArithmeticError, ValueError):  # too large to compare, or a
         return []  # singular draw under an assumption: nothing is claimed
     return out
@@ -533,11 +590,13 @@ def _symmetric(name: str) -> Assume:
     return assume
 
 
-def _sums_to_one(name: str) -> Assume:
-    """Entries of both signs that sum to 1 (not only a one-hot or a positive vector)."""
+def _sums_to_one(name: str, axis: int | None = None) -> Assume:
+    """Entries of both signs that sum to 1 (not only a one-hot or a positive vector): all of
+    them, or each row (axis 1) or column (axis 0) of a matrix."""
     def assume(values: dict[str, np.ndarray], rng: np.random.Generator) -> None:
         y = values[name]
-        values[name] = y - y.mean() + 1 / y.size
+        size = y.size if axis is None else y.shape[axis]
+        values[name] = y - y.mean(axis=axis, keepdims=axis is not None) + 1 / size
     return assume
 
 
