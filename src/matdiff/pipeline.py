@@ -19,7 +19,7 @@ from . import naming
 from .conventions import relabel
 from .errors import MatdiffError, MatdiffTypeError, UnsupportedError
 from .factor import factor
-from .ir import Dim, Expr, Sym, shape_text
+from .ir import Dim, Expr, Sym, shape_text, size
 from .naming import Named, Shown, name_subexpressions, present, reserved, show
 from .parse import parse as parse_text
 from .parse import parse_declarations
@@ -76,9 +76,10 @@ class Result:
         (:mod:`matdiff.naming`); small results have no definitions."""
         if self._shown is None:
             p = self.program
-            flat = None if p.definitions else show(Named(self.expr), p.order, p.declared_dims)
-            if flat is not None and len(flat.text) <= naming.FLAT_UP_TO:  # small: written out
-                self._shown = flat
+            # small: written out, nothing to name (decided by the structural size, linear,
+            # not by printing: a deep result written out is what naming avoids printing)
+            if not p.definitions and size(self.expr) <= naming.FLAT_UP_TO:
+                self._shown = show(Named(self.expr), p.order, p.declared_dims)
             else:
                 self._shown = present(self.expr, p.order, p.declared_dims, reserved(p),
                                       user_definitions(p))

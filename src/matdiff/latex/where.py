@@ -28,41 +28,25 @@ _SLICE_DECL = re.compile(
     r")(?:\s*-?\s*(?:th|st|nd|rd))?\s+(row|column|col))\s+of\s+(?:the\s+matrix\s+)?(.+?)\s*$")
 
 
-def split_where(text: str) -> int:
-    """The offset of the 'where' that starts the where clause (outside braces), or -1."""
-    depth = 0
-    for m in re.finditer(r"[{}]|(?<![A-Za-z\\])where(?![A-Za-z])", text):
-        g = m.group()
-        if g == "{":
-            depth += 1
-        elif g == "}":
-            depth -= 1
-        elif depth <= 0:
-            return m.start()
-    return -1
-
-
-_WHERE_WORD = re.compile(r"\\(?:text|textrm|mathrm|mbox|textnormal)\s*\{\s*where\s*\}")
+_WHERE_WORD = r"\\(?:text|textrm|mathrm|mbox|textnormal)\s*\{\s*where\s*\}"
+# \text{where} first: its braces are part of it, not a group the plain word is inside
+_WHERE = re.compile(_WHERE_WORD + r"|[{}]|(?<![A-Za-z\\])where(?![A-Za-z])")
 
 
 def find_where(text: str) -> tuple[int, int]:
     """Where the where clause is: (the offset of its keyword, the offset after it), for
     ``where`` outside braces or ``\\text{where}`` (``\\mathrm{where}``, ...); (-1, -1)
     without one."""
-    plain = split_where(text)
-    found = (plain, plain + len("where")) if plain >= 0 else (-1, -1)
     depth = 0
-    for m in re.finditer(r"[{}]|" + _WHERE_WORD.pattern, text):
+    for m in _WHERE.finditer(text):
         g = m.group()
         if g == "{":
             depth += 1
         elif g == "}":
             depth -= 1
         elif depth <= 0:
-            if found[0] < 0 or m.start() < found[0]:
-                found = (m.start(), m.end())
-            break
-    return found
+            return m.start(), m.end()
+    return -1, -1
 
 
 def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
