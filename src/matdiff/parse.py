@@ -86,6 +86,7 @@ from .lex import (
     SEMICOLON,
     STRING,
     TRANSPOSE,
+    Token,
     describe,
     tokenize,
 )
@@ -370,19 +371,29 @@ class _Parser(DeclarationParser):
     def _selection(self, node: Node) -> Node:
         """``[k]``, ``[i, j]``, ``[:, j]`` or ``[i, :]`` after an operand: 1-based positions."""
         opening = self.advance()
-        slots: list[int] = []
+        inside: list[Token] = []
         while not self.at(RBRACKET):
-            token = self.advance()
-            if token.kind == NUMBER:
-                assert isinstance(token.value, Fraction)
-                if token.value.denominator != 1 or token.value < 1 or "." in token.text:
-                    self.error("a position inside [ ] is a whole number from 1 (the first "
-                               "row or column), or ':' for all of them", token.start)
-                slots.append(int(token.value))
-            elif token.kind == COLON:
+            inside.append(self.advance())
+        kinds = [t.kind for t in inside]
+        slot = (NUMBER, COLON)
+        if not (len(kinds) == 1 and kinds[0] in slot
+                or len(kinds) == 3 and kinds[0] in slot and kinds[1] == COMMA and kinds[2] in slot):
+            pattern = (slot, (COMMA,), slot)  # the first token out of it is shown
+            wrong = next((t for i, t in enumerate(inside) if i > 2 or t.kind not in pattern[i]),
+                         inside[-1] if inside else opening)
+            self.error("expected v[k], M[i, j], M[:, j] or M[i, :] (one position, or two "
+                       "separated by ','; ranges such as 1:2 are not supported)", wrong.start)
+        slots: list[int] = []
+        for token in inside[::2]:
+            if token.kind == COLON:
                 slots.append(0)
-            elif token.kind == COMMA and len(slots) != 1:
-                self.error("expected v[k], M[i, j], M[:, j] or M[i, :]", token.start)
+                continue
+            value = token.value
+            assert isinstance(value, Fraction)
+            if value.denominator != 1 or value < 1 or "." in token.text:
+                self.error("a position inside [ ] is a whole number from 1 (the first "
+                           "row or column), or ':' for all of them", token.start)
+            slots.append(int(value))
         closing = self.advance()
         span = Span(node.span.start, closing.end)
         if len(slots) == 1:

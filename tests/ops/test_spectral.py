@@ -231,3 +231,16 @@ def test_the_thin_svd_of_a_vector_has_one_column():
     assert compile_program("svdU(x)").expr.shape == ("n", 1)
     assert compile_program("svals(X) where X: matrix(m, n)").expr.shape == ("min(m,n)", 1)
     assert compile_program("svals(svdV(X)) where X: matrix(m, n)").expr.shape == ("min(m,n)", 1)
+
+
+@pytest.mark.parametrize("text, at", [
+    # x[1:2] was once read as x[1] (the ':' taken for a slot): a range is an error
+    ("x[1:2]", 3), ("X[1 2]", 4), ("X[1,,2]", 4), ("X[1, 2, 3]", 6), ("X[, 1]", 2),
+])
+def test_malformed_selections_are_errors(text, at):
+    from matdiff.api import compile_program
+    from matdiff.errors import MatdiffSyntaxError
+
+    with pytest.raises(MatdiffSyntaxError) as info:
+        compile_program(text)
+    assert "expected v[k], M[i, j]" in info.value.message and info.value.position == at
