@@ -249,7 +249,8 @@ class Checker:
         if k is None and self.is_matrix(left):
             self.fail(MatdiffTypeError,
                       "a matrix power needs an integer exponent: a matrix to a non-integer "
-                      "power is not supported yet (use '.^' for an elementwise power)",
+                      "power is not supported yet (sqrtm(X) is the matrix square root; use "
+                      "'.^' for an elementwise power)",
                       node.right.span.start, decisive=True)
         if k is None:
             self.fail(MatdiffTypeError,
@@ -271,7 +272,7 @@ class Checker:
         if f in CONSTANTS or f in ("vector", "matrix"):
             return self.constant(node, f, args)
         if not is_function(f):
-            self.fail(MatdiffSyntaxError, f"unknown function '{f}'", pos)
+            self.fail(MatdiffSyntaxError, f"unknown function '{f}'{_did_you_mean(f)}", pos)
         strings = [a for a in args if isinstance(a, String)]
         if f == "norm":
             return self.norm_call(node)
@@ -435,6 +436,24 @@ class Checker:
                 self.fail(MatdiffShapeError, "eye(m, n) must be square", pos)
             return (ds[0], ds[0])
         return (ds[0], ds[1] if len(ds) == 2 else self.u.one)
+
+
+# names other tools give the functions matdiff spells otherwise
+_OTHER_NAMES = {"eig": "eigvals", "eigh": "eigvals", "eigvalsh": "eigvals", "svd": "svals",
+                "svdvals": "svals", "expmat": "expm", "logmat": "logm", "sqrtmat": "sqrtm",
+                "transpose": "X'", "matrix_exp": "expm", "log_softmax":
+                "log(softmax(x))", "lse": "logsumexp", "average": "mean"}
+
+
+def _did_you_mean(name: str) -> str:
+    """A suggestion for an unknown function: its name in matdiff, or a close spelling."""
+    import difflib
+
+    if name in _OTHER_NAMES:
+        return f"; matdiff writes it {_OTHER_NAMES[name]}"
+    close = difflib.get_close_matches(name, sorted(BUILTINS | set(ELEMENTWISE)), n=1,
+                                      cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def integer_exponent(node: Node) -> int | None:

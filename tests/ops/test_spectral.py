@@ -244,3 +244,16 @@ def test_malformed_selections_are_errors(text, at):
     with pytest.raises(MatdiffSyntaxError) as info:
         compile_program(text)
     assert "expected v[k], M[i, j]" in info.value.message and info.value.position == at
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("eig(S)", "matdiff writes it eigvals"), ("svd(X)", "matdiff writes it svals"),
+    ("expmm(X)", "did you mean expm?"), ("X^0.5", "sqrtm(X) is the matrix square root"),
+])
+def test_a_name_from_elsewhere_gets_matdiffs(text, hint):
+    from matdiff.api import compile_program
+    from matdiff.errors import MatdiffError
+
+    with pytest.raises(MatdiffError) as info:
+        compile_program(text)
+    assert hint in info.value.message
