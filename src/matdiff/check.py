@@ -100,7 +100,7 @@ import numpy as np
 
 from . import ir
 from .evaluate import evaluate, resolve_shape
-from .ops.spectral import ties
+from .ops.spectral_numpy import ties
 from .printing import to_text
 from .workload import too_large
 

@@ -31,7 +31,7 @@ from matdiff.ir import (
     Sym,
 )
 from matdiff.ops import MATRIX_OPS
-from matdiff.ops.spectral import ties
+from matdiff.ops.spectral_numpy import ties
 
 N = 4
 RNG = np.random.default_rng(7)

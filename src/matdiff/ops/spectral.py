@@ -27,15 +27,16 @@ their columns ``\\operatorname{svdU}(X)_{:,1}``; ``\\|X\\|_2``, ``\\|X\\|_*``.
 
 Where eigenvalues (singular values) tie, the vectors are not functions of the matrix and
 these derivatives may not exist (a symmetric function of the eigenvalues, such as
-sum(log(eigvals(S))), still has one): :func:`ties` finds such points, and the numeric
-check names the tie when a result does not match the differences there.
+sum(log(eigvals(S))), still has one): :func:`.spectral_numpy.ties` finds such points, and
+the numeric check names the tie when a result does not match the differences there. The
+NumPy/SciPy kernels are in :mod:`.spectral_numpy`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import algebra as A
 from .. import functions as F
@@ -71,13 +72,23 @@ from ..ir import (
     Transpose,
 )
 from .matrix import MatrixOp
-
-if TYPE_CHECKING:
-    import numpy as np
+from .spectral_numpy import (
+    finite,
+    np_dexpm,
+    np_dlogm,
+    np_dsqrtm,
+    np_eigvals,
+    np_eigvecs,
+    np_expm,
+    np_logm,
+    np_norm,
+    np_sqrtm,
+    np_svals,
+    np_svd,
+)
 
 D = Callable[[Expr], Expr]
 
-TIE_TOLERANCE = 1e-8  # eigenvalues closer than this (relative to the largest) tie
 
 
 # ----------------------------------------------------------------------- constructors
@@ -299,202 +310,6 @@ def _matrix_function_of(g: Expr, s: Expr) -> Expr | None:
     return None
 
 
-# ----------------------------------------------------------------------- NumPy kernels
-
-
-def _real_if_close(x: np.ndarray, like: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    if np.iscomplexobj(like):
-        return x
-    return np.real_if_close(x, tol=1e6).real if np.iscomplexobj(x) else x
-
-
-def _principal_domain(x: np.ndarray) -> bool:
-    """No eigenvalue on the closed negative real axis (logm, sqrtm are defined, smooth)."""
-    import numpy as np
-
-    w = np.linalg.eigvals(x)
-    scale = max(1.0, float(np.max(np.abs(w))))
-    return not bool(np.any((np.abs(w.imag) <= 1e-12 * scale) & (w.real <= 1e-12 * scale)))
-
-
-def _nan_like(x: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    return np.full(x.shape, np.nan)
-
-
-def _finite(kernel: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-    """The kernel, giving NaN where an operand is not finite: SciPy's and LAPACK's routines
-    refuse such input, and NaN is how a point outside a function's domain shows (the check
-    then tries another). The shape is the kernel's on zeros."""
-    def guarded(*xs: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        if all(np.all(np.isfinite(a)) for a in xs):
-            return kernel(*xs)
-        return np.full(kernel(*(np.zeros_like(a) for a in xs)).shape, np.nan)
-    return guarded
-
-
-def _expm(x: np.ndarray) -> np.ndarray:
-    import scipy.linalg
-
-    return scipy.linalg.expm(x)
-
-
-def _scipy_logm(x: np.ndarray) -> np.ndarray:
-    """SciPy's logm without its accuracy warning (its estimate is ~1e-13 here)."""
-    import warnings
-
-    import scipy.linalg
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return scipy.linalg.logm(x)
-
-
-def _logm(x: np.ndarray) -> np.ndarray:
-    if not _principal_domain(x):
-        return _nan_like(x)
-    return _real_if_close(_scipy_logm(x), x)
-
-
-def _sqrtm(x: np.ndarray) -> np.ndarray:
-    import scipy.linalg
-
-    if not _principal_domain(x):
-        return _nan_like(x)
-    return _real_if_close(scipy.linalg.sqrtm(x), x)
-
-
-def _dexpm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
-    import numpy as np
-    import scipy.linalg
-
-    if np.iscomplexobj(x) or np.iscomplexobj(e):  # expm_frechet is real: the block form
-        return _block(scipy.linalg.expm, x, e)
-    return scipy.linalg.expm_frechet(x, e, compute_expm=False)
-
-
-def _block(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """df(X, E), the top right block of f([[X, E], [0, X]])."""
-    import numpy as np
-
-    n = x.shape[0]
-    z = np.zeros_like(x, dtype=np.result_type(x, e))
-    return f(np.block([[x, e], [z, x]]))[:n, n:]
-
-
-def _dlogm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
-    if not _principal_domain(x):
-        return _nan_like(x)
-    return _real_if_close(_block(_scipy_logm, x, e), x)
-
-
-def _dsqrtm(x: np.ndarray, e: np.ndarray) -> np.ndarray:
-    """The L with sqrtm(X)*L + L*sqrtm(X) = E (a Sylvester equation)."""
-    import scipy.linalg
-
-    if not _principal_domain(x):
-        return _nan_like(x)
-    r = _real_if_close(scipy.linalg.sqrtm(x), x)
-    return _real_if_close(scipy.linalg.solve_sylvester(r, r, e), x)
-
-
-def _real_only(x: np.ndarray, what: str) -> np.ndarray:
-    import numpy as np
-
-    if np.iscomplexobj(x):
-        raise ArithmeticError(f"{what} is evaluated on real matrices only (it is not "
-                              "analytic: no complex step)")
-    return x
-
-
-def _symmetric_part(x: np.ndarray) -> np.ndarray:
-    return (_real_only(x, "eigvals") + x.T) / 2
-
-
-def _eigvals(x: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    return np.linalg.eigvalsh(_symmetric_part(x)).reshape(-1, 1)
-
-
-def _gap(w: np.ndarray, nonzero_only: bool = False) -> float | None:
-    """The smallest gap between the values (between nonzero ones), when it is a tie."""
-    import numpy as np
-
-    w = np.sort(np.abs(w) if nonzero_only else w)
-    scale = max(1.0, float(np.max(np.abs(w)))) if w.size else 1.0
-    gaps = np.diff(w)
-    if nonzero_only:
-        gaps = gaps[w[:-1] > TIE_TOLERANCE * scale]
-    smallest = float(np.min(gaps)) if gaps.size else None
-    return smallest if smallest is not None and smallest <= TIE_TOLERANCE * scale else None
-
-
-def ties(exprs: Iterable[Expr], evaluate: Callable[[Expr], np.ndarray]
-         ) -> tuple[str, Expr, float] | None:
-    """Eigenvalues or singular values of the expressions that tie at a point (``evaluate``
-    gives a node's value there), as (which, of what matrix, the gap), or None: where they
-    tie, eigenvectors (singular vectors) are not functions of the matrix."""
-    import numpy as np
-
-    for e in exprs:
-        for node in e.walk():
-            if isinstance(node, (EigVals, EigVecs)):
-                w, what, nonzero = np.linalg.eigvalsh(_symmetric_part(evaluate(node.arg))), \
-                    "eigenvalues", False
-            elif isinstance(node, (SVals, SvdU, SvdV, SpectralNorm, NuclearNorm)):
-                w, what, nonzero = _svals(evaluate(node.args[0]))[:, 0], "singular values", True
-            else:
-                continue
-            gap = _gap(w, nonzero)
-            if gap is not None:
-                return what, node.args[0], gap
-    return None
-
-
-def _signs(v: np.ndarray) -> np.ndarray:
-    """+-1 per column, making each column's largest entry positive (a fixed choice)."""
-    import numpy as np
-
-    idx = np.argmax(np.abs(v), axis=0)
-    s = np.sign(v[idx, np.arange(v.shape[1])])
-    return np.where(s == 0, 1.0, s)
-
-
-def _eigvecs(x: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    v = np.linalg.eigh(_symmetric_part(x))[1]
-    return v * _signs(v)
-
-
-def _svd(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    import numpy as np
-
-    u, s, vh = np.linalg.svd(_real_only(x, "the SVD"), full_matrices=False)
-    sign = _signs(u)
-    return u * sign, s, vh.T * sign
-
-
-def _svals(x: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    return np.linalg.svd(_real_only(x, "svals"), compute_uv=False).reshape(-1, 1)
-
-
-def _norm(order: Any) -> Callable[[np.ndarray], np.ndarray]:
-    def kernel(x: np.ndarray) -> np.ndarray:
-        import numpy as np
-
-        return np.array([[np.linalg.norm(_real_only(x, "norm"), order)]])
-    return kernel
-
-
 # ----------------------------------------------------------------------- rules
 
 
@@ -561,44 +376,45 @@ def _operator(name: str, args: str = "{x}") -> str:
 
 
 RECORDS: tuple[MatrixOp, ...] = (
-    MatrixOp(Expm, "expm", "e^{{{x}}}", lambda e, d: dexpm(e.arg, d(e.arg)), _finite(_expm),
+    MatrixOp(Expm, "expm", "e^{{{x}}}", lambda e, d: dexpm(e.arg, d(e.arg)), finite(np_expm),
              rule="d expm(X) = dexpm(X, dX) (Frechet derivative)"),
     MatrixOp(Logm, "logm", "\\log\\left({x}\\right)", lambda e, d: dlogm(e.arg, d(e.arg)),
-             _finite(_logm), rule="d logm(X) = dlogm(X, dX) (Frechet derivative)"),
-    MatrixOp(Sqrtm, "sqrtm", "{x}^{{1/2}}", lambda e, d: dsqrtm(e.arg, d(e.arg)), _finite(_sqrtm),
+             finite(np_logm), rule="d logm(X) = dlogm(X, dX) (Frechet derivative)"),
+    MatrixOp(Sqrtm, "sqrtm", "{x}^{{1/2}}", lambda e, d: dsqrtm(e.arg, d(e.arg)), finite(np_sqrtm),
              rule="d sqrtm(X) = dsqrtm(X, dX), the L with sqrtm(X)*L + L*sqrtm(X) = dX",
              postfix=True),
     MatrixOp(DExpm, "dexpm", _operator("L_{\\exp}", "{x}, {e}"), _second_order("dexpm"),
-             _finite(_dexpm), pullback=_adjoint(dexpm), linear=1,
+             finite(np_dexpm), pullback=_adjoint(dexpm), linear=1,
              adjoint_rule="G : dexpm(X, E) = dexpm(X', G) : E",
              rule="dexpm(X, E) = [expm([X, E; 0, X])]_12 (block-triangular identity)"),
     MatrixOp(DLogm, "dlogm", _operator("L_{\\log}", "{x}, {e}"), _second_order("dlogm"),
-             _finite(_dlogm), pullback=_adjoint(dlogm), linear=1,
+             finite(np_dlogm), pullback=_adjoint(dlogm), linear=1,
              adjoint_rule="G : dlogm(X, E) = dlogm(X', G) : E",
              rule="dlogm(X, E) = [logm([X, E; 0, X])]_12 (block-triangular identity)"),
     MatrixOp(DSqrtm, "dsqrtm", _operator("L_{\\sqrt{\\cdot}}", "{x}, {e}"),
-             _second_order("dsqrtm"), _finite(_dsqrtm), pullback=_adjoint(dsqrtm), linear=1,
+             _second_order("dsqrtm"), finite(np_dsqrtm), pullback=_adjoint(dsqrtm), linear=1,
              adjoint_rule="G : dsqrtm(X, E) = dsqrtm(X', G) : E",
              rule="sqrtm(X)*dsqrtm(X, E) + dsqrtm(X, E)*sqrtm(X) = E (Sylvester)"),
     MatrixOp(EigVals, "eigvals", "\\boldsymbol{{\\lambda}}\\left({x}\\right)", _d_eigvals,
-             _finite(_eigvals),
+             finite(np_eigvals),
              rule="d eigvals(S) = diag(V'*dS*V), V = eigvecs(S) (distinct eigenvalues)"),
     MatrixOp(EigVecs, "eigvecs", _operator("\\operatorname{eigvecs}"), _d_eigvecs,
-             _finite(_eigvecs),
+             finite(np_eigvecs),
              rule="d eigvecs(S) = V*(F.*(V'*dS*V)), F_ij = 1/(w_j - w_i) (distinct "
                   "eigenvalues)"),
-    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals, _finite(_svals),
+    MatrixOp(SVals, "svals", "\\boldsymbol{{\\sigma}}\\left({x}\\right)", _d_svals,
+             finite(np_svals),
              rule="d svals(X) = diag(U'*dX*V), U = svdU(X), V = svdV(X) (distinct singular "
                   "values)"),
     MatrixOp(SvdU, "svdU", _operator("\\operatorname{svdU}"), _no_svd_vectors("svdU"),
-             _finite(lambda x: _svd(x)[0])),
+             finite(lambda x: np_svd(x)[0])),
     MatrixOp(SvdV, "svdV", _operator("\\operatorname{svdV}"), _no_svd_vectors("svdV"),
-             _finite(lambda x: _svd(x)[2])),
-    MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, _finite(_norm(2)),
+             finite(lambda x: np_svd(x)[2])),
+    MatrixOp(SpectralNorm, "norm", "\\left\\|{x}\\right\\|_2", _d_spectral, finite(np_norm(2)),
              rule="d norm(X, 2) = u1'*dX*v1, u1 = svdU(X)[:, 1], v1 = svdV(X)[:, 1] (a "
                   "simple largest singular value)",
              text_suffix=lambda e: ", 2"),
-    MatrixOp(NuclearNorm, "norm", "\\left\\|{x}\\right\\|_*", _d_nuclear, _finite(_norm("nuc")),
+    MatrixOp(NuclearNorm, "norm", "\\left\\|{x}\\right\\|_*", _d_nuclear, finite(np_norm("nuc")),
              rule="d norm(X, 'nuc') = tr(U'*dX*V) (nonzero, distinct singular values)",
              text_suffix=lambda e: ", 'nuc'"),
 )
